@@ -1,0 +1,24 @@
+import { Command, CommanderError } from 'commander'
+import { registerLibraryCommands } from './cli/library'
+import { registerServeCommand } from './cli/serve'
+
+/** `thaw`: the studio on the command line. Every command runs the same contract as the app. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('thaw')
+    .description('Thaw Studio: a folder of pictures to a deployable image classifier')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+  registerLibraryCommands(program)
+  registerServeCommand(program)
+  try {
+    await program.parseAsync(argv)
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode)
+    throw err
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv)
+}

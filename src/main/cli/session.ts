@@ -1,0 +1,36 @@
+import type { StudioApi } from '../../shared/contract'
+import { Studio } from '../studio/studio'
+import { Output } from './output'
+
+export interface Session {
+  studio: Studio
+  api: StudioApi
+  out: Output
+}
+
+/** Runs one CLI command against an in-process studio: same contract, same validation as the
+ * app. Progress goes to stderr; any error becomes one line and a non-zero exit. */
+export async function withStudio(
+  opts: { json?: boolean | undefined; project?: string | undefined },
+  run: (s: Session) => Promise<void>
+): Promise<void> {
+  const out = new Output(!!opts.json)
+  const studio = new Studio()
+  studio.subscribe((e) => {
+    if (e.event === 'jobProgress') out.progress(e.payload as Parameters<Output['progress']>[0])
+  })
+  const api = studio.api()
+  // Ctrl-C cancels the running job (which keeps what is done) instead of killing mid-write
+  const onSigint = (): void => studio.jobs.cancelAll()
+  process.once('SIGINT', onSigint)
+  try {
+    if (opts.project) await api.openProject({ path: opts.project })
+    await run({ studio, api, out })
+  } catch (err) {
+    studio.close()
+    out.fail(err)
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+  studio.close()
+}

@@ -1,0 +1,137 @@
+import path from 'node:path'
+import type { ImageDetail, ImageFilter, ImageItem, ImagePage, ImageStatus, Split } from '../../shared/types'
+import { ThawError } from '../errors'
+import type { Db } from './db'
+
+interface ImageRow {
+  id: number
+  path: string
+  rel_path: string
+  hash: string | null
+  bytes: number | null
+  width: number | null
+  height: number | null
+  format: string | null
+  class_id: number | null
+  split: Split
+  status: 'ok' | 'problem' | 'missing'
+  reason: string | null
+  imported_at: string
+  updated_at: string
+  dups: number
+}
+
+// An image whose bytes appear more than once among usable images is a 'warning': either the
+// same picture under two labels (label noise) or in train and valid (a leak). Computed at read
+// time so that relabelling one copy clears the warning without any bookkeeping.
+const DUPS = `(SELECT count(*) FROM images d WHERE d.hash = i.hash AND d.id != i.id AND d.status = 'ok')`
+
+function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
+  const parts: string[] = []
+  const params: unknown[] = []
+  if (filter.classId === 'unlabelled') parts.push('i.class_id IS NULL')
+  else if (filter.classId !== undefined) {
+    parts.push('i.class_id = ?')
+    params.push(filter.classId)
+  }
+  if (filter.split) {
+    parts.push('i.split = ?')
+    params.push(filter.split)
+  }
+  const status = filter.status ?? 'any'
+  if (status === 'ok') parts.push(`i.status = 'ok'`)
+  else if (status === 'problem') parts.push(`i.status IN ('problem', 'missing')`)
+  else if (status === 'issues') parts.push(`(i.status IN ('problem', 'missing') OR ${DUPS} > 0)`)
+  if (filter.search?.trim()) {
+    parts.push(`i.rel_path LIKE ? ESCAPE '\\'`)
+    params.push(`%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
+}
+
+function statusOf(row: ImageRow): ImageStatus {
+  if (row.status !== 'ok') return row.status
+  return row.dups > 0 ? 'warning' : 'ok'
+}
+
+function toItem(row: ImageRow): ImageItem {
+  const status = statusOf(row)
+  return {
+    id: row.id,
+    hash: row.hash,
+    name: row.rel_path,
+    classId: row.class_id,
+    split: row.split,
+    status,
+    reason: status === 'warning' ? `same bytes as ${row.dups} other image${row.dups > 1 ? 's' : ''}` : row.reason
+  }
+}
+
+const SELECT = `SELECT i.*, CASE WHEN i.hash IS NULL THEN 0 ELSE ${DUPS} END AS dups FROM images i`
+
+export function queryImages(db: Db, filter: ImageFilter, offset: number, limit: number): ImagePage {
+  const where = whereClause(filter)
+  const total = (db.prepare(`SELECT count(*) AS n FROM images i ${where.sql}`).get(...where.params) as { n: number }).n
+  const rows = db
+    .prepare(`${SELECT} ${where.sql} ORDER BY i.id LIMIT ? OFFSET ?`)
+    .all(...where.params, limit, offset) as ImageRow[]
+  return { total, offset, items: rows.map(toItem) }
+}
+
+export function indexOfImage(db: Db, id: number, filter: ImageFilter): number | null {
+  const where = whereClause(filter)
+  const inFilter = db
+    .prepare(`SELECT 1 FROM images i ${where.sql ? `${where.sql} AND` : 'WHERE'} i.id = ?`)
+    .get(...where.params, id)
+  if (!inFilter) return null
+  const before = db
+    .prepare(`SELECT count(*) AS n FROM images i ${where.sql ? `${where.sql} AND` : 'WHERE'} i.id < ?`)
+    .get(...where.params, id) as { n: number }
+  return before.n
+}
+
+export function imageDetail(db: Db, id: number): ImageDetail {
+  const row = db.prepare(`${SELECT} WHERE i.id = ?`).get(id) as ImageRow | undefined
+  if (!row) throw new ThawError('NO_SUCH_IMAGE', `there is no image with id ${id}`)
+  const duplicates = row.hash
+    ? (db
+        .prepare(`SELECT id, path, class_id AS classId FROM images WHERE hash = ? AND id != ? AND status = 'ok' ORDER BY id`)
+        .all(row.hash, id) as ImageDetail['duplicates'])
+    : []
+  const item = toItem(row)
+  if (item.status === 'warning') {
+    item.reason = `same bytes as ${duplicates.map((d) => path.basename(d.path)).join(', ')}`
+  }
+  return {
+    ...item,
+    path: row.path,
+    bytes: row.bytes,
+    width: row.width,
+    height: row.height,
+    format: row.format,
+    importedAt: row.imported_at,
+    updatedAt: row.updated_at,
+    duplicates
+  }
+}
+
+export function imagePath(db: Db, id: number): { path: string; hash: string | null; status: string } {
+  const row = db.prepare('SELECT path, hash, status FROM images WHERE id = ?').get(id) as
+    | { path: string; hash: string | null; status: string }
+    | undefined
+  if (!row) throw new ThawError('NO_SUCH_IMAGE', `there is no image with id ${id}`)
+  return row
+}
+
+/** Throws unless every id names an image; returns them deduplicated. */
+export function requireImages(db: Db, ids: number[]): number[] {
+  const unique = [...new Set(ids)]
+  const found = new Set<number>()
+  const stmt = db.prepare('SELECT id FROM images WHERE id = ?').pluck()
+  for (const id of unique) if (stmt.get(id) !== undefined) found.add(id)
+  const missing = unique.filter((id) => !found.has(id))
+  if (missing.length) {
+    throw new ThawError('NO_SUCH_IMAGE', `no image with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`)
+  }
+  return unique
+}

@@ -1,0 +1,84 @@
+import type Database from 'better-sqlite3'
+
+/** Ordered schema migrations. `PRAGMA user_version` holds the last one applied, so a project
+ * made by an older studio opens in a newer one: the missing steps run, in one transaction each.
+ * Never edit a released step; add a new one. */
+export interface Migration {
+  version: number
+  description: string
+  up: (db: Database.Database) => void
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    description: 'projects, classes, images, imports, undo',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE classes (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL UNIQUE,
+          position INTEGER NOT NULL,
+          created_at TEXT NOT NULL
+        );
+        CREATE TABLE images (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          path TEXT NOT NULL UNIQUE,
+          root TEXT NOT NULL,
+          rel_path TEXT NOT NULL,
+          hash TEXT,
+          bytes INTEGER,
+          mtime_ms REAL,
+          width INTEGER,
+          height INTEGER,
+          format TEXT,
+          class_id INTEGER REFERENCES classes(id) ON DELETE SET NULL,
+          split TEXT NOT NULL DEFAULT 'train' CHECK (split IN ('train', 'valid', 'test')),
+          status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'problem', 'missing')),
+          reason TEXT,
+          imported_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX images_hash ON images (hash);
+        CREATE INDEX images_class_split ON images (class_id, split);
+        CREATE INDEX images_split ON images (split);
+        CREATE INDEX images_status ON images (status);
+        CREATE INDEX images_root ON images (root);
+        CREATE TABLE imports (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          root TEXT NOT NULL,
+          started_at TEXT NOT NULL,
+          finished_at TEXT,
+          report TEXT
+        );
+        CREATE TABLE undo_actions (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          description TEXT NOT NULL,
+          data TEXT NOT NULL,
+          created_at TEXT NOT NULL
+        );
+      `)
+    }
+  }
+]
+
+export const SCHEMA_VERSION = migrations[migrations.length - 1]!.version
+
+export function migrate(db: Database.Database, steps: Migration[] = migrations): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number
+  const latest = steps[steps.length - 1]?.version ?? 0
+  if (from > latest) {
+    throw new Error(
+      `this project was written by a newer Thaw Studio (schema ${from}, this one knows up to ${latest}); update the app to open it`
+    )
+  }
+  for (const step of steps) {
+    if (step.version <= from) continue
+    db.transaction(() => {
+      step.up(db)
+      db.pragma(`user_version = ${step.version}`)
+    })()
+  }
+  return { from, to: Math.max(from, latest) }
+}

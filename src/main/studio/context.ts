@@ -1,0 +1,19 @@
+import type { CommandName, CommandResult, EventName, Events, ParsedArgs } from '../../shared/contract'
+import type { Jobs } from '../jobs/jobs'
+import type { Project } from '../project/project'
+
+/** What a command handler may use: the open project, the jobs, and the event bus. */
+export interface StudioContext {
+  readonly jobs: Jobs
+  project(): Project
+  maybeProject(): Project | null
+  setProject(project: Project | null): void
+  emit<E extends EventName>(event: E, payload: Events[E]): void
+}
+
+export type Handler<N extends CommandName> = (
+  args: ParsedArgs<N>,
+  studio: StudioContext
+) => Promise<CommandResult<N>> | CommandResult<N>
+
+export type Handlers = { [N in CommandName]: Handler<N> }

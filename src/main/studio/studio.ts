@@ -1,0 +1,101 @@
+import { z } from 'zod'
+import {
+  commandNames,
+  commands,
+  isCommandName,
+  type CommandName,
+  type EventName,
+  type Events,
+  type StudioApi,
+  type StudioEvent
+} from '../../shared/contract'
+import { ThawError } from '../errors'
+import { Jobs } from '../jobs/jobs'
+import type { Project } from '../project/project'
+import type { Handlers, StudioContext } from './context'
+import { jobHandlers } from './handlers/jobs'
+import { labelHandlers } from './handlers/labels'
+import { libraryHandlers } from './handlers/library'
+import { projectHandlers } from './handlers/project'
+
+const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...jobHandlers }
+
+type Listener = (event: StudioEvent) => void
+
+/** One line per problem, so a bad command gets a message a person can act on. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`)
+    .join('; ')
+}
+
+/** The studio service: implements the contract, knows nothing of Electron, HTTP or the CLI. */
+export class Studio implements StudioContext {
+  readonly jobs: Jobs
+  private current: Project | null = null
+  private readonly listeners = new Set<Listener>()
+
+  constructor() {
+    this.jobs = new Jobs({
+      progress: (p) => this.emit('jobProgress', p),
+      finished: (f) => this.emit('jobFinished', f)
+    })
+  }
+
+  project(): Project {
+    if (!this.current) throw new ThawError('NO_PROJECT', 'no project is open; create or open one first')
+    return this.current
+  }
+
+  maybeProject(): Project | null {
+    return this.current
+  }
+
+  setProject(project: Project | null): void {
+    if (this.current && this.current !== project) {
+      if (this.jobs.active().length) {
+        project?.close()
+        throw new ThawError('BUSY', 'a job is running in this project; wait for it or cancel it before switching')
+      }
+      this.current.close()
+    }
+    this.current = project
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  emit<E extends EventName>(event: E, payload: Events[E]): void {
+    for (const l of this.listeners) {
+      try {
+        l({ event, payload } as StudioEvent)
+      } catch {
+        // a broken client must not break the others
+      }
+    }
+  }
+
+  /** The single entry point of every transport: validates, then runs the command. */
+  async invoke(name: unknown, args: unknown): Promise<unknown> {
+    if (!isCommandName(name)) throw new ThawError('UNKNOWN_COMMAND', `unknown command ${JSON.stringify(name)}`)
+    const parsed = commands[name].args.safeParse(args ?? {})
+    if (!parsed.success) throw new ThawError('BAD_ARGS', `${name}: ${describeIssues(parsed.error)}`)
+    const handler = handlers[name] as (a: unknown, s: StudioContext) => unknown
+    return await handler(parsed.data, this)
+  }
+
+  /** Typed calls for in-process clients (CLI, tests), through the same validation. */
+  api(): StudioApi {
+    const api = {} as Record<CommandName, (args: unknown) => Promise<unknown>>
+    for (const name of commandNames) api[name] = (args) => this.invoke(name, args)
+    return api as StudioApi
+  }
+
+  close(): void {
+    this.jobs.cancelAll()
+    this.current?.close()
+    this.current = null
+  }
+}

@@ -1,0 +1,137 @@
+// The one contract between the studio service and every client (Electron IPC, browser-mode
+// WebSocket, CLI). Each command has a schema for its arguments (validated on the service side,
+// whatever the transport) and a result type. Events are pushed from the service to all clients.
+import { z } from 'zod'
+import type {
+  ClassInfo,
+  ExportTreeResult,
+  FolderListing,
+  ImageDetail,
+  ImagePage,
+  ImportReport,
+  JobFinished,
+  JobProgress,
+  ProjectInfo,
+  ProjectStatus,
+  RecentProject,
+  UndoResult
+} from './types'
+
+/** Declares a command: its argument schema, and (as a type only) its result. */
+function command<Result>() {
+  return <Args extends z.ZodType>(args: Args) => ({ args, result: undefined as unknown as Result })
+}
+
+const id = z.number().int().positive()
+const ids = z.array(id).min(1, 'select at least one image').max(1_000_000)
+const split = z.enum(['train', 'valid', 'test'])
+const className = z
+  .string()
+  .trim()
+  .min(1, 'a class name cannot be empty')
+  .max(200, 'a class name is at most 200 characters')
+  .refine((s) => !/[\\/\0]/.test(s), 'a class name cannot contain / or \\ (it becomes a folder name)')
+  .refine((s) => s !== '.' && s !== '..', 'a class name cannot be . or ..')
+const path = z.string().min(1, 'a path is required')
+const none = z.strictObject({})
+
+export const imageFilter = z.strictObject({
+  classId: z.union([id, z.literal('unlabelled')]).optional(),
+  split: split.optional(),
+  status: z.enum(['any', 'ok', 'problem', 'issues']).optional(),
+  search: z.string().max(500).optional()
+})
+
+export const commands = {
+  // projects
+  createProject: command<ProjectInfo>()(z.strictObject({ path, name: z.string().trim().min(1).max(200).optional() })),
+  openProject: command<ProjectInfo>()(z.strictObject({ path })),
+  currentProject: command<ProjectInfo | null>()(none),
+  recentProjects: command<RecentProject[]>()(none),
+  listFolder: command<FolderListing>()(z.strictObject({ path: path.optional() })),
+
+  // library
+  importFolder: command<ImportReport>()(
+    z.strictObject({
+      root: path,
+      validPct: z.number().min(0).max(0.9, 'validPct must be below 0.9').default(0.2),
+      seed: z.number().int().default(42)
+    })
+  ),
+  projectStatus: command<ProjectStatus>()(none),
+  listClasses: command<ClassInfo[]>()(none),
+  queryImages: command<ImagePage>()(
+    z.strictObject({
+      filter: imageFilter.default({}),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(5000).default(200)
+    })
+  ),
+  /** position of one image in a filtered, ordered list (to keep the cursor on it after a refresh) */
+  indexOfImage: command<{ index: number | null }>()(z.strictObject({ id, filter: imageFilter.default({}) })),
+  imageDetail: command<ImageDetail>()(z.strictObject({ id })),
+  exportClassTree: command<ExportTreeResult>()(z.strictObject({ dest: path, bySplit: z.boolean().default(true) })),
+
+  // labelling: every change is saved at once and can be undone
+  setLabel: command<{ changed: number }>()(z.strictObject({ ids, classId: id.nullable() })),
+  setSplit: command<{ changed: number }>()(z.strictObject({ ids, split })),
+  addClass: command<ClassInfo>()(z.strictObject({ name: className })),
+  renameClass: command<ClassInfo>()(z.strictObject({ id, name: className })),
+  mergeClasses: command<ClassInfo>()(z.strictObject({ from: id, into: id })),
+  deleteClass: command<{ unlabelled: number }>()(z.strictObject({ id })),
+  undo: command<UndoResult>()(none),
+
+  // jobs
+  cancelJob: command<{ cancelled: boolean }>()(z.strictObject({ jobId: z.string().min(1) }))
+} as const
+
+export type Commands = typeof commands
+export type CommandName = keyof Commands
+export type CommandArgs<N extends CommandName> = z.input<Commands[N]['args']>
+export type ParsedArgs<N extends CommandName> = z.output<Commands[N]['args']>
+export type CommandResult<N extends CommandName> = Commands[N]['result']
+export const commandNames = Object.keys(commands) as CommandName[]
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(commands, name)
+}
+
+export interface Events {
+  jobProgress: JobProgress
+  jobFinished: JobFinished
+  /** the library changed (import, labels, classes): clients refetch what they show */
+  libraryChanged: { reason: string }
+  projectChanged: ProjectInfo | null
+  /** a native menu item was chosen (Electron only) */
+  menu: { action: string }
+}
+export type EventName = keyof Events
+export interface StudioEvent<E extends EventName = EventName> {
+  event: E
+  payload: Events[E]
+}
+
+/** The error shape every transport returns: a stable code and a message for people. */
+export interface ErrorInfo {
+  code: string
+  message: string
+}
+
+/** What a client sees: one async method per command, plus events. Implemented by the preload
+ * bridge (Electron), the WebSocket client (browser mode) and the service itself (CLI, tests). */
+export type StudioApi = {
+  [N in CommandName]: (args: CommandArgs<N>) => Promise<CommandResult<N>>
+}
+
+// WebSocket framing (browser mode)
+export interface WsRequest {
+  id: number
+  command: string
+  args: unknown
+}
+export type WsResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ErrorInfo }
+export type WsMessage = WsResponse | ({ id?: undefined } & StudioEvent)
+
+/** IPC channel names (Electron). */
+export const IPC_EVENT_CHANNEL = 'thaw:event'
+export const ipcChannel = (name: CommandName): string => `thaw:${name}`

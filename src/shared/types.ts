@@ -1,0 +1,140 @@
+// Plain-data types that cross process boundaries (IPC, WebSocket, CLI JSON).
+// No classes, no functions: everything here must survive structured clone and JSON.
+
+export type Split = 'train' | 'valid' | 'test'
+export const SPLITS: readonly Split[] = ['train', 'valid', 'test']
+
+/** ok: imported and usable; warning: imported but suspicious (e.g. same bytes under two classes);
+ * problem: not imported, with a reason; missing: imported earlier, file gone from disk. */
+export type ImageStatus = 'ok' | 'warning' | 'problem' | 'missing'
+
+export interface ProjectInfo {
+  path: string
+  name: string
+  schemaVersion: number
+  createdAt: string
+}
+
+export interface RecentProject {
+  path: string
+  name: string
+  openedAt: string
+}
+
+export interface SplitCounts {
+  train: number
+  valid: number
+  test: number
+}
+
+export interface ClassInfo {
+  id: number
+  name: string
+  position: number
+  counts: SplitCounts & { total: number }
+}
+
+export interface FileProblem {
+  path: string
+  reason: string
+}
+
+export interface ProjectStatus {
+  images: number
+  unlabelled: number
+  classes: Record<string, number>
+  splits: SplitCounts
+  problems: number
+  warnings: number
+  missing: number
+}
+
+export interface ImportReport {
+  imported: number
+  unchanged: number
+  updated: number
+  missing: number
+  classes: Record<string, number>
+  splits: SplitCounts
+  problems: FileProblem[]
+  warnings: FileProblem[]
+  layout: 'class-folders' | 'split-folders'
+  root: string
+  ms: number
+}
+
+export type StatusFilter = 'any' | 'ok' | 'problem' | 'issues'
+
+export interface ImageFilter {
+  /** a class id, 'unlabelled', or undefined for every class */
+  classId?: number | 'unlabelled' | undefined
+  split?: Split | undefined
+  /** 'issues' = problems, warnings and missing files; 'ok' = usable images only */
+  status?: StatusFilter | undefined
+  search?: string | undefined
+}
+
+export interface ImageItem {
+  id: number
+  hash: string | null
+  name: string
+  classId: number | null
+  split: Split
+  status: ImageStatus
+  reason: string | null
+}
+
+export interface ImageDetail extends ImageItem {
+  path: string
+  bytes: number | null
+  width: number | null
+  height: number | null
+  format: string | null
+  importedAt: string
+  updatedAt: string
+  /** other images with the same bytes */
+  duplicates: { id: number; path: string; classId: number | null }[]
+}
+
+export interface ImagePage {
+  total: number
+  offset: number
+  items: ImageItem[]
+}
+
+export interface FolderListing {
+  path: string
+  parent: string | null
+  entries: { name: string; kind: 'dir' | 'file' }[]
+}
+
+export interface UndoResult {
+  undone: string | null
+  remaining: number
+}
+
+export interface ExportTreeResult {
+  dest: string
+  copied: number
+  skipped: FileProblem[]
+}
+
+export type JobKind = 'import' | 'export-tree' | 'precompute' | 'train' | 'lr-find' | 'export'
+
+export interface JobProgress {
+  jobId: string
+  kind: JobKind
+  done: number
+  total: number
+  /** milliseconds left, null until there is enough to estimate */
+  etaMs: number | null
+  message: string
+}
+
+export interface JobFinished {
+  jobId: string
+  kind: JobKind
+  ok: boolean
+  cancelled: boolean
+  error: string | null
+}
