@@ -60,6 +60,54 @@ export const migrations: Migration[] = [
         );
       `)
     }
+  },
+  {
+    version: 2,
+    description: 'activations cache and trained models',
+    up: (db) => {
+      db.exec(`
+        -- One row per way of computing activations. Everything that changes the numbers is part of
+        -- the key, so a changed backbone, cut, size, preprocessing or augmentation never serves a
+        -- stale row; the image side of the key is its content hash.
+        CREATE TABLE activation_sets (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          backbone TEXT NOT NULL,
+          backbone_sha256 TEXT NOT NULL,
+          layer TEXT NOT NULL,
+          reduce TEXT NOT NULL,
+          input_size INTEGER NOT NULL,
+          preprocessing TEXT NOT NULL,
+          augmentation TEXT NOT NULL,
+          shape TEXT NOT NULL,
+          dtype TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          UNIQUE (backbone, backbone_sha256, layer, reduce, input_size, preprocessing, augmentation, dtype)
+        );
+        CREATE TABLE activations (
+          set_id INTEGER NOT NULL REFERENCES activation_sets(id) ON DELETE CASCADE,
+          hash TEXT NOT NULL,
+          view INTEGER NOT NULL,
+          data BLOB NOT NULL,
+          PRIMARY KEY (set_id, hash, view)
+        ) WITHOUT ROWID;
+        CREATE TABLE models (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          created_at TEXT NOT NULL,
+          backbone TEXT NOT NULL,
+          backbone_sha256 TEXT NOT NULL,
+          classes TEXT NOT NULL,
+          plan TEXT NOT NULL,
+          report TEXT NOT NULL,
+          weights BLOB NOT NULL
+        );
+        CREATE TABLE checkpoints (
+          run_id TEXT PRIMARY KEY,
+          created_at TEXT NOT NULL,
+          state TEXT NOT NULL,
+          weights BLOB NOT NULL
+        );
+      `)
+    }
   }
 ]
 

@@ -1,0 +1,138 @@
+import os from 'node:os'
+import type { Worker } from 'node:worker_threads'
+import { ThawError } from '../errors'
+import type { FromWorker, ToWorker, WorkerConfig } from './protocol'
+import { spawnEngineWorker } from './spawn'
+
+export interface RunOptions {
+  signal?: AbortSignal
+  onProgress?: (done: number, total: number, message: string) => void
+  onEvent?: (payload: unknown) => void
+}
+
+interface Pending {
+  resolve: (v: unknown) => void
+  reject: (e: Error) => void
+  opts: RunOptions
+}
+
+/** One engine worker and the tasks it is running. A crashed worker fails its tasks with a clear
+ * error and is replaced on next use. */
+class WorkerHandle {
+  private readonly pending = new Map<number, Pending>()
+  private statsWaiters: ((s: { numTensors: number; rssBytes: number }) => void)[] = []
+  private nextId = 1
+  dead = false
+
+  constructor(private readonly worker: Worker) {
+    worker.on('message', (m: FromWorker) => this.onMessage(m))
+    worker.on('error', (err) => this.fail(`the engine worker crashed: ${err.message}`))
+    worker.on('exit', (code) => this.fail(`the engine worker exited (code ${code})`))
+    worker.unref() // an idle engine must not keep a CLI process alive
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0
+  }
+
+  run(kind: string, args: unknown, opts: RunOptions): Promise<unknown> {
+    const taskId = this.nextId++
+    return new Promise((resolve, reject) => {
+      if (opts.signal?.aborted) {
+        reject(new ThawError('CANCELLED', `${kind} was cancelled`))
+        return
+      }
+      this.pending.set(taskId, { resolve, reject, opts })
+      opts.signal?.addEventListener('abort', () => this.post({ type: 'cancel', taskId }), { once: true })
+      this.worker.ref()
+      this.post({ type: 'run', taskId, kind, args })
+    })
+  }
+
+  stats(): Promise<{ numTensors: number; rssBytes: number }> {
+    return new Promise((resolve) => {
+      this.statsWaiters.push(resolve)
+      this.post({ type: 'stats' })
+    })
+  }
+
+  terminate(): Promise<number> {
+    this.dead = true
+    return this.worker.terminate()
+  }
+
+  private post(m: ToWorker): void {
+    if (!this.dead) this.worker.postMessage(m)
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'stats') {
+      this.statsWaiters.shift()?.({ numTensors: m.numTensors, rssBytes: m.rssBytes })
+      return
+    }
+    const p = this.pending.get(m.taskId)
+    if (!p) return
+    if (m.type === 'progress') p.opts.onProgress?.(m.done, m.total, m.message)
+    else if (m.type === 'event') p.opts.onEvent?.(m.payload)
+    else {
+      this.pending.delete(m.taskId)
+      if (!this.busy) this.worker.unref()
+      if (m.type === 'done') p.resolve(m.result)
+      else p.reject(new ThawError(m.error.code, m.error.message))
+    }
+  }
+
+  private fail(message: string): void {
+    if (this.dead && this.pending.size === 0) return
+    this.dead = true
+    for (const p of this.pending.values()) p.reject(new ThawError('ENGINE_CRASHED', message))
+    this.pending.clear()
+  }
+}
+
+export function defaultPoolSize(): number {
+  // The wasm backend is single-threaded in Node: one worker per core is how both cores get used.
+  return Math.max(1, Math.min(4, os.availableParallelism()))
+}
+
+/** The engine workers owned by the studio. Workers start on first use and keep their backend
+ * and backbones loaded between tasks. */
+export class EnginePool {
+  private readonly handles: (WorkerHandle | null)[]
+
+  constructor(
+    private readonly config: WorkerConfig,
+    readonly size = defaultPoolSize()
+  ) {
+    this.handles = Array.from({ length: size }, () => null)
+  }
+
+  private handle(i: number): WorkerHandle {
+    let h = this.handles[i]
+    if (!h || h.dead) {
+      h = new WorkerHandle(spawnEngineWorker(this.config))
+      this.handles[i] = h
+    }
+    return h
+  }
+
+  /** Runs a task on worker `worker` (0 by default: the one that trains and predicts). */
+  run<R>(kind: string, args: unknown, opts: RunOptions & { worker?: number } = {}): Promise<R> {
+    return this.handle(opts.worker ?? 0).run(kind, args, opts) as Promise<R>
+  }
+
+  /** Runs one task per argument set, spread over the workers (data-parallel work). */
+  runEach<R>(kind: string, argsPerTask: unknown[], opts: RunOptions = {}): Promise<R[]> {
+    return Promise.all(argsPerTask.map((args, i) => this.run<R>(kind, args, { ...opts, worker: i % this.size })))
+  }
+
+  /** Tensor counts and memory of the running workers (for leak checks). */
+  async stats(): Promise<{ numTensors: number; rssBytes: number }[]> {
+    return Promise.all(this.handles.filter((h): h is WorkerHandle => !!h && !h.dead).map((h) => h.stats()))
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.handles.map((h) => h?.terminate()))
+    this.handles.fill(null)
+  }
+}
