@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs'
+import type { Stage } from '../../shared/plan'
+import { ThawError } from '../errors'
+import { seedFrom } from '../util/random'
+import { batchBounds, type FitData } from './data'
+import { validMetrics, type ValidMetrics } from './metrics'
+import { makeOptimizer } from './optimizers'
+import { groupRates, scheduleFor } from './schedules'
+import { trainStep, type Trainable } from './step'
+
+export interface EpochMetrics {
+  stage: number
+  epoch: number
+  trainLoss: number
+  validLoss: number
+  validAccuracy: number
+  ms: number
+}
+
+export interface Evaluation extends ValidMetrics {
+  /** probabilities of every validation item, [n * classes] */
+  probs: Float32Array
+}
+
+export interface StageState {
+  stageIndex: number
+  stage: Stage
+  model: Trainable
+  optimizers: tf.Optimizer[]
+}
+
+/** Plug-ins of the fit loop, called in order (fastai's callbacks). Progress events, checkpoints,
+ * best weights and early stopping are callbacks; the loop itself knows none of them. */
+export interface Callback {
+  afterBatch?(info: { stage: number; epoch: number; batch: number; batches: number; loss: number; rates: number[] }): void
+  /** return 'stop' to end the stage early */
+  afterEpoch?(metrics: EpochMetrics, evaluation: Evaluation, state: StageState): Promise<void | 'stop'> | void | 'stop'
+}
+
+export interface FitStageArgs {
+  stageIndex: number
+  stage: Stage
+  model: Trainable
+  data: FitData
+  classes: string[]
+  classWeights: number[] | null
+  seed: number
+  /** to resume a stage after a checkpoint */
+  startEpoch?: number
+  optimizers?: tf.Optimizer[]
+  signal?: AbortSignal
+  /** lets the worker's event loop run between batches (cancel messages) */
+  yieldEvery?: () => Promise<void>
+}
+
+/** Predicts every validation item and scores it. */
+export async function evaluate(model: Trainable, data: FitData, classes: string[], batchSize: number): Promise<Evaluation> {
+  const parts: Float32Array[] = []
+  for await (const b of data.validBatches(batchSize)) {
+    const probs = tf.tidy(() => tf.softmax(model.forward(b.x, false, 0)))
+    parts.push((await probs.data()) as Float32Array)
+    tf.dispose([probs, b.x, b.labels])
+  }
+  const probs = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
+  let offset = 0
+  for (const p of parts) {
+    probs.set(p, offset)
+    offset += p.length
+  }
+  return { ...validMetrics(probs, data.validLabels, classes), probs }
+}
+
+/** The fit loop: epochs of shuffled batches, the stage's schedule applied to every group's peak
+ * rate at every step, an evaluation after each epoch, callbacks for everything else. */
+export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): Promise<EpochMetrics[]> {
+  const { stage, model, data, stageIndex } = args
+  const sched = scheduleFor(stage)
+  const peaks = groupRates(stage.lr, model.groups.length)
+  const optimizers = args.optimizers ?? peaks.map((lr) => makeOptimizer(stage, lr))
+  const batches = Math.max(1, batchBounds(data.trainSize, stage.batchSize).length)
+  const weights = args.classWeights ? tf.tensor1d(args.classWeights) : null
+  const history: EpochMetrics[] = []
+  try {
+    for (let epoch = args.startEpoch ?? 0; epoch < stage.epochs; epoch++) {
+      const started = Date.now()
+      let sum = 0
+      let b = 0
+      for await (const batch of data.trainBatches(epoch, stage.batchSize, seedFrom(args.seed, stageIndex, epoch))) {
+        if (args.signal?.aborted) {
+          tf.dispose([batch.x, batch.labels])
+          throw new ThawError('CANCELLED', 'training was cancelled')
+        }
+        const pos = (epoch * batches + b) / (stage.epochs * batches)
+        const rates = peaks.map((lr) => lr * sched(pos))
+        const seed = seedFrom(args.seed, stageIndex, epoch, b)
+        const loss = trainStep(model, optimizers, rates, stage.weightDecay, batch.x, batch.labels, weights, seed)
+        tf.dispose([batch.x, batch.labels])
+        sum += loss
+        b++
+        for (const cb of callbacks) cb.afterBatch?.({ stage: stageIndex, epoch, batch: b, batches, loss, rates })
+        await args.yieldEvery?.()
+      }
+      const evaluation = await evaluate(model, data, args.classes, Math.max(stage.batchSize, 64))
+      const metrics: EpochMetrics = {
+        stage: stageIndex,
+        epoch: epoch + 1,
+        trainLoss: b ? sum / b : NaN,
+        validLoss: evaluation.loss,
+        validAccuracy: evaluation.accuracy,
+        ms: Date.now() - started
+      }
+      history.push(metrics)
+      let stop = false
+      for (const cb of callbacks) {
+        if ((await cb.afterEpoch?.(metrics, evaluation, { stageIndex, stage, model, optimizers })) === 'stop') stop = true
+      }
+      if (stop) break
+    }
+  } finally {
+    weights?.dispose()
+    if (!args.optimizers) for (const o of optimizers) o.dispose()
+  }
+  return history
+}
