@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { registerEngineCommands } from './cli/engine'
 import { registerLibraryCommands } from './cli/library'
 import { registerServeCommand } from './cli/serve'
 
@@ -10,6 +11,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
   registerLibraryCommands(program)
+  registerEngineCommands(program)
   registerServeCommand(program)
   try {
     await program.parseAsync(argv)

@@ -3,7 +3,9 @@
 // whatever the transport) and a result type. Events are pushed from the service to all clients.
 import { z } from 'zod'
 import type {
+  BackboneInfo,
   ClassInfo,
+  EngineInfo,
   ExportTreeResult,
   FolderListing,
   ImageDetail,
@@ -11,6 +13,7 @@ import type {
   ImportReport,
   JobFinished,
   JobProgress,
+  PrecomputeResult,
   ProjectInfo,
   ProjectStatus,
   RecentProject,
@@ -80,6 +83,16 @@ export const commands = {
   mergeClasses: command<ClassInfo>()(z.strictObject({ from: id, into: id })),
   deleteClass: command<{ unlabelled: number }>()(z.strictObject({ id })),
   undo: command<UndoResult>()(none),
+
+  // engine and precompute
+  engineInfo: command<EngineInfo>()(none),
+  listBackbones: command<BackboneInfo[]>()(none),
+  precompute: command<PrecomputeResult>()(
+    z.strictObject({
+      backbone: z.string().min(1).optional(),
+      views: z.number().int().min(0, 'views cannot be negative').max(16, 'at most 16 augmented views').default(0)
+    })
+  ),
 
   // jobs
   cancelJob: command<{ cancelled: boolean }>()(z.strictObject({ jobId: z.string().min(1) }))

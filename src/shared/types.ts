@@ -138,3 +138,36 @@ export interface JobFinished {
   cancelled: boolean
   error: string | null
 }
+
+export interface EngineInfo {
+  backend: 'tensorflow' | 'wasm' | 'cpu'
+  detail: string
+  gpu: boolean
+}
+
+export interface BackboneInfo {
+  id: string
+  displayName: string
+  description: string
+  sourceKind: 'download' | 'npm-fallback' | 'folder'
+  recommended: boolean
+  caveat: string | null
+  inputSize: number
+  featureLayer: string
+  params: number
+}
+
+export interface PrecomputeResult {
+  computed: number
+  reused: number
+  failed: FileProblem[]
+  backend: string
+  backbone: string
+  backboneSha256: string
+  layer: string
+  views: number
+  /** wall-clock milliseconds per computed activation, decoding included */
+  msPerImage: number
+  cache: { rows: number; bytes: number }
+  ms: number
+}

@@ -1,6 +1,15 @@
 import type { StudioApi } from '../../shared/contract'
 import { Studio } from '../studio/studio'
+import type { BackendPreference } from '../engine/protocol'
 import { Output } from './output'
+
+const BACKENDS: BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu']
+
+function parseBackend(value: string | undefined, out: Output): BackendPreference {
+  if (value === undefined) return 'auto'
+  if ((BACKENDS as string[]).includes(value)) return value as BackendPreference
+  return out.fail(new Error(`--backend must be one of ${BACKENDS.join(', ')}, not "${value}"`))
+}
 
 export interface Session {
   studio: Studio
@@ -11,11 +20,12 @@ export interface Session {
 /** Runs one CLI command against an in-process studio: same contract, same validation as the
  * app. Progress goes to stderr; any error becomes one line and a non-zero exit. */
 export async function withStudio(
-  opts: { json?: boolean | undefined; project?: string | undefined },
+  opts: { json?: boolean | undefined; project?: string | undefined; backend?: string | undefined },
   run: (s: Session) => Promise<void>
 ): Promise<void> {
   const out = new Output(!!opts.json)
-  const studio = new Studio()
+  const backend = parseBackend(opts.backend, out)
+  const studio = new Studio({ backend })
   studio.subscribe((e) => {
     if (e.event === 'jobProgress') out.progress(e.payload as Parameters<Output['progress']>[0])
   })
@@ -27,10 +37,10 @@ export async function withStudio(
     if (opts.project) await api.openProject({ path: opts.project })
     await run({ studio, api, out })
   } catch (err) {
-    studio.close()
+    await studio.close()
     out.fail(err)
   } finally {
     process.off('SIGINT', onSigint)
   }
-  studio.close()
+  await studio.close()
 }

@@ -122,8 +122,8 @@ export class EnginePool {
   }
 
   /** Runs one task per argument set, spread over the workers (data-parallel work). */
-  runEach<R>(kind: string, argsPerTask: unknown[], opts: RunOptions = {}): Promise<R[]> {
-    return Promise.all(argsPerTask.map((args, i) => this.run<R>(kind, args, { ...opts, worker: i % this.size })))
+  runEach<R>(kind: string, argsPerTask: unknown[], optsFor: (task: number) => RunOptions = () => ({})): Promise<R[]> {
+    return Promise.all(argsPerTask.map((args, i) => this.run<R>(kind, args, { ...optsFor(i), worker: i % this.size })))
   }
 
   /** Tensor counts and memory of the running workers (for leak checks). */

@@ -2,7 +2,9 @@
 // workers, so the thread that answers the UI never runs a forward pass.
 import type { ErrorInfo } from '../../shared/contract'
 
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu'
+import type { BackendPreference } from './backend'
+
+export type { BackendPreference }
 
 export interface WorkerConfig {
   backend: BackendPreference

@@ -1,10 +1,13 @@
 import type { CommandName, CommandResult, EventName, Events, ParsedArgs } from '../../shared/contract'
+import type { EnginePool } from '../engine/pool'
 import type { Jobs } from '../jobs/jobs'
 import type { Project } from '../project/project'
 
 /** What a command handler may use: the open project, the jobs, and the event bus. */
 export interface StudioContext {
   readonly jobs: Jobs
+  /** the engine workers (TF.js), started on first use */
+  engine(): EnginePool
   project(): Project
   maybeProject(): Project | null
   setProject(project: Project | null): void

@@ -10,15 +10,18 @@ import {
   type StudioEvent
 } from '../../shared/contract'
 import { ThawError } from '../errors'
+import { EnginePool } from '../engine/pool'
+import type { BackendPreference } from '../engine/protocol'
 import { Jobs } from '../jobs/jobs'
 import type { Project } from '../project/project'
 import type { Handlers, StudioContext } from './context'
+import { engineHandlers } from './handlers/engine'
 import { jobHandlers } from './handlers/jobs'
 import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...jobHandlers }
+const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...jobHandlers }
 
 type Listener = (event: StudioEvent) => void
 
@@ -33,9 +36,10 @@ export function describeIssues(error: z.ZodError): string {
 export class Studio implements StudioContext {
   readonly jobs: Jobs
   private current: Project | null = null
+  private pool: EnginePool | null = null
   private readonly listeners = new Set<Listener>()
 
-  constructor() {
+  constructor(private readonly options: { backend?: BackendPreference; engineWorkers?: number } = {}) {
     this.jobs = new Jobs({
       progress: (p) => this.emit('jobProgress', p),
       finished: (f) => this.emit('jobFinished', f)
@@ -45,6 +49,11 @@ export class Studio implements StudioContext {
   project(): Project {
     if (!this.current) throw new ThawError('NO_PROJECT', 'no project is open; create or open one first')
     return this.current
+  }
+
+  engine(): EnginePool {
+    this.pool ??= new EnginePool({ backend: this.options.backend ?? 'auto' }, this.options.engineWorkers)
+    return this.pool
   }
 
   maybeProject(): Project | null {
@@ -93,8 +102,10 @@ export class Studio implements StudioContext {
     return api as StudioApi
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.jobs.cancelAll()
+    await this.pool?.close()
+    this.pool = null
     this.current?.close()
     this.current = null
   }

@@ -94,7 +94,8 @@ describe('fit loop', () => {
     trainStep(model, opts, [1e-3, 1e-1], 0, x, labels, null, 0)
     w1.dataSync().forEach((v, i) => expect((before1[i]! - v) / g1[i]!).toBeCloseTo(1e-3, 6))
     w2.dataSync().forEach((v, i) => expect((before2[i]! - v) / g2[i]!).toBeCloseTo(1e-1, 6))
-    tf.dispose([w1, w2, x, labels, ...Object.values(grads), ...opts])
+    tf.dispose([w1, w2, x, labels, ...Object.values(grads)])
+    for (const o of opts) o.dispose()
   })
 
   it('applies weight decay to kernels only', () => {

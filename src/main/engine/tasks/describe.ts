@@ -1,0 +1,27 @@
+import { describeGroups, type BackboneSpec, type GroupDescription } from '../../backbones'
+import type { BackendInfo } from '../backend'
+import type { TaskContext } from '../protocol'
+import { backbone, engine } from '../runtime'
+
+export interface BackboneDescription {
+  spec: BackboneSpec
+  sha256: string
+  sourceKind: string
+  location: string
+  backend: BackendInfo
+  groups: GroupDescription[]
+}
+
+/** Loads a backbone (downloading it into the cache on first use) and describes it. */
+export async function describeBackbone(args: { backbone: string }, ctx: TaskContext): Promise<BackboneDescription> {
+  const backend = await engine()
+  const bb = await backbone(args.backbone, (done, total) => ctx.progress(done, total, `downloading ${args.backbone}`))
+  return {
+    spec: bb.spec,
+    sha256: bb.source.sha256,
+    sourceKind: bb.source.kind,
+    location: bb.source.location,
+    backend,
+    groups: describeGroups(bb.model, bb.spec)
+  }
+}

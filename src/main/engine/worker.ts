@@ -1,0 +1,45 @@
+// An engine worker: owns one TF.js backend and runs tasks sent by the studio, one at a time.
+import { parentPort, workerData } from 'node:worker_threads'
+import { toErrorInfo } from '../errors'
+import type { FromWorker, TaskContext, ToWorker, WorkerConfig } from './protocol'
+import { taskHandlers } from './tasks'
+import { engineStats, setEngineConfig } from './runtime'
+
+if (!parentPort) throw new Error('worker.ts must run in a worker thread')
+const port = parentPort
+setEngineConfig(workerData as WorkerConfig)
+
+const send = (m: FromWorker): void => port.postMessage(m)
+const running = new Map<number, AbortController>()
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'cancel') {
+    running.get(msg.taskId)?.abort()
+    return
+  }
+  if (msg.type === 'stats') {
+    void engineStats().then((s) => send({ type: 'stats', ...s }))
+    return
+  }
+  const { taskId, kind, args } = msg
+  const controller = new AbortController()
+  running.set(taskId, controller)
+  let lastProgress = 0
+  const ctx: TaskContext = {
+    signal: controller.signal,
+    progress(done, total, message = '') {
+      const now = Date.now()
+      if (done < total && now - lastProgress < 100) return
+      lastProgress = now
+      send({ type: 'progress', taskId, done, total, message })
+    },
+    emit: (payload) => send({ type: 'event', taskId, payload }),
+    checkpoint: () => new Promise((resolve) => setImmediate(resolve))
+  }
+  const handler = taskHandlers[kind]
+  const run = handler ? handler(args as never, ctx) : Promise.reject(new Error(`unknown engine task ${kind}`))
+  run.then(
+    (result) => send({ type: 'done', taskId, result }),
+    (err: unknown) => send({ type: 'error', taskId, error: toErrorInfo(err) })
+  ).finally(() => running.delete(taskId))
+})

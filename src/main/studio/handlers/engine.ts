@@ -1,0 +1,26 @@
+import { DEFAULT_BACKBONE_ID } from '../../backbones/registry'
+import { precompute } from '../../precompute/precompute'
+import type { Project } from '../../project/project'
+import type { BackboneInfo, EngineInfo } from '../../../shared/types'
+import type { Handlers } from '../context'
+
+/** The backbone a project uses: the last one chosen for it, else the recommended default. */
+export function projectBackbone(project: Project, chosen?: string): string {
+  const setMeta = project.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
+  if (chosen) {
+    setMeta.run('backbone', chosen)
+    return chosen
+  }
+  const row = project.db.prepare("SELECT value FROM meta WHERE key = 'backbone'").pluck().get() as string | undefined
+  return row ?? DEFAULT_BACKBONE_ID
+}
+
+export const engineHandlers = {
+  engineInfo: (_args, s) => s.engine().run<EngineInfo>('engineInfo', {}),
+  listBackbones: (_args, s) => s.engine().run<BackboneInfo[]>('listBackbones', {}),
+  precompute: ({ backbone, views }, s) => {
+    const project = s.project()
+    const id = projectBackbone(project, backbone)
+    return s.jobs.run('precompute', (job) => precompute(project, s.engine(), { backbone: id, views }, job), { exclusive: ['train'] })
+  }
+} satisfies Partial<Handlers>
