@@ -25,7 +25,7 @@ describe('EtaEstimator', () => {
         t = s * 1000 + dt
         const estimate = eta.update(done, 1000)!
         const truth = ((1000 - done) / 16) * 1000
-        if (s > 3) expect(Math.abs(estimate - truth) / truth).toBeLessThan(0.1)
+        if (s > 5) expect(Math.abs(estimate - truth) / truth).toBeLessThan(0.1)
       }
     }
   })
