@@ -1,0 +1,92 @@
+// Shared steps of the e2e tests: where the studio runs, throwaway folders, and the few UI flows
+// (create a project, import a folder) that several tests walk through.
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { expect, type Locator, type Page } from '@playwright/test'
+import type { ImportReport, ProjectStatus } from '../src/shared/types'
+
+export const repoRoot = path.resolve(__dirname, '..')
+/** the real data set, read in place (never copied into the repo) */
+export const hymenoptera = path.resolve(repoRoot, '../shared/datasets/hymenoptera')
+
+export function studioUrl(): string {
+  const url = process.env.THAW_E2E_URL
+  if (!url) throw new Error('THAW_E2E_URL is not set: run the tests through playwright.config.ts (global setup)')
+  return url
+}
+
+/** A fresh folder under the run's work folder (removed by the global teardown). */
+export function workDir(name: string): string {
+  const base = process.env.THAW_E2E_WORK
+  if (!base) throw new Error('THAW_E2E_WORK is not set')
+  const dir = path.join(base, `${name}-${Date.now().toString(36)}`)
+  fs.mkdirSync(path.dirname(dir), { recursive: true })
+  return dir
+}
+
+export async function openStudio(page: Page): Promise<void> {
+  await page.goto(studioUrl())
+  await expect(page.getByRole('status', { name: /Connection: Connected/ })).toBeVisible()
+}
+
+export async function createProject(page: Page, dir: string, name: string): Promise<void> {
+  await page.getByRole('button', { name: 'Projects', exact: true }).click()
+  await page.getByLabel('Folder for the new project').fill(dir)
+  await page.getByLabel('Name', { exact: true }).fill(name)
+  await page.getByRole('button', { name: 'Create project' }).click()
+  await expect(page.getByTestId('project-name')).toHaveText(name)
+  await expect(page.getByRole('region', { name: 'Library' })).toBeVisible()
+}
+
+export async function importFolder(page: Page, folder: string): Promise<Locator> {
+  await page.getByRole('button', { name: 'Import folder…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Import a folder' })
+  await dialog.getByLabel('Folder of images').fill(folder)
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click()
+  const report = dialog.getByTestId('import-report')
+  await expect(report).toBeVisible({ timeout: 120_000 })
+  return dialog
+}
+
+export const grid = (page: Page): Locator => page.getByRole('listbox', { name: 'Images' })
+export const cell = (page: Page, index: number): Locator => grid(page).locator(`[data-testid="cell"][data-index="${index}"]`)
+export const gridTotal = (page: Page): Locator => page.getByTestId('grid-total')
+
+/** The index of the focused cell, from the listbox's aria-activedescendant. */
+export async function focusedIndex(page: Page): Promise<number> {
+  const id = await grid(page).getAttribute('aria-activedescendant')
+  return id ? Number(id.replace('cell-', '')) : -1
+}
+
+export interface CellState {
+  id: string | null
+  cls: string | null
+  split: string | null
+  status: string | null
+}
+
+export async function cellState(page: Page, index: number): Promise<CellState> {
+  const c = cell(page, index)
+  await expect(c).toHaveAttribute('data-id', /\d+/)
+  return {
+    id: await c.getAttribute('data-id'),
+    cls: await c.getAttribute('data-class'),
+    split: await c.getAttribute('data-split'),
+    status: await c.getAttribute('data-status')
+  }
+}
+
+const run = promisify(execFile)
+
+/** `bin/thaw status --json`: what is on disk, read by another process than the server. */
+export async function thawStatus(projectDir: string): Promise<ProjectStatus> {
+  const { stdout } = await run(process.execPath, [path.join(repoRoot, 'bin/thaw'), 'status', projectDir, '--json'], {
+    cwd: repoRoot,
+    env: process.env
+  })
+  return JSON.parse(stdout) as ProjectStatus
+}
+
+export type { ImportReport }

@@ -1,0 +1,133 @@
+// The renderer never knows which transport it has: Electron's preload bridge or browser mode's
+// WebSocket. Both carry the same contract; this file hides the difference.
+import {
+  commandNames,
+  type CommandName,
+  type ErrorInfo,
+  type StudioApi,
+  type StudioEvent,
+  type WsMessage
+} from '../../../shared/contract'
+
+export class StudioError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message)
+    this.name = 'StudioError'
+  }
+}
+
+type Envelope = { ok: true; result: unknown } | { ok: false; error: ErrorInfo }
+
+interface PreloadBridge {
+  mediaBase: string
+  onEvent(listener: (e: StudioEvent) => void): () => void
+  [command: string]: unknown
+}
+
+export interface Transport {
+  readonly kind: 'electron' | 'browser'
+  call(name: CommandName, args: unknown): Promise<unknown>
+  onEvent(listener: (e: StudioEvent) => void): () => void
+  /** URL of a thumbnail (by content hash) or a full image (by id) */
+  mediaUrl(kind: 'thumb' | 'image', key: string | number): string
+  /** 'open' | 'connecting' | 'closed', for the connection badge */
+  onStatus(listener: (status: 'open' | 'connecting' | 'closed') => void): () => void
+}
+
+function electronTransport(bridge: PreloadBridge): Transport {
+  return {
+    kind: 'electron',
+    async call(name, args) {
+      const method = bridge[name] as ((a: unknown) => Promise<Envelope>) | undefined
+      if (!method) throw new StudioError('UNKNOWN_COMMAND', `the app does not offer ${name}`)
+      const env = await method(args)
+      if (!env.ok) throw new StudioError(env.error.code, env.error.message)
+      return env.result
+    },
+    onEvent: (l) => bridge.onEvent(l),
+    mediaUrl: (kind, key) => `${bridge.mediaBase}${kind}/${encodeURIComponent(String(key))}`,
+    onStatus: (l) => {
+      l('open')
+      return () => undefined
+    }
+  }
+}
+
+function browserTransport(): Transport {
+  const params = new URLSearchParams(location.search)
+  const token = params.get('token') ?? sessionStorage.getItem('thaw-token') ?? ''
+  sessionStorage.setItem('thaw-token', token)
+  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  const listeners = new Set<(e: StudioEvent) => void>()
+  const statusListeners = new Set<(s: 'open' | 'connecting' | 'closed') => void>()
+  let nextId = 1
+  let socket: WebSocket
+  let opened: Promise<void>
+  let retry = 250
+
+  const setStatus = (s: 'open' | 'connecting' | 'closed'): void => statusListeners.forEach((l) => l(s))
+
+  function connect(): void {
+    setStatus('connecting')
+    socket = new WebSocket(wsUrl)
+    opened = new Promise((resolve, reject) => {
+      socket.addEventListener('open', () => {
+        retry = 250
+        setStatus('open')
+        resolve()
+      })
+      socket.addEventListener('error', () => reject(new StudioError('DISCONNECTED', 'cannot reach the studio server')))
+    })
+    opened.catch(() => undefined)
+    socket.addEventListener('message', (m) => {
+      const msg = JSON.parse(String(m.data)) as WsMessage
+      if (msg.id === undefined) {
+        listeners.forEach((l) => l(msg as StudioEvent))
+        return
+      }
+      const p = pending.get(msg.id)
+      if (!p) return
+      pending.delete(msg.id)
+      if (msg.ok) p.resolve(msg.result)
+      else p.reject(new StudioError(msg.error.code, msg.error.message))
+    })
+    socket.addEventListener('close', () => {
+      for (const p of pending.values()) p.reject(new StudioError('DISCONNECTED', 'lost the connection to the studio server'))
+      pending.clear()
+      setStatus('closed')
+      setTimeout(connect, retry)
+      retry = Math.min(retry * 2, 5000)
+    })
+  }
+  connect()
+
+  return {
+    kind: 'browser',
+    async call(name, args) {
+      await opened
+      const id = nextId++
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject })
+        socket.send(JSON.stringify({ id, command: name, args }))
+      })
+    },
+    onEvent(l) {
+      listeners.add(l)
+      return () => listeners.delete(l)
+    },
+    mediaUrl: (kind, key) => `/media/${kind}/${encodeURIComponent(String(key))}?token=${encodeURIComponent(token)}`,
+    onStatus(l) {
+      statusListeners.add(l)
+      return () => statusListeners.delete(l)
+    }
+  }
+}
+
+const bridge = (globalThis as { thaw?: PreloadBridge }).thaw
+export const transport: Transport = bridge ? electronTransport(bridge) : browserTransport()
+
+/** Typed commands: `api.openProject({ path })`. */
+export const api = Object.fromEntries(
+  commandNames.map((name) => [name, (args: unknown) => transport.call(name, args ?? {})])
+) as unknown as StudioApi
