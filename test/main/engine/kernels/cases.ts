@@ -43,11 +43,12 @@ export function makeCase(random: () => number, spec: CaseSpec): ConvCase {
     const inChannels = randomInt(random, minChannels, maxChannels)
     const last = spec.depthwise ? (spec.multiplier ?? 1) : randomInt(random, minChannels, maxChannels + 1)
     const nchw = spec.dataFormat === 'NCHW'
-    const spatialPads = spec.pad === 'explicit' ? randomSpatialPads(random, 3) : null
+    const named = spec.pad === 'explicit' ? null : spec.pad
+    const spatialPads = randomSpatialPads(random, 3)
     const pad: Pad =
-      spatialPads === null ? spec.pad : nchw ? [[0, 0], [0, 0], ...spatialPads] : [[0, 0], ...spatialPads, [0, 0]]
+      named ?? (nchw ? [[0, 0], [0, 0], ...spatialPads] : [[0, 0], ...spatialPads, [0, 0]])
     const [kh, kw] = spec.kernel
-    const padAlong = (axis: 0 | 1) => (spatialPads === null ? (spec.pad as 'same' | 'valid' | number) : spatialPads[axis])
+    const padAlong = (axis: 0 | 1) => named ?? spatialPads[axis]
     const oh = outputSize(h, kh, spec.strides[0], dilations[0], padAlong(0), spec.dimRoundingMode)
     const ow = outputSize(w, kw, spec.strides[1], dilations[1], padAlong(1), spec.dimRoundingMode)
     if (oh < 1 || ow < 1) continue
