@@ -46,7 +46,7 @@ export function unsupportedLayers(model: tf.LayersModel, prefix = ''): { name: s
   const found: { name: string; type: string }[] = []
   for (const layer of model.layers) {
     if (isNestedModel(layer)) found.push(...unsupportedLayers(layer, `${prefix}${layer.name}/`))
-    else if (layer.getClassName() !== 'InputLayer' && !(layer.getClassName() in CONVERTERS)) {
+    else if (layer.getClassName() !== 'InputLayer' && !Object.hasOwn(CONVERTERS, layer.getClassName())) {
       found.push({ name: `${prefix}${layer.name}`, type: layer.getClassName() })
     }
   }
@@ -103,7 +103,7 @@ class Walker {
     if (className === 'InputLayer') {
       throw new OnnxExportError('ONNX_BAD_MODEL', `input layer "${prefix}${layer.name}" is not one of the model's inputs`)
     }
-    const convert = CONVERTERS[className]
+    const convert = Object.hasOwn(CONVERTERS, className) ? CONVERTERS[className] : undefined
     const layerPrefix = this.prefixFor(layer, prefix)
     if (!convert) {
       throw new OnnxExportError(

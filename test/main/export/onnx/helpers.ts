@@ -7,7 +7,9 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { tfjsToOnnx, verifyOnnx, type OnnxExportOptions, type VerifyResult } from '../../../../src/main/export/onnx'
 
-export const BACKBONES = process.env['THAW_MODEL_MIRROR'] ?? path.resolve(__dirname, '../../../../../shared/backbones')
+const mirror = process.env['THAW_MODEL_MIRROR']
+/** The model mirror folder (THAW_MODEL_MIRROR may also be a URL, which these tests cannot read). */
+export const BACKBONES = mirror && !/^[a-z]+:\/\//i.test(mirror) ? mirror : path.resolve(__dirname, '../../../../../shared/backbones')
 export const HYMENOPTERA = path.resolve(__dirname, '../../../../../shared/datasets/hymenoptera')
 export const TOLERANCE = 1e-4
 

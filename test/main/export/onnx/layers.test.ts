@@ -102,6 +102,16 @@ const cases: Case[] = [
   },
   { name: 'Add of 3 features', covers: ['Add'], build: () => branches([5], (ys) => L.add().apply(ys) as tf.SymbolicTensor, [() => L.dense({ units: 4 }), () => L.dense({ units: 4 }), () => L.dense({ units: 4 })]) },
   { name: 'Multiply', covers: ['Multiply'], build: () => branches(img(5, 5, 2), (ys) => L.multiply().apply(ys) as tf.SymbolicTensor, [() => conv({ filters: 3, kernelSize: 3, padding: 'same' }), () => conv({ filters: 3, kernelSize: 1, activation: 'sigmoid' })]) },
+  {
+    name: 'Multiply image by per-channel features (ranks 4 and 2)',
+    covers: ['Multiply'],
+    build: () => {
+      const x = tf.input({ shape: [5, 4, 3] })
+      const y = conv({ filters: 3, kernelSize: 3, padding: 'same' }).apply(x) as tf.SymbolicTensor
+      const gate = L.dense({ units: 3, activation: 'sigmoid' }).apply(L.globalAveragePooling2d({}).apply(y)) as tf.SymbolicTensor
+      return tf.model({ inputs: x, outputs: L.multiply().apply([y, gate]) as tf.SymbolicTensor })
+    }
+  },
   { name: 'Average of 3', covers: ['Average'], build: () => branches([5], (ys) => L.average().apply(ys) as tf.SymbolicTensor, [() => L.dense({ units: 4 }), () => L.dense({ units: 4 }), () => L.dense({ units: 4 })]) },
   { name: 'Maximum', covers: ['Maximum'], build: () => branches(img(4, 4, 2), (ys) => L.maximum().apply(ys) as tf.SymbolicTensor, [() => conv({ filters: 3, kernelSize: 3, padding: 'same' }), () => conv({ filters: 3, kernelSize: 1 })]) },
   { name: 'Minimum', covers: ['Minimum'], build: () => branches([6], (ys) => L.minimum().apply(ys) as tf.SymbolicTensor, [() => L.dense({ units: 3 }), () => L.dense({ units: 3 })]) },
@@ -179,13 +189,16 @@ const cases: Case[] = [
   }
 ]
 
-const results: { name: string; maxAbsDiff: number }[] = []
+const results: { name: string; covers: string[]; maxAbsDiff: number }[] = []
 
 beforeAll(useWasm)
 
 afterAll(() => {
-  const worst = [...results].sort((a, b) => b.maxAbsDiff - a.maxAbsDiff)
-  console.log(`ONNX layer cases: ${results.length}, worst max abs diff ${worst[0]?.maxAbsDiff.toExponential(2)} (${worst[0]?.name})`)
+  // Worst difference per layer type, one line, so that a run shows how close each translation is.
+  const perType = new Map<string, number>()
+  for (const r of results) for (const t of r.covers) perType.set(t, Math.max(perType.get(t) ?? 0, r.maxAbsDiff))
+  const line = [...perType].map(([t, d]) => `${t} ${d.toExponential(1)}`).join(', ')
+  console.log(`ONNX layer cases: ${results.length}; worst max abs diff per type: ${line}`)
 })
 
 describe('tfjsToOnnx layer by layer (onnxruntime vs tfjs wasm)', () => {
@@ -195,7 +208,7 @@ describe('tfjsToOnnx layer by layer (onnxruntime vs tfjs wasm)', () => {
     const shape = c.shape ?? [2, ...(model.inputs[0]!.shape.slice(1) as number[])]
     const [lo, hi] = c.range ?? [-2, 2]
     const r = await compare(model, randomBatch(shape, 7 + i, lo, hi), shape)
-    results.push({ name: c.name, maxAbsDiff: r.maxAbsDiff })
+    results.push({ name: c.name, covers: c.covers, maxAbsDiff: r.maxAbsDiff })
     expect(r.maxAbsDiff).toBeLessThanOrEqual(TOLERANCE)
     model.dispose()
   })

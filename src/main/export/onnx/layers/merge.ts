@@ -11,7 +11,17 @@ function commonLayout(inputs: readonly Value[]): Layout {
 function aligned(ctx: LayerContext, inputs: readonly Value[]): { names: string[]; layout: Layout } {
   if (inputs.length < 2) throw unsupported(ctx, `it needs at least two inputs, got ${inputs.length}`)
   const layout = commonLayout(inputs)
-  return { names: inputs.map((v) => ctx.g.inLayout(v, layout)), layout }
+  const maxRank = Math.max(...inputs.map((v) => v.shape.length))
+  const names = inputs.map((v) => {
+    const name = ctx.g.inLayout(v, layout)
+    const missing = maxRank - v.shape.length
+    if (missing === 0) return name
+    // tfjs gives a lower-rank input new axes right after the batch ([N, C] -> [N, 1, 1, C]);
+    // ONNX would otherwise broadcast from the right and line N up with W.
+    const axes = Array.from({ length: missing }, (_, i) => i + 1)
+    return ctx.g.node('Unsqueeze', [name, ctx.g.int64Vector(axes)], {}, ctx.scope)
+  })
+  return { names, layout }
 }
 
 /** Folds inputs left to right with a binary op, as tfjs does (same rounding order). */
