@@ -2,9 +2,10 @@
 // imported folder, always checked against the sha256 its spec records.
 import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { backboneDir, defaultCacheDir, isComplete } from './cache'
+import { COMPLETE_STAMP, backboneDir, defaultCacheDir, isComplete } from './cache'
 import { readCustomSpec, readCustomSpecs } from './custom'
 import { BackboneError } from './errors'
 import { fetchBackbone, type FetchOptions } from './fetch'
@@ -45,8 +46,7 @@ export async function resolveBackboneSpec(id: string, options: { cacheDir?: stri
 export async function loadBackbone(id: string, options: LoadBackboneOptions = {}): Promise<LoadedBackbone> {
   const cacheDir = options.cacheDir ?? defaultCacheDir()
   const spec = await resolveBackboneSpec(id, { cacheDir })
-  const { handler, digests, location } = await openSource(spec, cacheDir, options)
-  const model = await tf.loadLayersModel(handler)
+  const { model, digests, location } = await loadVerified(spec, cacheDir, options)
   try {
     checkSpecLayers(model, spec)
   } catch (err) {
@@ -57,6 +57,27 @@ export async function loadBackbone(id: string, options: LoadBackboneOptions = {}
   // 0-10 frozen from its own training), a backbone starts with every layer trainable.
   for (const layer of model.layers) layer.trainable = true
   return { model, spec, source: { kind: spec.source.kind, location, sha256: weightsDigest(spec, digests) } }
+}
+
+/** A downloaded backbone whose cached copy was damaged after the fact (disk error, a user's
+ * edit) is fetched again once rather than failing until someone clears the cache by hand. */
+async function loadVerified(
+  spec: BackboneSpec,
+  cacheDir: string,
+  options: LoadBackboneOptions
+): Promise<{ model: tf.LayersModel; digests: FileDigests; location: string }> {
+  const open = async (): Promise<{ model: tf.LayersModel; digests: FileDigests; location: string }> => {
+    const { handler, digests, location } = await openSource(spec, cacheDir, options)
+    return { model: await tf.loadLayersModel(handler), digests, location }
+  }
+  try {
+    return await open()
+  } catch (err) {
+    const repairable = spec.source.kind === 'download' && options.download !== false && (err as BackboneError).code === 'BACKBONE_CHECKSUM'
+    if (!repairable) throw err
+    await rm(path.join(backboneDir(cacheDir, spec.id), COMPLETE_STAMP), { force: true })
+    return open()
+  }
 }
 
 async function openSource(
