@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { registerEngineCommands } from './cli/engine'
 import { registerLibraryCommands } from './cli/library'
 import { registerServeCommand } from './cli/serve'
+import { registerTrainingCommands } from './cli/training'
 
 /** `thaw`: the studio on the command line. Every command runs the same contract as the app. */
 export async function main(argv: string[]): Promise<void> {
@@ -12,6 +13,7 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride()
   registerLibraryCommands(program)
   registerEngineCommands(program)
+  registerTrainingCommands(program)
   registerServeCommand(program)
   try {
     await program.parseAsync(argv)

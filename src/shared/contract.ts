@@ -2,6 +2,7 @@
 // WebSocket, CLI). Each command has a schema for its arguments (validated on the service side,
 // whatever the transport) and a result type. Events are pushed from the service to all clients.
 import { z } from 'zod'
+import { planSchema, stageSchema } from './plan'
 import type {
   BackboneInfo,
   ClassInfo,
@@ -13,10 +14,15 @@ import type {
   ImportReport,
   JobFinished,
   JobProgress,
+  LrFindResult,
+  ModelSummary,
   PrecomputeResult,
+  PredictResult,
   ProjectInfo,
   ProjectStatus,
   RecentProject,
+  TrainEpochEvent,
+  TrainReport,
   UndoResult
 } from './types'
 
@@ -94,6 +100,31 @@ export const commands = {
     })
   ),
 
+  train: command<TrainReport>()(
+    z.strictObject({
+      /** a whole plan; otherwise a head-only plan from epochs and lr */
+      plan: planSchema.optional(),
+      epochs: z.number().int().min(1).max(1000).default(10),
+      lr: z.number().positive().max(10).default(3e-3),
+      precompute: z.boolean().default(true),
+      views: z.number().int().min(0).max(16).default(0),
+      seed: z.number().int().default(42),
+      backbone: z.string().min(1).optional()
+    })
+  ),
+  lrFind: command<LrFindResult>()(
+    z.strictObject({
+      stage: stageSchema.optional(),
+      precompute: z.boolean().default(true),
+      views: z.number().int().min(0).max(16).default(0),
+      backbone: z.string().min(1).optional()
+    })
+  ),
+  currentModel: command<ModelSummary | null>()(none),
+  predict: command<{ modelId: number; results: PredictResult[] }>()(
+    z.strictObject({ paths: z.array(path).min(1, 'give at least one image').max(10_000) })
+  ),
+
   // jobs
   cancelJob: command<{ cancelled: boolean }>()(z.strictObject({ jobId: z.string().min(1) }))
 } as const
@@ -112,6 +143,8 @@ export function isCommandName(name: unknown): name is CommandName {
 export interface Events {
   jobProgress: JobProgress
   jobFinished: JobFinished
+  /** one epoch of a running training job: for live curves */
+  trainEpoch: TrainEpochEvent
   /** the library changed (import, labels, classes): clients refetch what they show */
   libraryChanged: { reason: string }
   projectChanged: ProjectInfo | null

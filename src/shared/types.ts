@@ -171,3 +171,82 @@ export interface PrecomputeResult {
   cache: { rows: number; bytes: number }
   ms: number
 }
+
+export interface EpochMetrics {
+  stage: number
+  epoch: number
+  trainLoss: number
+  validLoss: number
+  validAccuracy: number
+  ms: number
+}
+
+export interface ValidSummary {
+  accuracy: number
+  loss: number
+  classes: string[]
+  /** rows: actual class, columns: predicted class */
+  confusion: number[][]
+  precision: number[]
+  recall: number[]
+}
+
+export interface StageReport {
+  name: string
+  freezeTo: number
+  /** the layer whose cached output fed this stage, or 'none' (images every epoch) */
+  cache: string
+  epochs: EpochMetrics[]
+  valid: ValidSummary
+  ms: number
+}
+
+export interface Prediction {
+  imageId: number
+  label: number
+  predicted: number
+  loss: number
+  probs: number[]
+}
+
+export interface TrainReport {
+  backend: string
+  backbone: string
+  backboneSha256: string
+  precompute: boolean
+  views: number
+  stages: StageReport[]
+  epochs: EpochMetrics[]
+  valid: ValidSummary
+  msPerEpoch: number
+  /** every validation image's prediction, most wrong first */
+  predictions: Prediction[]
+  modelId: number
+  cancelled: boolean
+}
+
+export interface ModelSummary extends TrainReport {
+  createdAt: string
+  classes: string[]
+  plan: unknown
+}
+
+export interface LrFindResult {
+  lrs: number[]
+  losses: number[]
+  /** fastai's "valley" suggestion */
+  suggestion: number
+}
+
+export interface PredictResult {
+  path: string
+  label?: string
+  probs?: Record<string, number>
+  error?: string
+}
+
+export interface TrainEpochEvent {
+  jobId: string
+  stageName: string
+  metrics: EpochMetrics
+}

@@ -35,14 +35,14 @@ export interface FetchedBackbone {
 
 type Origin = { kind: 'url'; base: string } | { kind: 'folder'; dir: string }
 
-export function resolveOrigin(spec: BackboneSpec, mirror: string | null | undefined = process.env['THAW_MODEL_MIRROR']): Origin {
+/** The mirror, when there is one, wins over the spec's own address. */
+function resolveOrigin(spec: BackboneSpec, baseUrl: string, mirror: string | null | undefined): Origin {
   if (mirror) {
     if (/^https?:\/\//i.test(mirror)) return { kind: 'url', base: `${mirror.replace(/\/+$/, '')}/${encodeURIComponent(spec.id)}/` }
     const dir = mirror.startsWith('file:') ? fileURLToPath(mirror) : path.resolve(mirror)
     return { kind: 'folder', dir: path.join(dir, spec.id) }
   }
-  if (spec.source.kind !== 'download') throw new BackboneError('BACKBONE_UNKNOWN', `${spec.id} is not downloaded (its source is ${spec.source.kind})`)
-  return { kind: 'url', base: spec.source.baseUrl }
+  return { kind: 'url', base: baseUrl }
 }
 
 const inFlight = new Map<string, Promise<FetchedBackbone>>()
@@ -50,19 +50,22 @@ const inFlight = new Map<string, Promise<FetchedBackbone>>()
 /** Makes sure the cache holds a verified copy of `spec`'s files, fetching what is missing.
  * Concurrent calls for the same folder share one download. */
 export function fetchBackbone(spec: BackboneSpec, options: FetchOptions = {}): Promise<FetchedBackbone> {
+  if (spec.source.kind !== 'download') {
+    return Promise.reject(new BackboneError('BACKBONE_UNKNOWN', `${spec.id} is not downloaded: its source is ${spec.source.kind}`))
+  }
   const dir = backboneDir(options.cacheDir ?? defaultCacheDir(), spec.id)
   const running = inFlight.get(dir)
   if (running) return running
-  const job = fetchInto(dir, spec, options).finally(() => inFlight.delete(dir))
+  const job = fetchInto(dir, spec, spec.source.baseUrl, options).finally(() => inFlight.delete(dir))
   inFlight.set(dir, job)
   return job
 }
 
-async function fetchInto(dir: string, spec: BackboneSpec, options: FetchOptions): Promise<FetchedBackbone> {
+async function fetchInto(dir: string, spec: BackboneSpec, baseUrl: string, options: FetchOptions): Promise<FetchedBackbone> {
   if (await isComplete(dir, spec)) {
     return { dir, files: await stampedFiles(dir), wasCached: true }
   }
-  const origin = resolveOrigin(spec, options.mirror === undefined ? process.env['THAW_MODEL_MIRROR'] : options.mirror)
+  const origin = resolveOrigin(spec, baseUrl, options.mirror === undefined ? process.env['THAW_MODEL_MIRROR'] : options.mirror)
   if (origin.kind === 'folder') await assertMirrorFolder(origin.dir, spec.id)
   await mkdir(dir, { recursive: true })
   await sweepStaleParts(dir)

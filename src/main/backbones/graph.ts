@@ -114,26 +114,37 @@ function isPoolingToVector(model: tf.LayersModel, layer: GraphLayer): boolean {
   return shape.length === 4 && shape[1] === 1 && shape[2] === 1
 }
 
-/** Groups for a backbone nobody described by hand: split the single-tensor cuts between the
- * input and the feature layer by cumulative parameter count, so that the earliest group is the
- * cheap-in-parameters high-resolution stem and the last one the small tail. */
+const ATTACHED_CLASSES = new Set(['BatchNormalization', 'Activation', 'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'Softmax'])
+
+/** A cut worth offering as a group boundary: a single-tensor cut that does not separate a
+ * convolution from the BatchNorm or activation that belongs to it. */
+function isCleanCut(graph: readonly GraphLayer[], name: string): boolean {
+  const readers = graph.filter((layer) => layer.inputs.some((input) => input.layer === name))
+  return readers.every((reader) => !ATTACHED_CLASSES.has(reader.className)) && isSingleTensorCut(graph, name)
+}
+
+/** Groups for a backbone nobody described by hand. Each boundary is the clean cut, among those
+ * reached after `fraction` of the body's parameters (and before the next fraction), with the
+ * smallest output: cheapest to cache, and in bottleneck networks a block output. The earliest
+ * group is then the high-resolution stem (few parameters, many FLOPs), the last a small tail. */
 export function autoGroups(model: tf.LayersModel, featureLayer: string, fractions: readonly number[] = [0.05, 0.25, 0.6]): LayerGroup[] {
   const graph = modelGraph(model)
-  const end = layerIndex(graph, featureLayer)
-  const body = graph.slice(0, end + 1)
-  const total = body.reduce((sum, layer) => sum + model.getLayer(layer.name).countParams(), 0)
-  const boundaries: string[] = []
+  const body = graph.slice(0, layerIndex(graph, featureLayer))
+  const total = body.reduce((sum, layer) => sum + model.getLayer(layer.name).countParams(), 0) + model.getLayer(featureLayer).countParams()
   let cumulative = 0
-  let nextFraction = 0
-  for (const layer of body.slice(0, -1)) {
+  const candidates: { name: string; reached: number; size: number }[] = []
+  for (const layer of body) {
     cumulative += model.getLayer(layer.name).countParams()
-    const fraction = fractions[nextFraction]
-    if (fraction === undefined) break
-    if (layer.className !== 'InputLayer' && cumulative >= fraction * total && isSingleTensorCut(graph, layer.name)) {
-      boundaries.push(layer.name)
-      while ((fractions[nextFraction] ?? Infinity) * total <= cumulative) nextFraction++
-    }
+    if (layer.className === 'InputLayer' || !isCleanCut(graph, layer.name)) continue
+    const shape = model.getLayer(layer.name).outputShape as (number | null)[]
+    candidates.push({ name: layer.name, reached: cumulative / total, size: shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1) })
   }
+  const boundaries: string[] = []
+  fractions.forEach((fraction, i) => {
+    const window = candidates.filter((c) => c.reached >= fraction && c.reached < (fractions[i + 1] ?? 1))
+    const best = window.reduce<(typeof window)[number] | undefined>((min, c) => (min === undefined || c.size < min.size ? c : min), undefined)
+    if (best && !boundaries.includes(best.name)) boundaries.push(best.name)
+  })
   boundaries.push(featureLayer)
   return boundaries.map((lastLayer, i) => ({ name: `group ${i + 1} (to ${lastLayer})`, lastLayer }))
 }

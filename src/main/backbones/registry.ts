@@ -4,16 +4,17 @@
 // Layer groups follow the networks' resolution stages. Every boundary is a block output (after
 // its residual add), so it is the only tensor crossing it and the model can be cut and cached
 // there (test/main/backbones/groups.test.ts checks it). The last group is kept to the 7x7 tail:
-// under 1 M parameters and about 45 M multiply-adds per image, small enough to fine-tune on a
-// laptop CPU, while the early 112x112/56x56 layers, cheap in parameters but the bulk of the
-// FLOPs, sit in the first group and are thawed last if ever.
+// under 1 M parameters and about 44 M multiply-adds per image (14% of the forward pass), small
+// enough to fine-tune on a laptop CPU. The first group (up to 28x28) holds 2-3% of the
+// parameters but 36-38% of the multiply-adds: thawed last if ever, and the cheapest to cache.
 //
-// Preprocessing was verified with real photos (test/main/backbones/preprocess.test.ts):
-// center-crop beat squash for all three on hymenoptera (v2: 127 vs 117 of 153 val images
-// top-1 'ant'/'bee'; v1: 118 vs 107), and [-1, 1] beat [0, 1] for both ImageNet models (v2 127
-// vs 89; v1 118 vs 113, mean log p(true class) -1.08 vs -1.25). The nsfwjs model has no
-// ImageNet head; nearest-centroid accuracy of its features favours [0, 1] (0.758 vs 0.686),
-// which is also what nsfwjs itself feeds it.
+// Preprocessing was chosen by classifying the 153 hymenoptera validation photos (ImageNet
+// 'ant'/'bee' as top-1) and is re-checked on 8 of them by test/main/backbones/preprocess.test.ts.
+// Center-crop beat squash for all three (v2: 127 vs 117 right; v1: 118 vs 107), and [-1, 1]
+// beat [0, 1] for both ImageNet models (v2: 127 vs 89; v1: 118 vs 113, mean log p(true class)
+// -1.08 vs -1.25; BGR was worse still). The nsfwjs model has no ImageNet head: its features
+// separate ants from bees better with [0, 1] (nearest-centroid 0.758 vs 0.686), which is also
+// what nsfwjs itself feeds it (the test compares with nsfwjs's own classify()).
 import type { BackboneSpec, Preprocessing } from './types'
 
 /** MobileNet's own input scaling: pixels to [-1, 1]. */

@@ -24,7 +24,9 @@ interface ImageRow {
 // An image whose bytes appear more than once among usable images is a 'warning': either the
 // same picture under two labels (label noise) or in train and valid (a leak). Computed at read
 // time so that relabelling one copy clears the warning without any bookkeeping.
-const DUPS = `(SELECT count(*) FROM images d WHERE d.hash = i.hash AND d.id != i.id AND d.status = 'ok')`
+// INDEXED BY: without statistics SQLite picks images_status for `d.status = 'ok'`, which makes
+// this subquery scan every usable image for every row (quadratic: 50 s for 10,000 images).
+const DUPS = `(SELECT count(*) FROM images d INDEXED BY images_hash WHERE d.hash = i.hash AND d.id != i.id AND d.status = 'ok')`
 
 function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
   const parts: string[] = []
@@ -95,7 +97,7 @@ export function imageDetail(db: Db, id: number): ImageDetail {
   if (!row) throw new ThawError('NO_SUCH_IMAGE', `there is no image with id ${id}`)
   const duplicates = row.hash
     ? (db
-        .prepare(`SELECT id, path, class_id AS classId FROM images WHERE hash = ? AND id != ? AND status = 'ok' ORDER BY id`)
+        .prepare(`SELECT id, path, class_id AS classId FROM images INDEXED BY images_hash WHERE hash = ? AND id != ? AND status = 'ok' ORDER BY id`)
         .all(row.hash, id) as ImageDetail['duplicates'])
     : []
   const item = toItem(row)

@@ -26,7 +26,7 @@ export function projectStatus(db: Db): ProjectStatus {
     problems: count(`SELECT count(*) FROM images WHERE status = 'problem'`),
     warnings: count(
       `SELECT count(*) FROM images i WHERE i.${ok} AND i.hash IS NOT NULL AND EXISTS
-       (SELECT 1 FROM images d WHERE d.hash = i.hash AND d.id != i.id AND d.${ok})`
+       (SELECT 1 FROM images d INDEXED BY images_hash WHERE d.hash = i.hash AND d.id != i.id AND d.${ok})`
     ),
     missing: count(`SELECT count(*) FROM images WHERE status = 'missing'`)
   }

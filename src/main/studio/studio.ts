@@ -20,8 +20,9 @@ import { jobHandlers } from './handlers/jobs'
 import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
+import { trainingHandlers } from './handlers/training'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...jobHandlers }
+const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...jobHandlers }
 
 type Listener = (event: StudioEvent) => void
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Stage } from '../../shared/plan'
+import type { EpochMetrics } from '../../shared/types'
 import { ThawError } from '../errors'
 import { seedFrom } from '../util/random'
 import { batchBounds, type FitData } from './data'
@@ -8,14 +9,7 @@ import { makeOptimizer } from './optimizers'
 import { groupRates, scheduleFor } from './schedules'
 import { trainStep, type Trainable } from './step'
 
-export interface EpochMetrics {
-  stage: number
-  epoch: number
-  trainLoss: number
-  validLoss: number
-  validAccuracy: number
-  ms: number
-}
+export type { EpochMetrics }
 
 export interface Evaluation extends ValidMetrics {
   /** probabilities of every validation item, [n * classes] */

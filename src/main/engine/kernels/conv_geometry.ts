@@ -1,6 +1,7 @@
 import { backend_util } from '@tensorflow/tfjs'
 import type { TensorInfo } from '@tensorflow/tfjs'
-import { dim, sizeOf, type WasmOps } from './wasm_ops'
+import { copyWindow } from './heap_copies'
+import { dim, type WasmOps } from './wasm_ops'
 
 /** The padding attr that tfjs conv kernels accept. */
 export type ConvPad = 'same' | 'valid' | number | backend_util.ExplicitPadding
@@ -124,7 +125,7 @@ export function cropToWindows(
   if (rows.size <= 0 || cols.size <= 0) return null
   const whole = rows.begin === 0 && cols.begin === 0 && rows.size === dim(x, 1) && cols.size === dim(x, 2)
   if (whole) return x
-  return ops.copyWindow(x, rows.begin, rows.size, cols.begin, cols.size)
+  return copyWindow(ops, x, rows.begin, rows.size, cols.begin, cols.size)
 }
 
 /**
@@ -137,16 +138,4 @@ export function zeroDilate(ops: WasmOps, x: TensorInfo, [sh, sw]: Pair): TensorI
   const spread = ops.reshape(x, [b, h, 1, w, 1, c])
   const padded = ops.pad(spread, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]])
   return ops.reshape(padded, [b, h * sh, w * sw, c])
-}
-
-/**
- * Flips both spatial axes of a [kh, kw, ...] filter, which is reversing the
- * order of its kh*kw contiguous tap blocks (wasm's Reverse kernel walks
- * element by element and is far slower).
- */
-export function reverseTaps(ops: WasmOps, filter: TensorInfo): TensorInfo {
-  const taps = dim(filter, 0) * dim(filter, 1)
-  if (taps === 1) return filter
-  const flat = ops.reshape(filter, [taps, sizeOf(filter) / taps])
-  return ops.reshape(ops.reverseOuterAxis(flat), filter.shape)
 }

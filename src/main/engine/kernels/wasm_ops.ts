@@ -55,44 +55,23 @@ export class WasmOps {
   }
 
   /**
-   * out[n, r, c, :] = x[n, rowStart + r, colStart + c, :], zero where that is
-   * outside x. wasm's Slice kernel first copies its whole input out of the
-   * heap (readSync), which made cutting many small windows from one big tensor
-   * the dominant cost; this copies only the window, in runs of whole rows.
+   * A float32 tensor that the caller fills through `heap()` before anyone
+   * else sees it (the copies in heap_copies.ts).
    */
-  copyWindow(x: TensorInfo, rowStart: number, rows: number, colStart: number, cols: number): TensorInfo {
-    const [n, height, width, depth] = x.shape as [number, number, number, number]
-    const out = this.backend.makeOutput([n, rows, cols, depth], x.dtype)
+  allocate(shape: number[], zeroed = false): TensorInfo {
+    const out = this.backend.makeOutput(shape, 'float32')
     this.owned.push(out)
-    // Views are taken after makeOutput, which may grow (and so detach) the heap.
-    const source = this.backend.typedArrayFromHeap(x)
-    const target = this.backend.typedArrayFromHeap(out)
-    const firstCol = Math.max(0, colStart)
-    const endCol = Math.min(width, colStart + cols)
-    const fullyInside = rowStart >= 0 && rowStart + rows <= height && firstCol === colStart && endCol === colStart + cols
-    if (!fullyInside) target.fill(0)
-    if (endCol <= firstCol) return out
-    const run = (endCol - firstCol) * depth
-    for (let b = 0; b < n; b++) {
-      for (let r = Math.max(0, -rowStart); r < Math.min(rows, height - rowStart); r++) {
-        const from = ((b * height + rowStart + r) * width + firstCol) * depth
-        const to = ((b * rows + r) * cols + firstCol - colStart) * depth
-        target.set(source.subarray(from, from + run), to)
-      }
-    }
+    if (zeroed) this.backend.typedArrayFromHeap(out).fill(0)
     return out
   }
 
-  /** Reverses the order of the outermost axis, a block copy per entry. */
-  reverseOuterAxis(x: TensorInfo): TensorInfo {
-    const count = dim(x, 0)
-    const block = sizeOf(x) / count
-    const out = this.backend.makeOutput(x.shape, x.dtype)
-    this.owned.push(out)
-    const source = this.backend.typedArrayFromHeap(x)
-    const target = this.backend.typedArrayFromHeap(out)
-    for (let i = 0; i < count; i++) target.set(source.subarray(i * block, (i + 1) * block), (count - 1 - i) * block)
-    return out
+  /**
+   * The whole wasm heap as floats (found through any tensor in it). Fetch it
+   * after the last `allocate`: growing the heap detaches older views.
+   */
+  heap(anchor: TensorInfo): HeapView {
+    const floats = new Float32Array(this.backend.typedArrayFromHeap(anchor).buffer)
+    return { floats, start: (info) => this.backend.typedArrayFromHeap(info).byteOffset / Float32Array.BYTES_PER_ELEMENT }
   }
 
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
@@ -163,6 +142,12 @@ export class WasmOps {
   disposeAll(): void {
     for (const info of this.owned.splice(0)) this.backend.disposeData(info.dataId)
   }
+}
+
+/** Float offsets of tensors in the wasm heap, for memmove-style copies (copyWithin) between them. */
+export interface HeapView {
+  floats: Float32Array
+  start(info: TensorInfo): number
 }
 
 /** Stride, dilation and explicit zero padding (never negative) of a windowed op. */

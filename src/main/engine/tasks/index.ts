@@ -1,4 +1,7 @@
 import { precomputeShard } from '../../precompute/shard'
+import { lrFindTask } from '../../training/lrFindTask'
+import { predictTask } from '../../training/predictTask'
+import { runPlan } from '../../training/runPlan'
 import type { TaskHandler } from '../protocol'
 import { describeBackbone } from './describe'
 import { backboneList, engineInfo } from './info'
@@ -8,5 +11,8 @@ export const taskHandlers: Record<string, TaskHandler<never, unknown>> = {
   describe: describeBackbone,
   engineInfo,
   listBackbones: backboneList,
-  precompute: precomputeShard
+  precompute: precomputeShard,
+  train: runPlan,
+  lrFind: lrFindTask,
+  predict: predictTask
 }

@@ -1,0 +1,136 @@
+import fs from 'node:fs'
+import type { Command } from 'commander'
+import type { PlanInput } from '../../shared/plan'
+import type { TrainReport } from '../../shared/types'
+import { ThawError } from '../errors'
+import { withStudio } from './session'
+
+function readPlan(file: string): PlanInput {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ThawError('BAD_PLAN', `cannot read the plan ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (err) {
+    throw new ThawError('BAD_PLAN', `the plan ${file} is not valid JSON: ${(err as Error).message}`)
+  }
+  // a bare list of stages is a plan too
+  return (Array.isArray(data) ? { stages: data } : data) as PlanInput
+}
+
+const parseBool = (v: string, flag: string): boolean => {
+  if (v === 'true') return true
+  if (v === 'false') return false
+  throw new ThawError('BAD_ARGS', `${flag} must be true or false, not "${v}"`)
+}
+
+function trainJson(r: TrainReport): unknown {
+  const epoch = (e: TrainReport['epochs'][number]) => ({
+    epoch: e.epoch,
+    trainLoss: e.trainLoss,
+    validLoss: e.validLoss,
+    validAccuracy: e.validAccuracy,
+    ms: e.ms
+  })
+  const valid = (v: TrainReport['valid']) => ({
+    accuracy: v.accuracy,
+    loss: v.loss,
+    classes: v.classes,
+    confusion: v.confusion,
+    precision: v.precision,
+    recall: v.recall
+  })
+  return {
+    backend: r.backend,
+    backbone: r.backbone,
+    precompute: r.precompute,
+    views: r.views,
+    epochs: r.epochs.map(epoch),
+    stages: r.stages.map((s) => ({ name: s.name, freezeTo: s.freezeTo, cache: s.cache, epochs: s.epochs.map(epoch), valid: valid(s.valid), ms: s.ms })),
+    valid: valid(r.valid),
+    msPerEpoch: Math.round(r.msPerEpoch),
+    modelId: r.modelId,
+    cancelled: r.cancelled
+  }
+}
+
+function trainHuman(r: TrainReport): string {
+  const lines = r.stages.flatMap((s) => [
+    `stage "${s.name}" (freezeTo ${s.freezeTo}, cache ${s.cache})`,
+    ...s.epochs.map(
+      (e) => `  epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, valid loss ${e.validLoss.toFixed(4)}, accuracy ${(100 * e.validAccuracy).toFixed(1)}% (${e.ms} ms)`
+    )
+  ])
+  lines.push(`validation accuracy ${(100 * r.valid.accuracy).toFixed(1)}% (${r.backbone}, ${r.backend}, ${Math.round(r.msPerEpoch)} ms/epoch)`)
+  if (r.cancelled) lines.push('cancelled: kept the weights of the last finished epoch')
+  return lines.join('\n')
+}
+
+export function registerTrainingCommands(program: Command): void {
+  program
+    .command('train')
+    .description('train the head on cached activations (or run a staged plan)')
+    .argument('<project>', 'project folder')
+    .option('--epochs <n>', 'epochs (head only)', '10')
+    .option('--lr <x>', 'peak learning rate (head only)', '0.003')
+    .option('--precompute <bool>', 'train on cached activations (false: run the backbone on every image every epoch)', 'true')
+    .option('--views <k>', 'augmented views per training image', '0')
+    .option('--plan <file>', 'a plan: JSON { "stages": [ ... ] }')
+    .option('--seed <n>', 'seed for shuffling, views and dropout', '42')
+    .option('--backbone <id>', 'backbone to use')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--json', 'print one JSON object')
+    .action((dir: string, o: Record<string, string | boolean | undefined>) =>
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out }) => {
+        const r = await api.train({
+          epochs: Number(o.epochs),
+          lr: Number(o.lr),
+          precompute: parseBool(o.precompute as string, '--precompute'),
+          views: Number(o.views),
+          seed: Number(o.seed),
+          ...(o.plan ? { plan: readPlan(o.plan as string) } : {}),
+          ...(o.backbone ? { backbone: o.backbone as string } : {})
+        })
+        out.result(trainJson(r), () => trainHuman(r))
+      })
+    )
+
+  program
+    .command('lr-find')
+    .description('LR range test: loss against learning rate, and a suggested rate')
+    .argument('<project>', 'project folder')
+    .option('--precompute <bool>', 'use cached activations', 'true')
+    .option('--views <k>', 'augmented views per training image', '0')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--json', 'print one JSON object')
+    .action((dir: string, o: Record<string, string | boolean | undefined>) =>
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out }) => {
+        const r = await api.lrFind({ precompute: parseBool(o.precompute as string, '--precompute'), views: Number(o.views) })
+        out.result(r, () => `suggested learning rate ${r.suggestion.toPrecision(2)} (from ${r.lrs.length} steps)`)
+      })
+    )
+
+  program
+    .command('predict')
+    .description("predict images with the project's current model")
+    .argument('<project>', 'project folder')
+    .argument('<images...>', 'image files')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--json', 'print JSON')
+    .action((dir: string, images: string[], o: { json?: boolean; backend: string }) =>
+      withStudio({ json: o.json, project: dir, backend: o.backend }, async ({ api, out }) => {
+        const { results } = await api.predict({ paths: images })
+        out.result(results, () =>
+          results
+            .map((r) => (r.error ? `${r.path}: error: ${r.error}` : `${r.path}: ${r.label} (${(100 * r.probs![r.label!]!).toFixed(1)}%)`))
+            .join('\n')
+        )
+        const failed = results.filter((r) => r.error)
+        if (failed.length) throw new ThawError('PREDICT_FAILED', `${failed.length} of ${results.length} images could not be read`)
+      })
+    )
+}

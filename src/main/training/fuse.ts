@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs'
+import { applySegment, type BackboneSpec } from '../backbones'
+
+export const PROBS_LAYER = 'probabilities'
+
+/** One network from image to probabilities: Rescaling (the backbone's preprocessing), the backbone
+ * up to its feature layer, concat pooling, the head, softmax. It takes RGB 0..255 at the input
+ * size, needs no Thaw code to run, and is what prediction and export use. Shares the weights of
+ * `backbone` and `head` (its layers are applied inline, not nested, so exporters see plain layers). */
+export function fuseModel(
+  backbone: tf.LayersModel,
+  spec: Pick<BackboneSpec, 'inputSize' | 'preprocessing' | 'featureLayer'>,
+  head: tf.LayersModel
+): tf.LayersModel {
+  if (spec.preprocessing.channels !== 'RGB') {
+    throw new Error('fusing a backbone that expects BGR input is not supported yet (no portable channel-swap layer)')
+  }
+  const [h, w] = spec.inputSize
+  const input = tf.input({ shape: [h, w, 3], name: 'image' })
+  const scaled = tf.layers
+    .rescaling({ scale: spec.preprocessing.scale, offset: spec.preprocessing.offset, name: 'preprocess' })
+    .apply(input) as tf.SymbolicTensor
+  const map = applySegment(backbone, null, spec.featureLayer, scaled)
+  const avg = tf.layers.globalAveragePooling2d({ name: 'pool_avg' }).apply(map) as tf.SymbolicTensor
+  const max = tf.layers.globalMaxPooling2d({ name: 'pool_max' }).apply(map) as tf.SymbolicTensor
+  let x = tf.layers.concatenate({ name: 'pool_concat' }).apply([avg, max]) as tf.SymbolicTensor
+  for (const layer of head.layers) {
+    if (layer.getClassName() === 'InputLayer') continue
+    x = layer.apply(x) as tf.SymbolicTensor
+  }
+  const probs = tf.layers.softmax({ name: PROBS_LAYER }).apply(x) as tf.SymbolicTensor
+  return tf.model({ inputs: input, outputs: probs, name: 'thaw_classifier' })
+}

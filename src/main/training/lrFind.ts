@@ -1,0 +1,80 @@
+import type { Stage } from '../../shared/plan'
+import type { LrFindResult } from '../../shared/types'
+import { seedFrom } from '../util/random'
+import type { FitData } from './data'
+import { makeOptimizer } from './optimizers'
+import { groupRates } from './schedules'
+import { trainStep, type Trainable } from './step'
+import * as tf from '@tensorflow/tfjs'
+
+
+/** fastai's valley rule: the longest stretch where the loss keeps falling, and a point about
+ * two thirds of the way down it. */
+export function valley(lrs: number[], losses: number[]): number {
+  const n = losses.length
+  if (n === 0) throw new Error('no losses to read a learning rate from')
+  const lds = new Array<number>(n).fill(1)
+  let maxStart = 0
+  let maxEnd = 0
+  for (let i = 1; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      if (losses[i]! < losses[j]! && lds[i]! < lds[j]! + 1) lds[i] = lds[j]! + 1
+    }
+    if (lds[maxEnd]! < lds[i]!) {
+      maxEnd = i
+      maxStart = maxEnd - lds[maxEnd]!
+    }
+  }
+  const sections = (maxEnd - maxStart) / 3
+  const idx = Math.min(n - 1, Math.max(0, maxStart + Math.floor(sections) + Math.floor(sections / 2)))
+  return lrs[idx]!
+}
+
+/** The LR range test: one optimizer step per batch at exponentially growing rates, recording a
+ * smoothed loss, stopping once it explodes. The caller throws the trained weights away (or
+ * restores them), since the test wrecks them on purpose. */
+export async function findLr(
+  model: Trainable,
+  data: FitData,
+  stage: Stage,
+  opts: { start?: number; end?: number; steps?: number; seed?: number; signal?: AbortSignal; onStep?: (i: number, n: number) => Promise<void> | void }
+): Promise<LrFindResult> {
+  const start = opts.start ?? 1e-7
+  const end = opts.end ?? 10
+  const steps = opts.steps ?? 100
+  // the stage's spread of rates between groups is kept; the sweep scales all of them
+  const spread = groupRates(stage.lr, model.groups.length).map((r, _, all) => r / all[all.length - 1]!)
+  const optimizers = spread.map(() => makeOptimizer(stage, start))
+  const lrs: number[] = []
+  const losses: number[] = []
+  let avg = 0
+  let best = Infinity
+  try {
+    let i = 0
+    for (let epoch = 0; i < steps; epoch++) {
+      for await (const batch of data.trainBatches(epoch, stage.batchSize, seedFrom(opts.seed ?? 0, 'lr-find', epoch))) {
+        if (i >= steps || opts.signal?.aborted) {
+          tf.dispose([batch.x, batch.labels])
+          continue
+        }
+        const lr = start * (end / start) ** (i / (steps - 1))
+        const loss = trainStep(model, optimizers, spread.map((f) => f * lr), stage.weightDecay, batch.x, batch.labels, null, seedFrom('lr-find', i))
+        tf.dispose([batch.x, batch.labels])
+        avg = 0.98 * avg + 0.02 * loss
+        const smooth = avg / (1 - 0.98 ** (i + 1))
+        lrs.push(lr)
+        losses.push(smooth)
+        best = Math.min(best, smooth)
+        i++
+        await opts.onStep?.(i, steps)
+        if (!Number.isFinite(smooth) || (i > 10 && smooth > 4 * best)) i = steps
+      }
+      if (opts.signal?.aborted) break
+    }
+  } finally {
+    for (const o of optimizers) o.dispose()
+  }
+  // the last points are past the explosion: fastai drops them too
+  const keep = Math.max(1, lrs.length - 5)
+  return { lrs: lrs.slice(0, keep), losses: losses.slice(0, keep), suggestion: valley(lrs.slice(0, keep), losses.slice(0, keep)) }
+}
