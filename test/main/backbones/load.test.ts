@@ -114,7 +114,12 @@ describe('importBackboneFromFolder', () => {
     expect(source.kind).toBe('folder')
     const graph = modelGraph(model)
     expect(spec.groups.at(-1)?.lastLayer).toBe('conv_pw_13_relu')
-    for (const group of spec.groups) expect(isSingleTensorCut(graph, group.lastLayer), group.lastLayer).toBe(true)
+    for (const group of spec.groups) {
+      expect(isSingleTensorCut(graph, group.lastLayer), group.lastLayer).toBe(true)
+      // never between a convolution and its BatchNorm
+      expect(model.getLayer(group.lastLayer).getClassName(), group.lastLayer).not.toMatch(/Conv2D/)
+    }
+    expect(spec.groups.length).toBeGreaterThanOrEqual(3)
     model.dispose()
   })
 
