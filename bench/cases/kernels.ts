@@ -31,19 +31,30 @@ const cases: Case[] = [
   { name: 'depthwise 3x3 14x14x576', conv: 'depthwise', x: [BATCH, 14, 14, 576], filter: [3, 3, 576, 1], stride: 1 }
 ]
 
-const REPEATS = 5
+const REPEATS = 7
 
-function bestMs(repeats: number, body: (repeat: number) => tf.Tensor): number {
-  let best = Infinity
+function timeMs(body: () => tf.Tensor): number {
+  const start = performance.now()
+  const out = body()
+  out.dataSync()
+  const ms = performance.now() - start
+  out.dispose()
+  return ms
+}
+
+/**
+ * Best of `repeats` for each body, run round-robin after one warm-up round,
+ * so a burst of load from other processes hits all of them alike.
+ */
+function bestOfInterleaved(repeats: number, bodies: Array<(repeat: number) => tf.Tensor>): number[] {
+  const best = bodies.map(() => Infinity)
   for (let r = -1; r < repeats; r++) {
-    const start = performance.now()
-    const out = body(Math.max(r, 0))
-    out.dataSync()
-    const ms = performance.now() - start
-    out.dispose()
-    if (r >= 0) best = Math.min(best, ms)
+    bodies.forEach((body, i) => {
+      const ms = timeMs(() => body(Math.max(r, 0)))
+      if (r >= 0) best[i] = Math.min(best[i]!, ms)
+    })
   }
-  return round(best)
+  return best.map(round)
 }
 
 function round(ms: number): number {
@@ -75,9 +86,11 @@ function measure(c: Case): Record<string, unknown> {
   const filters = Array.from({ length: REPEATS + 1 }, () => tf.randomNormal(c.filter) as tf.Tensor4D)
   const dy = tf.randomNormal(outputShape(c)) as tf.Tensor4D
   try {
-    const forwardMs = bestMs(REPEATS, (r) => forward(c, x, filters[r + 1]!))
-    const inputGradMs = bestMs(REPEATS, (r) => inputGrad(c, dy, filters[r + 1]!))
-    const filterGradMs = bestMs(REPEATS, () => filterGrad(c, x, dy))
+    const [forwardMs, inputGradMs, filterGradMs] = bestOfInterleaved(REPEATS, [
+      (r) => forward(c, x, filters[r + 1]!),
+      (r) => inputGrad(c, dy, filters[r + 1]!),
+      () => filterGrad(c, x, dy)
+    ]) as [number, number, number]
     const backwardMs = round(inputGradMs + filterGradMs)
     return {
       name: c.name,
@@ -111,7 +124,7 @@ function measureNativeInputGrad(c: Case, native: tf.KernelConfig): number {
   try {
     const filter = tf.randomNormal(c.filter) as tf.Tensor4D
     const dy = tf.randomNormal(outputShape(c)) as tf.Tensor4D
-    const ms = bestMs(1, () => inputGrad(c, dy, filter))
+    const ms = round(timeMs(() => inputGrad(c, dy, filter)))
     tf.dispose([filter, dy])
     return ms
   } finally {

@@ -8,16 +8,18 @@ import { withWasmOps, WASM, type WasmOps } from './wasm_ops'
  * dW[kh,kw,c,j] = sum over (b,oh,ow) of x[b, oh*s+kh*d-pt, ow*s+kw*d-pl, c] * dy[b,oh,ow,c*m+j].
  *
  * Done per tap this is 9 passes of multiply + reduce over the whole tensor,
- * which is memory bound and ~10x the forward pass on wasm. Instead the batch
- * is folded into the channels (x as [1, H, W, B*C]) and dy itself is the
- * depthwise filter ([OH, OW, B*C, m]): a depthwise conv with stride d and
- * dilation s then yields every tap at once ([1, kh, kw, B*C*m]), and the batch
- * is summed out of a tensor the size of the filter.
+ * memory bound and ~10x the forward pass on wasm. Instead dy itself serves as
+ * a depthwise filter: with the batch folded into the channels (x as
+ * [1, H, W, B*C], dy as [OH, OW, B*C, m]), a depthwise conv of x by dy with
+ * stride d and dilation s yields every tap at once, [1, kh, kw, B*C*m], and
+ * the batch is then summed out of a tensor the size of the filter.
  *
  * XNNPACK only has fast depthwise microkernels for 3, 4, 9 and 25 taps; other
- * filter sizes fall to a path ~8x slower. So dy is cut into 3x3 blocks (edge
- * blocks zero-filled), each a separate fast conv over the input window it
- * reads, and the partial gradients are added.
+ * filter sizes take a path ~8x slower. So dy is cut into blocks of those
+ * sizes (3x3, with 3x1 / 1x3 / 2x2 at the edges), each a conv over the input
+ * window it reads, and the partial gradients are added. (One conv over all
+ * blocks side by side in the channels was tried: 4x slower, as its huge
+ * filter no longer stays in cache across the 9 output taps.)
  */
 const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo }
@@ -39,8 +41,8 @@ const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   })
 }
 
-/** A rectangle of dy used as one filter: where it starts and the (zero-filled) size it is cut to. */
-interface DyBlock {
+/** A rectangle of dy used as one filter: where it starts and the size it is cut to (zero-filled past dy). */
+export interface DyBlock {
   row: number
   col: number
   rows: number
@@ -50,13 +52,30 @@ interface DyBlock {
 const FAST_TAP_COUNTS = new Set([3, 4, 9, 25])
 const BLOCK_SIDE = 3
 
+/** Cuts [0, extent) into pieces of 3 and one last piece of 1 or 2. */
+function pieces(extent: number): Array<{ start: number; size: number }> {
+  const out: Array<{ start: number; size: number }> = []
+  for (let start = 0; start < extent; start += BLOCK_SIDE) out.push({ start, size: Math.min(BLOCK_SIDE, extent - start) })
+  return out
+}
+
+/** The smallest fast filter shape that holds rows x cols (1x1 and 1x2 grow to 1x3, 2x3 to 3x3, ...). */
+function fastShape(rows: number, cols: number): [number, number] {
+  if (FAST_TAP_COUNTS.has(rows * cols)) return [rows, cols]
+  if (rows === 1) return [1, BLOCK_SIDE]
+  if (cols === 1) return [BLOCK_SIDE, 1]
+  if (rows <= 2 && cols <= 2) return [2, 2]
+  return [BLOCK_SIDE, BLOCK_SIDE]
+}
+
 export function planBlocks(height: number, width: number): DyBlock[] {
   if (FAST_TAP_COUNTS.has(height * width)) return [{ row: 0, col: 0, rows: height, cols: width }]
-  const rows = Math.min(BLOCK_SIDE, height)
-  const cols = Math.min(BLOCK_SIDE, width)
   const blocks: DyBlock[] = []
-  for (let row = 0; row < height; row += rows) {
-    for (let col = 0; col < width; col += cols) blocks.push({ row, col, rows, cols })
+  for (const r of pieces(height)) {
+    for (const c of pieces(width)) {
+      const [rows, cols] = fastShape(r.size, c.size)
+      blocks.push({ row: r.start, col: c.start, rows, cols })
+    }
   }
   return blocks
 }

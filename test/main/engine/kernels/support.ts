@@ -83,29 +83,29 @@ export function expectClose(actual: HostTensor, expected: HostTensor, context: s
 }
 
 /** A [kh, kw, c, m] filter with (d-1) zero rows/cols between taps: the same conv without dilation. */
-export function dilateFilter(filter: HostTensor, dilation: number): HostTensor {
+export function dilateFilter(filter: HostTensor, [dh, dw]: [number, number]): HostTensor {
   const [kh, kw, c, m] = filter.shape as Shape4
-  const dh = (kh - 1) * dilation + 1
-  const dw = (kw - 1) * dilation + 1
-  const data = new Float32Array(dh * dw * c * m)
+  const height = (kh - 1) * dh + 1
+  const width = (kw - 1) * dw + 1
+  const data = new Float32Array(height * width * c * m)
   const tap = c * m
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
       const from = (i * kw + j) * tap
-      data.set(filter.data.subarray(from, from + tap), (i * dilation * dw + j * dilation) * tap)
+      data.set(filter.data.subarray(from, from + tap), (i * dh * width + j * dw) * tap)
     }
   }
-  return { shape: [dh, dw, c, m], data }
+  return { shape: [height, width, c, m], data }
 }
 
 /** Inverse of dilateFilter for gradients: keeps the taps that exist in the dilated conv. */
-export function undilateFilter(filter: HostTensor, dilation: number, kh: number, kw: number): HostTensor {
-  const [, dw, c, m] = filter.shape as Shape4
+export function undilateFilter(filter: HostTensor, [dh, dw]: [number, number], kh: number, kw: number): HostTensor {
+  const [, width, c, m] = filter.shape as Shape4
   const tap = c * m
   const data = new Float32Array(kh * kw * tap)
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const from = (i * dilation * dw + j * dilation) * tap
+      const from = (i * dh * width + j * dw) * tap
       data.set(filter.data.subarray(from, from + tap), (i * kw + j) * tap)
     }
   }
