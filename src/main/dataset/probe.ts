@@ -15,12 +15,23 @@ export interface ProbeOptions {
   /** width x height limit, checked on the header before any decoding */
   maxPixels?: number
   maxFileBytes?: number
+  /** a decode still running after this many seconds is stopped (a malformed progressive JPEG
+   * can take minutes and would hold a threadpool thread all that time); default 60 */
+  timeoutSeconds?: number
 }
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif' | 'heic'
 
 /** For programs (filters, counts); the reason is for people. */
-export type ProbeFailCode = 'UNREADABLE' | 'EMPTY' | 'FILE_TOO_BIG' | 'NOT_AN_IMAGE' | 'UNSUPPORTED_FORMAT' | 'TOO_LARGE' | 'CORRUPT'
+export type ProbeFailCode =
+  | 'UNREADABLE'
+  | 'EMPTY'
+  | 'FILE_TOO_BIG'
+  | 'NOT_AN_IMAGE'
+  | 'UNSUPPORTED_FORMAT'
+  | 'TOO_LARGE'
+  | 'CORRUPT'
+  | 'TIMEOUT'
 
 export interface ProbeOk {
   ok: true
@@ -103,10 +114,12 @@ export function decodeOptions(failOn: FailOnOptions, maxPixels = DEFAULT_MAX_PIX
 /** The probe with a caller-chosen decode step: one read, one header parse, one decode. */
 export async function probeWith(path: string, opts: ProbeOptions, step: DecodeStep): Promise<ProbeResult> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS
+  const seconds = Math.max(1, Math.round(opts.timeoutSeconds ?? 60))
   const read = await readOnce(path, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)
   if (!read.ok) return read
   const { buf, mtimeMs } = read
   const hash = createHash('sha256').update(buf).digest('hex')
+  const open = (failOn: FailOnOptions): Sharp => sharp(buf, decodeOptions(failOn, maxPixels)).timeout({ seconds })
   const known = { hash, bytes: buf.length, mtimeMs }
   if (buf.length === 0) return { ok: false, code: 'EMPTY', reason: 'empty file (0 bytes)', ...known }
 
@@ -155,20 +168,20 @@ export async function probeWith(path: string, opts: ProbeOptions, step: DecodeSt
   // at 'truncated' already). Some valid files raise harmless warnings too, so a warning that
   // does not mean damage earns a second, lenient decode and the file is kept with the note.
   try {
-    return { ...ok, ...(await step.run(sharp(buf, decodeOptions('warning', maxPixels)), hash)) }
+    return { ...ok, ...(await step.run(open('warning'), hash)) }
   } catch (strictErr) {
     if (strictErr instanceof StepFailure) throw strictErr
     const strictMsg = message(strictErr)
-    if (!isDamage(strictMsg) && !isMissingCodec(strictMsg)) {
+    if (!isDamage(strictMsg) && !isMissingCodec(strictMsg) && !isTimeout(strictMsg)) {
       try {
-        const extra = await step.run(sharp(buf, decodeOptions('error', maxPixels)), hash)
+        const extra = await step.run(open('error'), hash)
         return { ...ok, ...extra, warning: `decoded with a warning: ${trimVipsMessage(strictMsg)}` }
       } catch (lenientErr) {
         if (lenientErr instanceof StepFailure) throw lenientErr
-        return { ...decodeFailure(format, message(lenientErr)), ...known }
+        return { ...decodeFailure(format, message(lenientErr), seconds), ...known }
       }
     }
-    return { ...decodeFailure(format, strictMsg), ...known }
+    return { ...decodeFailure(format, strictMsg, seconds), ...known }
   }
 }
 
@@ -234,7 +247,19 @@ function headerFailure(buf: Buffer, msg: string): ProbeFail {
   return { ok: false, code: 'CORRUPT', reason: `corrupt or truncated ${what.label}: ${detail}` }
 }
 
-function decodeFailure(format: ImageFormat, msg: string): ProbeFail {
+function isTimeout(msg: string): boolean {
+  return /^timeout: \d+% complete/m.test(msg)
+}
+
+function decodeFailure(format: ImageFormat, msg: string, seconds: number): ProbeFail {
+  const timedOut = /^timeout: (\d+)% complete/m.exec(msg)
+  if (timedOut) {
+    return {
+      ok: false,
+      code: 'TIMEOUT',
+      reason: `took too long to decode (stopped after ${seconds} s at ${timedOut[1]}%); the file may be malformed`
+    }
+  }
   if (format === 'heic' && isMissingCodec(msg)) {
     return {
       ok: false,

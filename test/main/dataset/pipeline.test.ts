@@ -42,8 +42,11 @@ describe('processFiles', () => {
     console.log(`hymenoptera re-import with thumbnails present: ${(warm / 398).toFixed(2)} ms/image`)
   })
 
-  it('reports bad files among good ones without stopping', async () => {
+  it('reports bad files among good ones without stopping, and the same bytes under two classes with one hash', async () => {
     const root = tempDir('thaw-pipe-mixed-')
+    const twin = await noisyJpeg(64, 48, 4)
+    write(path.join(root, 'a/twin.jpg'), twin)
+    write(path.join(root, 'b/twin copy.jpg'), twin)
     write(path.join(root, 'a/good.jpg'), await noisyJpeg(64, 48))
     write(path.join(root, 'a/empty.jpg'), '')
     write(path.join(root, 'b/text.jpg'), 'hello')
@@ -51,7 +54,17 @@ describe('processFiles', () => {
     const scan = await scanFolder(root)
     const results = await collect(processFiles(scan.files, { thumbDir: tempDir(), concurrency: 2 }))
     const byName = Object.fromEntries(results.map((r) => [r.file.relPath, r.result.ok ? 'ok' : r.result.reason]))
-    expect(byName).toEqual({ 'a/empty.jpg': 'empty file (0 bytes)', 'a/good.jpg': 'ok', 'b/good.png': 'ok', 'b/text.jpg': 'not an image (text file)' })
+    expect(byName).toEqual({
+      'a/empty.jpg': 'empty file (0 bytes)',
+      'a/good.jpg': 'ok',
+      'a/twin.jpg': 'ok',
+      'b/good.png': 'ok',
+      'b/text.jpg': 'not an image (text file)',
+      'b/twin copy.jpg': 'ok'
+    })
+    const twins = results.filter((r) => r.file.relPath.includes('twin'))
+    expect(twins.map((r) => r.file.className).sort()).toEqual(['a', 'b'])
+    expect(twins[0]!.result.hash).toBe(twins[1]!.result.hash)
   })
 
   it('stops starting files when cancelled, yields what was in flight, then throws', async () => {
