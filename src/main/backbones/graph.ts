@@ -70,7 +70,7 @@ export function ancestors(graph: readonly GraphLayer[], name: string): Set<strin
 /** The layer (other than `cut`) whose output some later layer reads across the cut, if any.
  * None means `cut`'s output is the only tensor crossing it: the model can be split there. */
 export function crossingTensor(graph: readonly GraphLayer[], cut: string): { from: string; readBy: string } | null {
-  layerIndex(graph, cut)
+  layerIndex(graph, cut) // an unknown layer is an error, not "no crossing"
   const below = ancestors(graph, cut)
   for (const layer of graph) {
     if (below.has(layer.name)) continue
