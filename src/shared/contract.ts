@@ -18,6 +18,8 @@ import type {
   ModelSummary,
   PrecomputeResult,
   PredictResult,
+  StageCachePlan,
+  TrainStageEvent,
   ProjectInfo,
   ProjectStatus,
   RecentProject,
@@ -109,6 +111,17 @@ export const commands = {
       precompute: z.boolean().default(true),
       views: z.number().int().min(0).max(16).default(0),
       seed: z.number().int().default(42),
+      backbone: z.string().min(1).optional(),
+      /** continue the project's last interrupted run from its checkpoint (other options ignored) */
+      resume: z.boolean().default(false)
+    })
+  ),
+  /** where each stage of a plan gets its inputs and what its cache costs, before building it */
+  estimateCaches: command<StageCachePlan[]>()(
+    z.strictObject({
+      plan: planSchema,
+      precompute: z.boolean().default(true),
+      views: z.number().int().min(0).max(16).default(0),
       backbone: z.string().min(1).optional()
     })
   ),
@@ -145,6 +158,8 @@ export interface Events {
   jobFinished: JobFinished
   /** one epoch of a running training job: for live curves */
   trainEpoch: TrainEpochEvent
+  /** a stage of a running training job starts, with where its inputs come from */
+  trainStage: TrainStageEvent
   /** the library changed (import, labels, classes): clients refetch what they show */
   libraryChanged: { reason: string }
   projectChanged: ProjectInfo | null

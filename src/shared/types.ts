@@ -250,3 +250,25 @@ export interface TrainEpochEvent {
   stageName: string
   metrics: EpochMetrics
 }
+
+/** Where a stage's inputs come from: the activations of its freeze boundary (cached, with their
+ * size on disk) or the images, run through the frozen groups every epoch. */
+export interface StageCachePlan {
+  stage: string
+  firstThawedGroup: number
+  /** null when the whole backbone is thawed */
+  boundary: string | null
+  shape: number[]
+  bytes: number
+  budget: number
+  cached: boolean
+  reason: string | null
+}
+
+export interface TrainStageEvent {
+  jobId: string
+  index: number
+  name: string
+  cache: string
+  note: string | null
+}

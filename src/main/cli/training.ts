@@ -81,6 +81,7 @@ export function registerTrainingCommands(program: Command): void {
     .option('--views <k>', 'augmented views per training image', '0')
     .option('--plan <file>', 'a plan: JSON { "stages": [ ... ] }')
     .option('--seed <n>', 'seed for shuffling, views and dropout', '42')
+    .option('--resume', "continue the project's last interrupted run from its checkpoint")
     .option('--backbone <id>', 'backbone to use')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
@@ -92,6 +93,7 @@ export function registerTrainingCommands(program: Command): void {
           precompute: parseBool(o.precompute as string, '--precompute'),
           views: Number(o.views),
           seed: Number(o.seed),
+          resume: !!o.resume,
           ...(o.plan ? { plan: readPlan(o.plan as string) } : {}),
           ...(o.backbone ? { backbone: o.backbone as string } : {})
         })

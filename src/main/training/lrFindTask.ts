@@ -1,11 +1,14 @@
+import * as tf from '@tensorflow/tfjs'
 import type { Stage } from '../../shared/plan'
+import type { LrFindResult } from '../../shared/types'
+import { buildSegment } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
-import { backbone, engine, projectDb, segment } from '../engine/runtime'
-import type { ActivationSetKey } from '../precompute/activationStore'
+import { engine, projectDb, segment as sharedSegment } from '../engine/runtime'
 import { labelledSet, trainingProblem } from './dataset'
 import { buildHead } from './head'
-import type { LrFindResult } from '../../shared/types'
 import { findLr } from './lrFind'
+import { backboneForStages } from './ownBackbone'
+import type { StageCache } from './runPlan'
 import { setupStage } from './stageSetup'
 
 export interface LrFindArgs {
@@ -13,22 +16,28 @@ export interface LrFindArgs {
   backbone: string
   stage: Stage
   views: number
-  precompute: boolean
-  featureKey: ActivationSetKey
+  cache: StageCache
 }
 
-/** The LR range test for one stage, with that stage's freezing, on a fresh head. */
+/** The LR range test for one stage, with that stage's freezing, on a fresh head. The test wrecks
+ * the weights it trains on purpose: a thawing stage gets its own copy of the backbone. */
 export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<LrFindResult> {
   await engine()
-  const bb = await backbone(args.backbone)
   const db = projectDb(args.projectDir)
   const data = labelledSet(db)
   const problem = trainingProblem(data)
   if (problem) throw new Error(problem)
+  const { bb, own } = await backboneForStages(args.backbone, [args.stage])
+  const segments: tf.LayersModel[] = []
+  const segment = (from: string | null, to: string): tf.LayersModel => {
+    if (!own) return sharedSegment(bb, from, to)
+    const seg = buildSegment(bb.model, from, to)
+    segments.push(seg)
+    return seg
+  }
   const head = buildHead(2 * bb.spec.featureShape[2], data.classes.length)
   try {
-    const trunk = segment(bb, null, bb.spec.featureLayer)
-    const inputs = setupStage(args.stage, { db, bb, trunk, head, data, views: args.views, precompute: args.precompute, featureKey: args.featureKey })
+    const inputs = setupStage(args.stage, { db, bb, segment, head, data, views: args.views, cacheKey: args.cache.key })
     return await findLr(inputs.model, inputs.data, args.stage, {
       signal: ctx.signal,
       onStep: async (i, n) => {
@@ -38,5 +47,6 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
     })
   } finally {
     head.dispose()
+    if (own) bb.model.dispose()
   }
 }

@@ -1,92 +1,162 @@
+import * as tf from '@tensorflow/tfjs'
 import type { Plan } from '../../shared/plan'
+import type { EpochMetrics, StageReport, TrainReport } from '../../shared/types'
+import { buildSegment } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
-import { backbone, engine, projectDb, segment } from '../engine/runtime'
+import { engine, projectDb, segment as sharedSegment } from '../engine/runtime'
 import type { ActivationSetKey } from '../precompute/activationStore'
+import { toArtifacts } from './artifacts'
+import { deleteCheckpoint, latestCheckpointState, loadCheckpointWeights, saveCheckpoint, type CheckpointState } from './checkpoint'
+import { batchBounds } from './data'
 import { labelledSet, trainingProblem } from './dataset'
-import { fitStage, type Callback, type EpochMetrics, type Evaluation } from './fit'
+import { evaluate, fitStage, type Callback, type Evaluation } from './fit'
 import { fuseModel } from './fuse'
 import { buildHead } from './head'
 import { classWeightsFromCounts } from './metrics'
-import { toArtifacts } from './artifacts'
 import { saveModel } from './modelStore'
-import type { StageReport, TrainReport } from '../../shared/types'
+import { makeOptimizer } from './optimizers'
 import { predictions, summary } from './report'
-import { batchBounds } from './data'
+import { groupRates } from './schedules'
+import { backboneForStages } from './ownBackbone'
 import { setupStage } from './stageSetup'
 
+export interface StageCache {
+  /** the activations a stage reads; null: computed from the images every epoch */
+  key: ActivationSetKey | null
+  /** why there is no cache (over the disk budget, precompute off...) */
+  reason?: string
+}
+
 export interface TrainArgs {
+  runId: string
   projectDir: string
   backbone: string
   plan: Plan
   views: number
   precompute: boolean
   seed: number
-  featureKey: ActivationSetKey
+  stageCaches: StageCache[]
 }
 
 /** Events a training run sends while it runs, for live curves. */
-export type TrainEvent = { kind: 'epoch'; stageName: string; metrics: EpochMetrics } | { kind: 'stage'; index: number; name: string }
+export type TrainEvent =
+  | { kind: 'epoch'; stageName: string; metrics: EpochMetrics }
+  | { kind: 'stage'; index: number; name: string; cache: string; note: string | null }
 
-/** Runs a plan, stage after stage, then keeps the trained network in the project. */
-export async function runPlan(args: TrainArgs, ctx: TaskContext): Promise<TrainReport> {
+/** Runs a plan stage after stage, checkpointing after every epoch, then keeps the trained network
+ * in the project. With `resume`, continues the project's last interrupted run where it stopped. */
+export async function runPlan(args: TrainArgs, ctx: TaskContext, resume = false): Promise<TrainReport> {
   const backend = await engine()
-  const bb = await backbone(args.backbone)
   const db = projectDb(args.projectDir)
   const data = labelledSet(db)
   const problem = trainingProblem(data)
   if (problem) throw new Error(problem)
 
-  const trunk = segment(bb, null, bb.spec.featureLayer)
-  const channels = bb.spec.featureShape[2]
-  const head = buildHead(2 * channels, data.classes.length)
+  const { bb, own } = await backboneForStages(args.backbone, args.plan.stages)
+  const segments = new Map<string, tf.LayersModel>()
+  const segment = (from: string | null, to: string): tf.LayersModel => {
+    if (!own) return sharedSegment(bb, from, to)
+    const key = `${from}:${to}`
+    if (!segments.has(key)) segments.set(key, buildSegment(bb.model, from, to))
+    return segments.get(key)!
+  }
+  const head = buildHead(2 * bb.spec.featureShape[2], data.classes.length)
   const classWeights = classWeightsFromCounts(data.counts)
   const totalBatches = args.plan.stages.reduce((n, s) => n + s.epochs * batchBounds(data.train.length, s.batchSize).length, 0)
-  let batchesDone = 0
-  const stages: StageReport[] = []
+
+  let state: CheckpointState<TrainArgs> = { runId: args.runId, args, stageIndex: 0, epochsDone: 0, stages: [], history: [], batchesDone: 0 }
+  let restored: ReturnType<typeof loadCheckpointWeights> | null = null
+  if (resume) {
+    state = latestCheckpointState<TrainArgs>(db)!
+    restored = loadCheckpointWeights(db, state.runId)
+    head.setWeights(restored.head)
+    if (own) bb.model.setWeights(restored.backbone)
+  }
+  const weightsToKeep = (): tf.Tensor[] => [...head.getWeights(), ...(own ? bb.model.getWeights() : [])]
+  let best: { loss: number; weights: tf.Tensor[]; evaluation: Evaluation } | null = null
   let last: Evaluation | null = null
   let cancelled = false
 
   try {
-    for (const [index, stage] of args.plan.stages.entries()) {
-      ctx.emit({ kind: 'stage', index, name: stage.name } satisfies TrainEvent)
+    for (let index = state.stageIndex; index < args.plan.stages.length && !cancelled; index++) {
+      const stage = args.plan.stages[index]!
       const started = Date.now()
-      const inputs = setupStage(stage, { db, bb, trunk, head, data, views: args.views, precompute: args.precompute, featureKey: args.featureKey })
+      const cache = args.stageCaches[index] ?? { key: null }
+      const inputs = setupStage(stage, { db, bb, segment, head, data, views: args.views, cacheKey: cache.key, ...(cache.reason ? { noCacheReason: cache.reason } : {}) })
+      ctx.emit({ kind: 'stage', index, name: stage.name, cache: inputs.cache, note: inputs.note } satisfies TrainEvent)
+      const optimizers = groupRates(stage.lr, inputs.model.groups.length).map((lr) => makeOptimizer(stage, lr))
+      const resuming = restored && index === state.stageIndex && state.epochsDone > 0
+      if (resuming) for (const [g, opt] of optimizers.entries()) await opt.setWeights(restored!.optimizers[g] ?? [])
+      const history: EpochMetrics[] = resuming ? [...state.history] : []
+
       const callbacks: Callback[] = [
-        { afterBatch: (b) => ctx.progress(++batchesDone, totalBatches, `${stage.name}: epoch ${b.epoch + 1}/${stage.epochs}`) },
+        { afterBatch: (b) => ctx.progress(++state.batchesDone, totalBatches, `${stage.name}: epoch ${b.epoch + 1}/${stage.epochs}`) },
         {
-          afterEpoch: (metrics, evaluation) => {
+          afterEpoch: async (metrics, evaluation, s) => {
             last = evaluation
+            history.push(metrics)
             ctx.emit({ kind: 'epoch', stageName: stage.name, metrics } satisfies TrainEvent)
+            if (!best || metrics.validLoss < best.loss) {
+              if (best) tf.dispose(best.weights)
+              best = { loss: metrics.validLoss, weights: weightsToKeep().map((w) => w.clone()), evaluation }
+            }
+            state = { ...state, stageIndex: index, epochsDone: metrics.epoch, history }
+            const opts = await Promise.all(s.optimizers.map((o) => o.getWeights()))
+            await saveCheckpoint(db, state, { head: head.getWeights(), backbone: own ? bb.model.getWeights() : [], optimizers: opts })
           }
         }
       ]
-      let history: EpochMetrics[] = []
       try {
-        history = await fitStage(
-          { stageIndex: index, stage, model: inputs.model, data: inputs.data, classes: data.classes, classWeights, seed: args.seed, signal: ctx.signal, yieldEvery: ctx.checkpoint },
+        await fitStage(
+          {
+            stageIndex: index,
+            stage,
+            model: inputs.model,
+            data: inputs.data,
+            classes: data.classes,
+            classWeights,
+            seed: args.seed,
+            startEpoch: resuming ? state.epochsDone : 0,
+            optimizers,
+            signal: ctx.signal,
+            yieldEvery: ctx.checkpoint
+          },
           callbacks
         )
       } catch (err) {
         if (!ctx.signal.aborted) throw err
         cancelled = true
+      } finally {
+        for (const o of optimizers) o.dispose()
       }
-      if (last) stages.push({ name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, epochs: history, valid: summary(last), ms: Date.now() - started })
-      if (cancelled) break
+      // resumed after the stage's last epoch (killed before the model was saved): score it again
+      if (!last && !cancelled) last = await evaluate(inputs.model, inputs.data, data.classes, 64)
+      if (last && history.length) {
+        state.stages.push({ name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, epochs: history, valid: summary(last), ms: Date.now() - started })
+      }
+      state = { ...state, stageIndex: index + 1, epochsDone: 0, history: [] }
     }
-    const final = last as Evaluation | null
-    if (!final) throw new Error('training was cancelled before the first epoch ended; nothing to keep')
+    if (!last) throw new Error('training was cancelled before the first epoch ended; nothing to keep')
+    let final: Evaluation = last
+    if (cancelled && best) {
+      // keep the best weights seen, not those of the interrupted epoch
+      const kept = best as { weights: tf.Tensor[]; evaluation: Evaluation }
+      head.setWeights(kept.weights.slice(0, head.weights.length))
+      if (own) bb.model.setWeights(kept.weights.slice(head.weights.length))
+      final = kept.evaluation
+    }
 
     const fused = fuseModel(bb.model, bb.spec, head)
     const artifacts = await toArtifacts(fused)
-    fused.dispose()
-    const epochs = stages.flatMap((s) => s.epochs)
+    fused.dispose() // drops its references only: the layers live on in `head` and the backbone
+    const epochs = state.stages.flatMap((s) => s.epochs)
     const report: Omit<TrainReport, 'modelId'> = {
       backend: backend.name,
       backbone: bb.spec.id,
       backboneSha256: bb.source.sha256,
       precompute: args.precompute,
       views: args.views,
-      stages,
+      stages: state.stages,
       epochs,
       valid: summary(final),
       msPerEpoch: epochs.length ? epochs.reduce((s, e) => s + e.ms, 0) / epochs.length : 0,
@@ -98,8 +168,19 @@ export async function runPlan(args: TrainArgs, ctx: TaskContext): Promise<TrainR
       { backbone: bb.spec.id, backboneSha256: bb.source.sha256, classes: data.classes, plan: args.plan, report: { ...report, spec: bb.spec } },
       artifacts
     )
+    deleteCheckpoint(db, state.runId)
     return { ...report, modelId }
   } finally {
+    if (best) tf.dispose((best as { weights: tf.Tensor[] }).weights)
+    if (restored) tf.dispose([...restored.head, ...restored.backbone, ...restored.optimizers.flat().map((t) => t.tensor)])
     head.dispose()
+    if (own) bb.model.dispose()
   }
+}
+
+/** Resumes the project's last interrupted run. */
+export function resumePlan(args: { projectDir: string }, ctx: TaskContext): Promise<TrainReport> {
+  const state = latestCheckpointState<TrainArgs>(projectDb(args.projectDir))
+  if (!state) throw new Error('there is no interrupted training run to resume in this project')
+  return runPlan(state.args, ctx, true)
 }

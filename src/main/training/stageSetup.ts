@@ -6,44 +6,71 @@ import type { Stage } from '../../shared/plan'
 import { cachedData } from './cachedData'
 import type { FitData } from './data'
 import type { LabelledSet } from './dataset'
+import { boundaryLayer, groupMembers, isBatchNorm } from './groups'
 import { concatPool, headTrainable } from './head'
 import { ImageData } from './imageData'
 import { firstThawedGroup } from './schedules'
 import type { Trainable } from './step'
+import { thawedTrainable } from './trainable'
 
 export interface StageInputs {
   model: Trainable
   data: FitData
   /** the layer whose cached output feeds the stage, or 'none' */
   cache: string
+  /** why the stage runs without a cache, when it does */
+  note: string | null
 }
 
 export interface SetupContext {
   db: Db
   bb: LoadedBackbone
-  trunk: tf.LayersModel
+  /** builds (once) the part of the backbone between two layers */
+  segment: (from: string | null, to: string) => tf.LayersModel
   head: tf.LayersModel
   data: LabelledSet
   views: number
-  precompute: boolean
-  /** the activation set of pooled features at the feature layer */
-  featureKey: ActivationSetKey
+  /** the cached activations this stage may read: pooled features for head-only stages, the
+   * boundary's feature maps for thawing stages; null = compute from the images every epoch */
+  cacheKey: ActivationSetKey | null
+  /** why there is no cache, to report */
+  noCacheReason?: string
 }
 
-/** Decides what a stage trains and where its inputs come from. Head only: pooled features from
- * the activations table, or (no precompute) from the frozen backbone run on every image. */
+/** Decides what a stage trains and where its inputs come from. Everything below the freeze
+ * boundary is a fixed function of the image, so its output comes from the activations table
+ * when there is one; only the thawed groups and the head run every step. */
 export function setupStage(stage: Stage, ctx: SetupContext): StageInputs {
-  const groups = ctx.bb.spec.groups.length + 1 // the backbone's groups and the head
+  const { spec, model: backbone } = ctx.bb
+  const groups = spec.groups.length + 1 // the backbone's groups and the head
   const first = firstThawedGroup(stage.freezeTo, groups)
-  if (first < groups - 1) {
-    throw new Error(`stage "${stage.name}" thaws backbone groups (freezeTo ${stage.freezeTo}); this engine trains the head only so far`)
+  const boundary = first === groups - 1 ? spec.featureLayer : boundaryLayer(spec, first)
+  const headOnly = first === groups - 1
+
+  // batch-norm parameters of frozen groups train under trainBn, so nothing below the boundary
+  // is fixed any more: the whole backbone runs every step, frozen convolutions included
+  const members = groupMembers(backbone, spec)
+  const frozenBn = stage.trainBn ? members.slice(0, first).flat().map((n) => backbone.getLayer(n)).filter(isBatchNorm) : []
+  const start = frozenBn.length ? null : boundary
+  const thawedGroups = members.slice(first).map((names, i) => ({ name: spec.groups[first + i]!.name, layers: names.map((n) => backbone.getLayer(n)) }))
+
+  const model: Trainable = headOnly && !frozenBn.length
+    ? headTrainable(ctx.head)
+    : thawedTrainable(ctx.segment(start, spec.featureLayer), ctx.head, thawedGroups, frozenBn)
+
+  const set = ctx.cacheKey && !frozenBn.length ? findSet(ctx.db, ctx.cacheKey) : null
+  if (set && set.layer === boundary) {
+    return { model, data: cachedData(ctx.db, set, ctx.data, ctx.views), cache: boundary, note: null }
   }
-  const model = headTrainable(ctx.head)
-  if (ctx.precompute) {
-    const set = findSet(ctx.db, ctx.featureKey)
-    if (!set) throw new Error('no cached activations for this backbone: run precompute first')
-    return { model, data: cachedData(ctx.db, set, ctx.data, ctx.views), cache: ctx.featureKey.layer }
+  const note = frozenBn.length
+    ? `trainBn: ${frozenBn.length} batch-norm layers below the boundary train, so the backbone runs on every image`
+    : (ctx.noCacheReason ?? (ctx.cacheKey ? `no cached activations at ${boundary}` : 'precompute is off'))
+  // the inputs of the trainable part, computed from images (inference mode below the boundary)
+  const below = start === null ? null : ctx.segment(null, start)
+  const frozen = (input: tf.Tensor4D): tf.Tensor => {
+    if (!below) return input
+    const map = below.apply(input, { training: false }) as tf.Tensor4D
+    return headOnly && !frozenBn.length ? concatPool(map) : map
   }
-  const frozen = (input: tf.Tensor4D): tf.Tensor => concatPool(ctx.trunk.apply(input, { training: false }) as tf.Tensor4D)
-  return { model, data: new ImageData(ctx.bb.spec, frozen, ctx.data.train, ctx.data.valid, ctx.views), cache: 'none' }
+  return { model, data: new ImageData(spec, frozen, ctx.data.train, ctx.data.valid, ctx.views), cache: 'none', note }
 }

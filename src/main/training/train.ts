@@ -1,12 +1,15 @@
-import { planSchema, type Plan, type PlanInput, type Stage } from '../../shared/plan'
-import type { LrFindResult, TrainReport } from '../../shared/types'
+import { randomUUID } from 'node:crypto'
+import { planSchema, type PlanInput, type Stage } from '../../shared/plan'
+import type { LrFindResult, StageCachePlan, TrainReport } from '../../shared/types'
 import type { EnginePool } from '../engine/pool'
 import type { BackboneDescription } from '../engine/tasks/describe'
 import type { JobContext } from '../jobs/jobs'
-import { activationKey, precompute } from '../precompute/precompute'
+import type { ActivationSetKey } from '../precompute/activationStore'
+import { precompute, wantedViews } from '../precompute/precompute'
 import type { Project } from '../project/project'
+import { planStageCaches } from './cachePlan'
 import type { LrFindArgs } from './lrFindTask'
-import type { TrainArgs, TrainEvent } from './runPlan'
+import type { StageCache, TrainArgs, TrainEvent } from './runPlan'
 
 export interface TrainOptions {
   backbone: string
@@ -16,55 +19,62 @@ export interface TrainOptions {
   seed: number
 }
 
-/** Precompute what the plan needs (a no-op when the cache is complete), then run the plan in
- * the engine worker. */
-async function prepare(project: Project, pool: EnginePool, opts: Omit<TrainOptions, 'plan'>, job: JobContext): Promise<BackboneDescription> {
-  if (opts.precompute) {
-    const r = await precompute(project, pool, { backbone: opts.backbone, views: opts.views }, job)
-    if (r.failed.length) job.progress(0, 1, `${r.failed.length} images could not be read and are left out`)
-  }
-  return pool.run<BackboneDescription>('describe', { backbone: opts.backbone }, { signal: job.signal })
-}
-
-export async function train(
+/** Where each stage of a plan gets its inputs, and what the caches cost: shown before building. */
+export async function estimateCaches(
   project: Project,
   pool: EnginePool,
-  opts: TrainOptions,
-  job: JobContext,
-  onEvent: (e: TrainEvent) => void
-): Promise<TrainReport> {
-  const plan: Plan = planSchema.parse(opts.plan)
-  const d = await prepare(project, pool, opts, job)
+  opts: Omit<TrainOptions, 'seed'>,
+  signal?: AbortSignal
+): Promise<(StageCachePlan & { cache: StageCache })[]> {
+  const d = await pool.run<BackboneDescription>('describe', { backbone: opts.backbone }, signal ? { signal } : {})
+  return planStageCaches(d, planSchema.parse(opts.plan), wantedViews(project, opts.views).length, { precompute: opts.precompute })
+}
+
+/** Builds (incrementally: only missing rows) every cache the stages will read. */
+async function buildCaches(project: Project, pool: EnginePool, plans: { cache: StageCache }[], opts: Pick<TrainOptions, 'backbone' | 'views'>, job: JobContext): Promise<void> {
+  const keys = new Map<string, ActivationSetKey>()
+  for (const p of plans) if (p.cache.key) keys.set(`${p.cache.key.layer}:${p.cache.key.reduce}`, p.cache.key)
+  for (const key of keys.values()) {
+    await precompute(project, pool, { backbone: opts.backbone, views: opts.views, layer: key.layer, reduce: key.reduce }, job)
+  }
+}
+
+const relay = (job: JobContext, onEvent: (e: TrainEvent) => void) => ({
+  signal: job.signal,
+  onProgress: (done: number, total: number, message: string) => job.progress(done, total, message),
+  onEvent: (e: unknown) => onEvent(e as TrainEvent)
+})
+
+/** Builds the caches a plan needs, then runs it in the engine worker. */
+export async function train(project: Project, pool: EnginePool, opts: TrainOptions, job: JobContext, onEvent: (e: TrainEvent) => void): Promise<TrainReport> {
+  const plan = planSchema.parse(opts.plan)
+  const stages = await estimateCaches(project, pool, opts, job.signal)
+  for (const s of stages) {
+    const where = s.cached ? `cache at ${s.boundary} (${(s.bytes / 1e6).toFixed(1)} MB)` : `no cache: ${s.reason}`
+    job.progress(0, 1, `stage "${s.stage}": ${where}`)
+  }
+  await buildCaches(project, pool, stages, opts, job)
   const args: TrainArgs = {
+    runId: randomUUID(),
     projectDir: project.dir,
     backbone: opts.backbone,
     plan,
     views: opts.views,
     precompute: opts.precompute,
     seed: opts.seed,
-    featureKey: activationKey(d, d.spec.featureLayer, 'concat-pool')
+    stageCaches: stages.map((s) => s.cache)
   }
-  return pool.run<TrainReport>('train', args, {
-    signal: job.signal,
-    onProgress: (done, total, message) => job.progress(done, total, message),
-    onEvent: (e) => onEvent(e as TrainEvent)
-  })
+  return pool.run<TrainReport>('train', args, relay(job, onEvent))
 }
 
-export async function lrFind(
-  project: Project,
-  pool: EnginePool,
-  opts: Omit<TrainOptions, 'plan'> & { stage: Stage },
-  job: JobContext
-): Promise<LrFindResult> {
-  const d = await prepare(project, pool, opts, job)
-  const args: LrFindArgs = {
-    projectDir: project.dir,
-    backbone: opts.backbone,
-    stage: opts.stage,
-    views: opts.views,
-    precompute: opts.precompute,
-    featureKey: activationKey(d, d.spec.featureLayer, 'concat-pool')
-  }
+/** Continues the project's last interrupted run from its checkpoint. */
+export function resumeTraining(project: Project, pool: EnginePool, job: JobContext, onEvent: (e: TrainEvent) => void): Promise<TrainReport> {
+  return pool.run<TrainReport>('resume', { projectDir: project.dir }, relay(job, onEvent))
+}
+
+export async function lrFind(project: Project, pool: EnginePool, opts: Omit<TrainOptions, 'plan' | 'seed'> & { stage: Stage }, job: JobContext): Promise<LrFindResult> {
+  const [plan] = await estimateCaches(project, pool, { ...opts, plan: { stages: [opts.stage] } }, job.signal)
+  await buildCaches(project, pool, [plan!], opts, job)
+  const args: LrFindArgs = { projectDir: project.dir, backbone: opts.backbone, stage: opts.stage, views: opts.views, cache: plan!.cache }
   return pool.run<LrFindResult>('lrFind', args, { signal: job.signal, onProgress: (done, total, message) => job.progress(done, total, message) })
 }

@@ -1,4 +1,5 @@
 import { describeGroups, type BackboneSpec, type GroupDescription } from '../../backbones'
+import { groupMembers, isBatchNorm } from '../../training/groups'
 import type { BackendInfo } from '../backend'
 import type { TaskContext } from '../protocol'
 import { backbone, engine } from '../runtime'
@@ -9,19 +10,20 @@ export interface BackboneDescription {
   sourceKind: string
   location: string
   backend: BackendInfo
-  groups: GroupDescription[]
+  groups: (GroupDescription & { batchNormLayers: number })[]
 }
 
 /** Loads a backbone (downloading it into the cache on first use) and describes it. */
 export async function describeBackbone(args: { backbone: string }, ctx: TaskContext): Promise<BackboneDescription> {
   const backend = await engine()
   const bb = await backbone(args.backbone, (done, total) => ctx.progress(done, total, `downloading ${args.backbone}`))
+  const members = groupMembers(bb.model, bb.spec)
   return {
     spec: bb.spec,
     sha256: bb.source.sha256,
     sourceKind: bb.source.kind,
     location: bb.source.location,
     backend,
-    groups: describeGroups(bb.model, bb.spec)
+    groups: describeGroups(bb.model, bb.spec).map((g, i) => ({ ...g, batchNormLayers: members[i]!.filter((n) => isBatchNorm(bb.model.getLayer(n))).length }))
   }
 }

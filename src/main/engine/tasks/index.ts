@@ -1,7 +1,7 @@
 import { precomputeShard } from '../../precompute/shard'
 import { lrFindTask } from '../../training/lrFindTask'
 import { predictTask } from '../../training/predictTask'
-import { runPlan } from '../../training/runPlan'
+import { resumePlan, runPlan } from '../../training/runPlan'
 import type { TaskHandler } from '../protocol'
 import { describeBackbone } from './describe'
 import { backboneList, engineInfo } from './info'
@@ -12,7 +12,8 @@ export const taskHandlers: Record<string, TaskHandler<never, unknown>> = {
   engineInfo,
   listBackbones: backboneList,
   precompute: precomputeShard,
-  train: runPlan,
+  train: (args: Parameters<typeof runPlan>[0], ctx: Parameters<typeof runPlan>[1]) => runPlan(args, ctx),
+  resume: resumePlan,
   lrFind: lrFindTask,
   predict: predictTask
 }

@@ -2,23 +2,32 @@ import path from 'node:path'
 import { headOnlyPlan, stageSchema } from '../../../shared/plan'
 import type { ModelSummary, TrainReport } from '../../../shared/types'
 import { modelMeta } from '../../training/modelStore'
-import { lrFind, train } from '../../training/train'
+import type { TrainEvent } from '../../training/runPlan'
+import { estimateCaches, lrFind, resumeTraining, train } from '../../training/train'
 import type { PredictArgs } from '../../training/predictTask'
 import type { Handlers } from '../context'
 import { projectBackbone } from './engine'
 
 export const trainingHandlers = {
-  train: ({ plan, epochs, lr, precompute, views, seed, backbone }, s) => {
+  train: ({ plan, epochs, lr, precompute, views, seed, backbone, resume }, s) => {
     const project = s.project()
     const opts = { backbone: projectBackbone(project, backbone), plan: plan ?? headOnlyPlan(epochs, lr), views, precompute, seed }
     return s.jobs.run(
       'train',
-      (job) =>
-        train(project, s.engine(), opts, job, (e) => {
+      (job) => {
+        const onEvent = (e: TrainEvent): void => {
           if (e.kind === 'epoch') s.emit('trainEpoch', { jobId: job.id, stageName: e.stageName, metrics: e.metrics })
-        }),
+          else s.emit('trainStage', { jobId: job.id, index: e.index, name: e.name, cache: e.cache, note: e.note })
+        }
+        return resume ? resumeTraining(project, s.engine(), job, onEvent) : train(project, s.engine(), opts, job, onEvent)
+      },
       { exclusive: ['precompute', 'lr-find'] }
     )
+  },
+  estimateCaches: async ({ plan, precompute, views, backbone }, s) => {
+    const project = s.project()
+    const stages = await estimateCaches(project, s.engine(), { backbone: projectBackbone(project, backbone), plan, views, precompute })
+    return stages.map(({ cache: _cache, ...rest }) => rest)
   },
   lrFind: ({ stage, precompute, views, backbone }, s) => {
     const project = s.project()

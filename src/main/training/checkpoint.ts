@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs'
+import type { EpochMetrics, StageReport } from '../../shared/types'
+import type { Db } from '../store/db'
+
+/** tfjs' { name, tensor } pair (its type is not re-exported by @tensorflow/tfjs). */
+export type NamedTensor = { name: string; tensor: tf.Tensor }
+import { nowIso } from '../store/db'
+
+/** Where a run stands after an epoch: enough, with the weights, to resume it exactly. Random
+ * streams need no saving: shuffles, views and dropout masks are functions of (seed, stage,
+ * epoch, batch). */
+export interface CheckpointState<Args = unknown> {
+  runId: string
+  args: Args
+  /** the stage in progress and the epochs of it already done */
+  stageIndex: number
+  epochsDone: number
+  /** reports of the stages already finished, and the epochs of the current one */
+  stages: StageReport[]
+  history: EpochMetrics[]
+  batchesDone: number
+}
+
+export interface CheckpointWeights {
+  head: tf.Tensor[]
+  /** every backbone weight, when the run thaws the backbone */
+  backbone: tf.Tensor[]
+  /** state of each group's optimizer in the current stage */
+  optimizers: NamedTensor[][]
+}
+
+const named = (prefix: string, tensors: tf.Tensor[]): NamedTensor[] => tensors.map((tensor, i) => ({ name: `${prefix}/${i}`, tensor }))
+
+export async function saveCheckpoint(db: Db, state: CheckpointState, w: CheckpointWeights): Promise<void> {
+  const tensors = [
+    ...named('head', w.head),
+    ...named('backbone', w.backbone),
+    ...w.optimizers.flatMap((opt, g) => opt.map((t, i) => ({ name: `opt${g}/${i}/${t.name}`, tensor: t.tensor })))
+  ]
+  const { data, specs } = await tf.io.encodeWeights(tensors)
+  const blob = Buffer.concat([Buffer.from(`${JSON.stringify({ state, specs })}\n`), Buffer.from(data)])
+  db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, created_at, state, weights) VALUES (?, ?, ?, ?)').run(
+    state.runId,
+    nowIso(),
+    JSON.stringify(state),
+    blob
+  )
+}
+
+export function latestCheckpointState<Args>(db: Db): CheckpointState<Args> | null {
+  const row = db.prepare('SELECT state FROM checkpoints ORDER BY created_at DESC LIMIT 1').pluck().get() as string | undefined
+  return row ? (JSON.parse(row) as CheckpointState<Args>) : null
+}
+
+/** The weights of a checkpoint, as new tensors the caller owns. */
+export function loadCheckpointWeights(db: Db, runId: string): CheckpointWeights {
+  const blob = db.prepare('SELECT weights FROM checkpoints WHERE run_id = ?').pluck().get(runId) as Buffer | undefined
+  if (!blob) throw new Error(`no checkpoint for run ${runId}`)
+  const split = blob.indexOf(10)
+  const { specs } = JSON.parse(blob.subarray(0, split).toString('utf8')) as { specs: tf.io.WeightsManifestEntry[] }
+  const rest = blob.subarray(split + 1)
+  const map = tf.io.decodeWeights(rest.buffer.slice(rest.byteOffset, rest.byteOffset + rest.byteLength) as ArrayBuffer, specs)
+  const w: CheckpointWeights = { head: [], backbone: [], optimizers: [] }
+  for (const spec of specs) {
+    // names: head/<i>, backbone/<i>, opt<g>/<i>/<the optimizer's own name for the slot>
+    const [kind = '', index = '', ...slot] = spec.name.split('/')
+    const tensor = map[spec.name]!
+    if (kind === 'head') w.head[Number(index)] = tensor
+    else if (kind === 'backbone') w.backbone[Number(index)] = tensor
+    else (w.optimizers[Number(kind.slice(3))] ??= [])[Number(index)] = { name: slot.join('/'), tensor }
+  }
+  return w
+}
+
+export function deleteCheckpoint(db: Db, runId: string): void {
+  db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId)
+}
