@@ -67,6 +67,14 @@ export function makeCase(random: () => number, spec: CaseSpec): ConvCase {
 }
 
 const KERNELS = [1, 3, 5] as const
+
+/** Stride phases with unequal tap counts, and phases with no taps at all (kernel < stride). */
+const evenKernelsAndLongStrides = [
+  { kernel: [2, 2], strides: [2, 2], pad: 'same' },
+  { kernel: [4, 4], strides: [3, 3], pad: 'valid', minSize: 4 },
+  { kernel: [5, 3], strides: [3, 2], pad: 'explicit', minSize: 3 },
+  { kernel: [2, 1], strides: [3, 3], pad: 'same' }
+] as const satisfies ReadonlyArray<Omit<CaseSpec, 'depthwise'>>
 const STRIDES = [1, 2] as const
 const PADS = ['same', 'valid', 'explicit'] as const
 
@@ -88,6 +96,7 @@ export function conv2dCases(): ConvCase[] {
   }
   cases.push(makeCase(random, { kernel: [3, 1], strides: [1, 2], pad: 'same', depthwise: false }))
   cases.push(makeCase(random, { kernel: [1, 5], strides: [2, 1], pad: 'valid', depthwise: false }))
+  for (const extra of evenKernelsAndLongStrides) cases.push(makeCase(random, { ...extra, depthwise: false }))
   cases.push(makeCase(random, { kernel: [1, 1], strides: [1, 1], pad: 'same', depthwise: false, channels: [12, 24], minSize: 6 }))
   cases.push(makeCase(random, { kernel: [1, 1], strides: [2, 2], pad: 'same', depthwise: false, channels: [12, 24], minSize: 6 }))
   cases.push(makeCase(random, { kernel: [3, 3], strides: [1, 1], pad: 'same', depthwise: false, channels: [8, 16], minSize: 8, maxSize: 12 }))
@@ -121,6 +130,7 @@ export function depthwiseCases(): ConvCase[] {
   for (const dimRoundingMode of ['floor', 'round', 'ceil'] as const) {
     cases.push(makeCase(random, { kernel: [3, 3], strides: [2, 2], pad: 1, depthwise: true, dimRoundingMode }))
   }
+  for (const extra of evenKernelsAndLongStrides) cases.push(makeCase(random, { ...extra, depthwise: true, multiplier: 2 }))
   // dy of 1xN, 2x2, 3x3, 5x5 (one block) and 16x13 (many blocks with partial edges).
   cases.push(makeCase(random, { kernel: [1, 3], strides: [1, 1], pad: 'same', depthwise: true, batch: 3, minSize: 1, maxSize: 1 }))
   for (const size of [2, 3, 5, 7]) {
