@@ -48,12 +48,6 @@ export class WasmOps {
     return out
   }
 
-  /** Adopts a TensorInfo produced outside `run` (e.g. by another Thaw kernel). */
-  adopt(info: TensorInfo): TensorInfo {
-    this.owned.push(info)
-    return info
-  }
-
   /**
    * A float32 tensor that the caller fills through `heap()` before anyone
    * else sees it (the copies in heap_copies.ts).
@@ -120,12 +114,7 @@ export class WasmOps {
     return this.runOnList('AddN', tensors)
   }
 
-  concat(tensors: TensorInfo[], axis: number): TensorInfo {
-    if (tensors.length === 1) return this.reshape(tensors[0]!, tensors[0]!.shape)
-    return this.runOnList('Concat', tensors, { axis })
-  }
-
-  /** AddN and Concat read their inputs as an array, which the engine passes through as-is. */
+  /** AddN reads its inputs as an array (the engine passes them through as-is). */
   private runOnList(kernelName: string, tensors: TensorInfo[], attrs: NamedAttrMap = {}): TensorInfo {
     return this.run(kernelName, tensors as unknown as NamedTensorInfoMap, attrs)
   }
