@@ -6,6 +6,8 @@ export const LOGITS_LAYER = `${HEAD_PREFIX}logits`
 
 export interface HeadOptions {
   hidden?: number
+  /** seeds the initial weights, so a run is a function of its seed */
+  seed?: number
   /** fastai's ps: the first dropout uses half of it */
   dropout?: number
 }
@@ -22,10 +24,15 @@ export function buildHead(featureDim: number, classes: number, opts: HeadOptions
   const input = tf.input({ shape: [featureDim], name: `${HEAD_PREFIX}input` })
   let x = bn('bn1').apply(input) as tf.SymbolicTensor
   x = tf.layers.dropout({ rate: p / 2, name: `${HEAD_PREFIX}drop1` }).apply(x) as tf.SymbolicTensor
-  x = tf.layers.dense({ units: hidden, activation: 'relu', name: `${HEAD_PREFIX}fc1`, kernelInitializer: 'heNormal' }).apply(x) as tf.SymbolicTensor
+  const seed = opts.seed ?? 0
+  x = tf.layers
+    .dense({ units: hidden, activation: 'relu', name: `${HEAD_PREFIX}fc1`, kernelInitializer: tf.initializers.heNormal({ seed }) })
+    .apply(x) as tf.SymbolicTensor
   x = bn('bn2').apply(x) as tf.SymbolicTensor
   x = tf.layers.dropout({ rate: p, name: `${HEAD_PREFIX}drop2` }).apply(x) as tf.SymbolicTensor
-  const logits = tf.layers.dense({ units: classes, name: LOGITS_LAYER }).apply(x) as tf.SymbolicTensor
+  const logits = tf.layers
+    .dense({ units: classes, name: LOGITS_LAYER, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
+    .apply(x) as tf.SymbolicTensor
   return tf.model({ inputs: input, outputs: logits, name: 'head' })
 }
 

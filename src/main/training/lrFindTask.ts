@@ -47,6 +47,7 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
     })
   } finally {
     head.dispose()
+    for (const seg of segments) seg.dispose()
     if (own) bb.model.dispose()
   }
 }

@@ -60,7 +60,7 @@ export async function runPlan(args: TrainArgs, ctx: TaskContext, resume = false)
     if (!segments.has(key)) segments.set(key, buildSegment(bb.model, from, to))
     return segments.get(key)!
   }
-  const head = buildHead(2 * bb.spec.featureShape[2], data.classes.length)
+  const head = buildHead(2 * bb.spec.featureShape[2], data.classes.length, { seed: args.seed })
   const classWeights = classWeightsFromCounts(data.counts)
   const totalBatches = args.plan.stages.reduce((n, s) => n + s.epochs * batchBounds(data.train.length, s.batchSize).length, 0)
 
@@ -95,7 +95,6 @@ export async function runPlan(args: TrainArgs, ctx: TaskContext, resume = false)
           afterEpoch: async (metrics, evaluation, s) => {
             last = evaluation
             history.push(metrics)
-            ctx.emit({ kind: 'epoch', stageName: stage.name, metrics } satisfies TrainEvent)
             if (!best || metrics.validLoss < best.loss) {
               if (best) tf.dispose(best.weights)
               best = { loss: metrics.validLoss, weights: weightsToKeep().map((w) => w.clone()), evaluation }
@@ -103,6 +102,10 @@ export async function runPlan(args: TrainArgs, ctx: TaskContext, resume = false)
             state = { ...state, stageIndex: index, epochsDone: metrics.epoch, history }
             const opts = await Promise.all(s.optimizers.map((o) => o.getWeights()))
             await saveCheckpoint(db, state, { head: head.getWeights(), backbone: own ? bb.model.getWeights() : [], optimizers: opts })
+            // getWeights() makes a new scalar for the iteration count; the rest are live slots
+            tf.dispose(opts.map((o) => o[0]!.tensor))
+            // announced once it is safe on disk: whoever sees the epoch can rely on resuming from it
+            ctx.emit({ kind: 'epoch', stageName: stage.name, metrics } satisfies TrainEvent)
           }
         }
       ]
@@ -174,6 +177,8 @@ export async function runPlan(args: TrainArgs, ctx: TaskContext, resume = false)
     if (best) tf.dispose((best as { weights: tf.Tensor[] }).weights)
     if (restored) tf.dispose([...restored.head, ...restored.backbone, ...restored.optimizers.flat().map((t) => t.tensor)])
     head.dispose()
+    // segments hold references to the layers they share: drop them before the model itself
+    for (const seg of segments.values()) seg.dispose()
     if (own) bb.model.dispose()
   }
 }

@@ -1,0 +1,112 @@
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Studio } from '../../../src/main/studio/studio'
+import type { StudioApi, StudioEvent } from '../../../src/shared/contract'
+import type { PlanInput } from '../../../src/shared/plan'
+import { isolatedEnv, smallHymenoptera } from '../../helpers/dataset'
+import { tempDir } from '../../helpers/tmp'
+
+// Real images, the real MobileNetV2, one engine worker: precompute, head training, a staged
+// plan with a cache at the freeze boundary, and a run killed mid-way then resumed.
+isolatedEnv()
+
+const plan: PlanInput = {
+  name: 'two stages',
+  stages: [
+    { name: 'head', freezeTo: -1, epochs: 3, lr: 3e-3, batchSize: 8 },
+    { name: 'last group', freezeTo: -2, epochs: 2, lr: [1e-4, 1e-3], batchSize: 8 }
+  ]
+}
+
+let studio: Studio
+let api: StudioApi
+let root: string
+
+beforeAll(async () => {
+  root = smallHymenoptera(12, 6)
+  studio = new Studio({ engineWorkers: 1 })
+  api = studio.api()
+  await api.createProject({ path: path.join(tempDir(), 'p') })
+  const report = await api.importFolder({ root })
+  expect(report.imported).toBe(36)
+}, 120_000)
+
+afterAll(async () => {
+  await studio.close()
+})
+
+describe('precompute', () => {
+  it('computes every plain view once, then nothing', async () => {
+    const first = await api.precompute({ views: 1 })
+    expect(first).toMatchObject({ computed: 36 + 24, reused: 0, backend: 'wasm', backbone: 'mobilenet_v2_1.0_224' })
+    expect(first.cache.bytes).toBeGreaterThan(0)
+    const again = await api.precompute({ views: 1 })
+    expect(again).toMatchObject({ computed: 0, reused: 60 })
+    // more views: only the new ones
+    expect(await api.precompute({ views: 2 })).toMatchObject({ computed: 24, reused: 60 })
+  })
+
+  it('leaves the worker with no leaked tensors', async () => {
+    const before = (await studio.engine().stats())[0]!.numTensors
+    await api.precompute({ views: 0 })
+    expect((await studio.engine().stats())[0]!.numTensors).toBe(before)
+  })
+})
+
+describe('training', () => {
+  it('trains a head on the cache and predicts with the kept model', async () => {
+    const events: StudioEvent[] = []
+    const off = studio.subscribe((e) => events.push(e))
+    const r = await api.train({ epochs: 4, lr: 3e-3 })
+    off()
+    expect(r.stages).toHaveLength(1)
+    expect(r.stages[0]!.cache).toBe('Conv2d_18_1_relu6')
+    expect(r.epochs).toHaveLength(4)
+    expect(r.valid.accuracy).toBeGreaterThanOrEqual(0.75)
+    expect(r.valid.confusion.flat().reduce((a, b) => a + b, 0)).toBe(12)
+    expect(events.filter((e) => e.event === 'trainEpoch')).toHaveLength(4)
+    const model = await api.currentModel({})
+    expect(model?.modelId).toBe(r.modelId)
+    const { results } = await api.predict({ paths: [path.join(root, 'val/ants', (await import('node:fs')).readdirSync(path.join(root, 'val/ants'))[0]!)] })
+    expect(results[0]!.label).toBeDefined()
+    expect(Object.values(results[0]!.probs!).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+  })
+
+  it('runs a staged plan with a cache at the freeze boundary, without leaking tensors', async () => {
+    const before = (await studio.engine().stats())[0]!.numTensors
+    const caches = await api.estimateCaches({ plan })
+    expect(caches.map((c) => c.boundary)).toEqual(['Conv2d_18_1_relu6', 'expanded_conv_16_add_add'])
+    expect(caches[1]).toMatchObject({ cached: true, shape: [7, 7, 160] })
+    const r = await api.train({ plan })
+    expect(r.stages.map((s) => s.cache)).toEqual(['Conv2d_18_1_relu6', 'expanded_conv_16_add_add'])
+    expect(r.stages[1]!.epochs).toHaveLength(2)
+    expect((await studio.engine().stats())[0]!.numTensors).toBe(before)
+  })
+
+  it('resumes a killed run and ends where an unbroken run would have', async () => {
+    const unbroken = await api.train({ plan, seed: 5 })
+
+    // kill the engine worker right after the head's second epoch was checkpointed
+    let seen = 0
+    const off = studio.subscribe((e) => {
+      if (e.event === 'trainEpoch' && ++seen === 2) void studio.engine().close()
+    })
+    await expect(api.train({ plan, seed: 5 })).rejects.toMatchObject({ code: 'ENGINE_CRASHED' })
+    off()
+    const resumed = await api.train({ resume: true })
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual(unbroken.epochs.map((e) => e.epoch))
+    resumed.epochs.forEach((e, i) => {
+      expect(e.trainLoss).toBeCloseTo(unbroken.epochs[i]!.trainLoss, 4)
+      expect(e.validLoss).toBeCloseTo(unbroken.epochs[i]!.validLoss, 4)
+    })
+    expect(resumed.valid.accuracy).toBe(unbroken.valid.accuracy)
+    await expect(api.train({ resume: true })).rejects.toThrow(/no interrupted training run/)
+  })
+
+  it('refuses a project that cannot be trained', async () => {
+    const other = new Studio({ engineWorkers: 1 })
+    await other.api().createProject({ path: path.join(tempDir(), 'empty') })
+    await expect(other.api().train({ epochs: 1 })).rejects.toThrow(/at least two classes/)
+    await other.close()
+  })
+})
