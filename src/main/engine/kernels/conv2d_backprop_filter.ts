@@ -40,10 +40,19 @@ function isPlainPointwise(geo: ConvGeometry): boolean {
   )
 }
 
+/**
+ * wasm's MatMul only reaches XNNPACK without transposes, so one operand must
+ * be transposed explicitly: the one with fewer channels (x^T dy, or (dy^T x)^T
+ * whose final transpose is filter-sized).
+ */
 function pointwiseFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, geo: ConvGeometry): TensorInfo {
   const pixels = geo.batch * geo.inHeight * geo.inWidth
-  const xByChannel = ops.transpose(ops.reshape(x, [pixels, geo.inChannels]), [1, 0])
-  const product = ops.matMul(xByChannel, ops.reshape(dy, [pixels, geo.outChannels]))
+  const x2d = ops.reshape(x, [pixels, geo.inChannels])
+  const dy2d = ops.reshape(dy, [pixels, geo.outChannels])
+  const product =
+    geo.inChannels <= geo.outChannels
+      ? ops.matMul(ops.transpose(x2d, [1, 0]), dy2d)
+      : ops.transpose(ops.matMul(ops.transpose(dy2d, [1, 0]), x2d), [1, 0])
   return ops.reshape(product, [1, 1, geo.inChannels, geo.outChannels])
 }
 

@@ -66,6 +66,18 @@ export function makeCase(random: () => number, spec: CaseSpec): ConvCase {
   }
 }
 
+function pointwise(x: Shape4, outChannels: number): ConvCase {
+  return {
+    x,
+    filter: [1, 1, x[3], outChannels],
+    dy: [x[0], x[1], x[2], outChannels],
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: 'valid',
+    dataFormat: 'NHWC'
+  }
+}
+
 const KERNELS = [1, 3, 5] as const
 
 /** Stride phases with unequal tap counts, and phases with no taps at all (kernel < stride). */
@@ -97,7 +109,8 @@ export function conv2dCases(): ConvCase[] {
   cases.push(makeCase(random, { kernel: [3, 1], strides: [1, 2], pad: 'same', depthwise: false }))
   cases.push(makeCase(random, { kernel: [1, 5], strides: [2, 1], pad: 'valid', depthwise: false }))
   for (const extra of evenKernelsAndLongStrides) cases.push(makeCase(random, { ...extra, depthwise: false }))
-  cases.push(makeCase(random, { kernel: [1, 1], strides: [1, 1], pad: 'same', depthwise: false, channels: [12, 24], minSize: 6 }))
+  // MobileNetV2-like pointwise convs, widening and narrowing (the two product orders of the 1x1 path).
+  cases.push(pointwise([3, 7, 7, 16], 40), pointwise([2, 6, 5, 40], 16))
   cases.push(makeCase(random, { kernel: [1, 1], strides: [2, 2], pad: 'same', depthwise: false, channels: [12, 24], minSize: 6 }))
   cases.push(makeCase(random, { kernel: [3, 3], strides: [1, 1], pad: 'same', depthwise: false, channels: [8, 16], minSize: 8, maxSize: 12 }))
   return cases
