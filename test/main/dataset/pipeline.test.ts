@@ -46,7 +46,7 @@ describe('processFiles', () => {
     const root = tempDir('thaw-pipe-mixed-')
     const twin = await noisyJpeg(64, 48, 4)
     write(path.join(root, 'a/twin.jpg'), twin)
-    write(path.join(root, 'b/twin copy.jpg'), twin)
+    write(path.join(root, 'b/twin ímage 🐝 copy.jpg'), twin)
     write(path.join(root, 'a/good.jpg'), await noisyJpeg(64, 48))
     write(path.join(root, 'a/empty.jpg'), '')
     write(path.join(root, 'b/text.jpg'), 'hello')
@@ -60,7 +60,7 @@ describe('processFiles', () => {
       'a/twin.jpg': 'ok',
       'b/good.png': 'ok',
       'b/text.jpg': 'not an image (text file)',
-      'b/twin copy.jpg': 'ok'
+      'b/twin ímage 🐝 copy.jpg': 'ok'
     })
     const twins = results.filter((r) => r.file.relPath.includes('twin'))
     expect(twins.map((r) => r.file.className).sort()).toEqual(['a', 'b'])
