@@ -199,3 +199,87 @@ test('problem files: a corrupt and a 0-byte file are shown with their reasons', 
   await page.getByRole('combobox', { name: 'Status' }).selectOption('any')
   await expect(gridTotal(page)).toHaveText('7 images')
 })
+
+test('classes and bulk actions: add, bulk relabel, rename, merge, undo, delete, export the tree', async ({ page }) => {
+  test.skip(!fs.existsSync(hymenoptera), `the data set is missing at ${hymenoptera}`)
+  await openStudio(page)
+  await createProject(page, workDir('classes-project'), 'Classes')
+  const dialog = await importFolder(page, hymenoptera)
+  await dialog.getByRole('button', { name: 'Done' }).click()
+  await expect(gridTotal(page)).toHaveText('398 images')
+  const classes = page.getByRole('list', { name: 'Classes' })
+
+  await test.step('add a class: it gets the next digit', async () => {
+    await page.getByLabel('New class name').fill('wasps')
+    await page.getByLabel('New class name').press('Enter')
+    const row = classes.getByRole('listitem').filter({ hasText: 'wasps' })
+    await expect(row.getByRole('button', { name: /^wasps/ })).toBeVisible()
+    await expect(row.locator('kbd')).toHaveText('3')
+  })
+
+  await test.step('shift-click selects a range; the action bar relabels it', async () => {
+    await cell(page, 0).click()
+    await cell(page, 4).click({ modifiers: ['Shift'] })
+    const bar = page.getByRole('toolbar', { name: 'Selection actions' })
+    await expect(bar.getByTestId('selection-count')).toHaveText('5 selected')
+    await bar.getByRole('button', { name: 'Label selection wasps' }).click()
+    for (let i = 0; i < 5; i++) await expect(cell(page, i)).toHaveAttribute('data-class', 'wasps')
+    await expect(classes.getByRole('button', { name: /^wasps/ })).toContainText('5')
+  })
+
+  await test.step('ctrl-click toggles one, Ctrl+A selects all, Esc clears', async () => {
+    await cell(page, 7).click({ modifiers: ['Control'] })
+    const bar = page.getByRole('toolbar', { name: 'Selection actions' })
+    await expect(bar.getByTestId('selection-count')).toHaveText('6 selected')
+    await page.keyboard.press('Control+a')
+    await expect(bar.getByTestId('selection-count')).toHaveText('398 selected')
+    await page.keyboard.press('Escape')
+    await expect(bar).toBeHidden()
+  })
+
+  const editClass = async (name: string): Promise<import('@playwright/test').Locator> => {
+    await page.getByRole('button', { name: `Edit class ${name}` }).click()
+    return page.getByRole('dialog', { name: `Class “${name}”` })
+  }
+
+  await test.step('rename', async () => {
+    const d = await editClass('wasps')
+    await d.getByLabel('Rename').fill('hornets')
+    await d.getByRole('button', { name: 'Rename' }).click()
+    await expect(d).toBeHidden()
+    await expect(cell(page, 0)).toHaveAttribute('data-class', 'hornets')
+  })
+
+  await test.step('merge into bees, then undo it', async () => {
+    const beesBefore = Number(await classes.getByRole('button', { name: /^bees/ }).locator('.count').textContent())
+    const d = await editClass('hornets')
+    await d.getByLabel(/Merge into another class/).selectOption({ label: 'bees' })
+    await d.getByRole('button', { name: 'Merge' }).click()
+    await expect(classes.getByRole('button', { name: /^hornets/ })).toBeHidden()
+    await expect(classes.getByRole('button', { name: /^bees/ }).locator('.count')).toHaveText(String(beesBefore + 5))
+    await expect(cell(page, 0)).toHaveAttribute('data-class', 'bees')
+    await page.locator('body').press('Control+z')
+    await expect(classes.getByRole('button', { name: /^hornets/ })).toBeVisible()
+    await expect(cell(page, 0)).toHaveAttribute('data-class', 'hornets')
+  })
+
+  await test.step('delete: its images become unlabelled', async () => {
+    const d = await editClass('hornets')
+    await d.getByRole('button', { name: 'Delete class' }).click()
+    await expect(classes.getByRole('button', { name: /^hornets/ })).toBeHidden()
+    await expect(page.getByRole('group', { name: 'Labels' }).getByRole('button', { name: /^Unlabelled/ })).toContainText('5')
+    await expect(cell(page, 0)).toHaveAttribute('data-class', 'unlabelled')
+  })
+
+  await test.step('export the labelled set as a class-folder tree', async () => {
+    const dest = workDir('export-tree')
+    await page.getByRole('button', { name: 'Export folders…' }).click()
+    const d = page.getByRole('dialog', { name: 'Export as class folders' })
+    await d.getByLabel('Destination folder').fill(dest)
+    await d.getByRole('button', { name: 'Export', exact: true }).click()
+    await expect(d.getByTestId('export-result')).toContainText('Copied 393 images')
+    const count = (dir: string): number => fs.readdirSync(path.join(dest, dir)).length
+    expect(count('train/ants') + count('train/bees') + count('valid/ants') + count('valid/bees')).toBe(393)
+    await d.getByRole('button', { name: 'Done' }).click()
+  })
+})
