@@ -6,7 +6,7 @@ import { withWasmOps, WASM } from './wasm_ops'
 
 /**
  * Replaces wasm's own Conv2DBackpropInput, a scalar C++ loop that measured
- * ~10x slower than the forward conv on MobileNetV2's 1x1 layers. Here dx is
+ * 10-30x slower than the forward conv on MobileNetV2's 1x1 layers. Here dx is
  * one XNNPACK Conv2D per stride phase (see input_gradient.ts); NCHW is
  * handled by transposing to NHWC and back.
  */

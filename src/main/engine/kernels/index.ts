@@ -10,7 +10,7 @@ import { WASM } from './wasm_ops'
 
 /**
  * Three of these are missing from tfjs-backend-wasm 4.22; Conv2DBackpropInput
- * exists there but is a scalar loop ~10x slower than the forward conv, so it
+ * exists there but is a scalar C++ loop 10-30x slower than the forward conv, so it
  * is replaced too (otherwise a training step cannot stay near 3x the forward).
  */
 const trainingKernels: readonly KernelConfig[] = [
