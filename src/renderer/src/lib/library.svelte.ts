@@ -28,6 +28,8 @@ class Library {
   private readonly listeners = new Set<LibraryListener>()
   private timer: ReturnType<typeof setTimeout> | null = null
   private countsTimer: ReturnType<typeof setTimeout> | null = null
+  private countsBusy = false
+  private countsDirty = false
   private pendingReasons = new Set<string>()
 
   constructor() {
@@ -52,9 +54,21 @@ class Library {
       this.pendingReasons.clear()
       for (const l of this.listeners) l(reasons)
     }, REFRESH_DEBOUNCE_MS)
-    this.countsTimer ??= setTimeout(() => {
+    this.scheduleCounts()
+  }
+
+  /** One count refetch at a time; changes that arrive meanwhile get one more afterwards. */
+  private scheduleCounts(): void {
+    this.countsDirty = true
+    if (this.countsTimer || this.countsBusy) return
+    this.countsTimer = setTimeout(() => {
       this.countsTimer = null
-      void this.refresh()
+      this.countsBusy = true
+      this.countsDirty = false
+      void this.refresh().finally(() => {
+        this.countsBusy = false
+        if (this.countsDirty) this.scheduleCounts()
+      })
     }, COUNTS_INTERVAL_MS)
   }
 
@@ -142,7 +156,16 @@ class Library {
     return r !== undefined
   }
 
-  async undo(): Promise<void> {
+  /** when the page last undid from each source; see undo() */
+  private undoAt = { key: -Infinity, menu: -Infinity, button: -Infinity }
+
+  /** Undoes the last change. In Electron, Ctrl+Z may reach the page as a key press and also as
+   * the Edit menu's accelerator, in either order: one press must undo one step. */
+  async undo(source: 'key' | 'menu' | 'button' = 'button'): Promise<void> {
+    const now = performance.now()
+    const other = source === 'key' ? this.undoAt.menu : source === 'menu' ? this.undoAt.key : -Infinity
+    this.undoAt[source] = now
+    if (now - other < 150) return
     const r = await attempt(() => api.undo({}))
     if (!r) return
     if (r.undone === null) toasts.info('Nothing to undo')

@@ -7,6 +7,13 @@ import { library } from '../../lib/library.svelte'
 import { toasts } from '../../lib/toasts.svelte'
 import type { GridModel } from './gridModel.svelte'
 
+/** After a bulk change under a filter, the changed images may have left the view: a selection
+ * of images one can no longer see must not be relabelled by the next key press. */
+function dropSelectionIfFiltered(model: GridModel): void {
+  const f = library.filter
+  if (f.classId !== undefined || f.split !== undefined || f.status !== undefined) model.clearSelection()
+}
+
 export async function labelTargets(model: GridModel, classId: number | null): Promise<void> {
   const single = model.singleTarget
   const ids = await model.targets()
@@ -19,6 +26,7 @@ export async function labelTargets(model: GridModel, classId: number | null): Pr
     return
   }
   if (ids.length > 1) {
+    dropSelectionIfFiltered(model)
     toasts.success(`Labelled ${plural(ids.length, 'image')} ${library.className(classId)}`, {
       label: 'Undo',
       run: () => void library.undo()
@@ -50,6 +58,7 @@ export async function moveTargets(model: GridModel, split?: Split): Promise<void
     return
   }
   if (ids.length > 1) {
+    dropSelectionIfFiltered(model)
     toasts.success(`Moved ${plural(ids.length, 'image')} to ${to}`, { label: 'Undo', run: () => void library.undo() })
   }
 }
