@@ -178,7 +178,10 @@ export interface EpochMetrics {
   trainLoss: number
   validLoss: number
   validAccuracy: number
+  /** the whole epoch, validation included */
   ms: number
+  /** the training steps alone */
+  trainMs: number
 }
 
 export interface ValidSummary {

@@ -28,11 +28,17 @@ class WorkerHandle {
     worker.on('message', (m: FromWorker) => this.onMessage(m))
     worker.on('error', (err) => this.fail(`the engine worker crashed: ${err.message}`))
     worker.on('exit', (code) => this.fail(`the engine worker exited (code ${code})`))
-    worker.unref() // an idle engine must not keep a CLI process alive
+    this.updateRef()
   }
 
   get busy(): boolean {
     return this.pending.size > 0
+  }
+
+  /** An idle worker must not keep a CLI process alive; one with work in flight must. */
+  private updateRef(): void {
+    if (this.pending.size > 0 || this.statsWaiters.length > 0) this.worker.ref()
+    else this.worker.unref()
   }
 
   run(kind: string, args: unknown, opts: RunOptions): Promise<unknown> {
@@ -44,7 +50,7 @@ class WorkerHandle {
       }
       this.pending.set(taskId, { resolve, reject, opts })
       opts.signal?.addEventListener('abort', () => this.post({ type: 'cancel', taskId }), { once: true })
-      this.worker.ref()
+      this.updateRef()
       this.post({ type: 'run', taskId, kind, args })
     })
   }
@@ -52,6 +58,7 @@ class WorkerHandle {
   stats(): Promise<{ numTensors: number; rssBytes: number }> {
     return new Promise((resolve) => {
       this.statsWaiters.push(resolve)
+      this.updateRef()
       this.post({ type: 'stats' })
     })
   }
@@ -68,6 +75,7 @@ class WorkerHandle {
   private onMessage(m: FromWorker): void {
     if (m.type === 'stats') {
       this.statsWaiters.shift()?.({ numTensors: m.numTensors, rssBytes: m.rssBytes })
+      this.updateRef()
       return
     }
     const p = this.pending.get(m.taskId)
@@ -76,7 +84,7 @@ class WorkerHandle {
     else if (m.type === 'event') p.opts.onEvent?.(m.payload)
     else {
       this.pending.delete(m.taskId)
-      if (!this.busy) this.worker.unref()
+      this.updateRef()
       if (m.type === 'done') p.resolve(m.result)
       else p.reject(new ThawError(m.error.code, m.error.message))
     }

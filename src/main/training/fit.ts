@@ -94,6 +94,7 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
         for (const cb of callbacks) cb.afterBatch?.({ stage: stageIndex, epoch, batch: b, batches, loss, rates })
         await args.yieldEvery?.()
       }
+      const trainMs = Date.now() - started
       const evaluation = await evaluate(model, data, args.classes, Math.max(stage.batchSize, 64))
       const metrics: EpochMetrics = {
         stage: stageIndex,
@@ -101,7 +102,8 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
         trainLoss: b ? sum / b : NaN,
         validLoss: evaluation.loss,
         validAccuracy: evaluation.accuracy,
-        ms: Date.now() - started
+        ms: Date.now() - started,
+        trainMs
       }
       history.push(metrics)
       let stop = false

@@ -1,0 +1,82 @@
+/**
+ * Training on the hymenoptera set (245 train / 153 valid) with MobileNetV2 on wasm:
+ *  - one head epoch on cached activations against the same epoch with the backbone run on every
+ *    image (--precompute false);
+ *  - one epoch of a stage that thaws the last group, with the cache at its freeze boundary
+ *    against without it;
+ *  - ms per training image for the last four blocks and the head, from a cached cut (PyTorch 1.13
+ *    CPU with 2 threads: 109 ms/image here);
+ *  - validation accuracy of head only, the "gradual thaw" preset and the best plan found.
+ *
+ *   node --import tsx bench/cases/train.ts [quick]
+ */
+import { gradualThawPlan, headOnlyPlan, type PlanInput } from '../../src/shared/plan'
+import type { TrainReport } from '../../src/shared/types'
+import { benchProject } from './fixtures'
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const round = (x: number): number => Math.round(x * 10) / 10
+const pct = (x: number): number => Math.round(x * 1000) / 10
+
+/** Best plan found so far: head with augmented views, then the last two groups thawed. */
+export const BEST_PLAN: PlanInput = {
+  name: 'head, then last two groups',
+  stages: [
+    { name: 'head', freezeTo: -1, epochs: 8, lr: 3e-3 },
+    { name: 'last two groups', freezeTo: -3, epochs: 4, lr: [1e-4, 1e-3] }
+  ]
+}
+
+export async function run(opts: { quick?: boolean } = {}): Promise<Record<string, unknown>> {
+  const { studio, api } = await benchProject('train')
+  const seeds = opts.quick ? [1] : [1, 2, 3]
+  try {
+    await api.precompute({ views: 4 })
+    const summary = (r: TrainReport) => ({ accuracy: pct(r.valid.accuracy), msPerEpoch: Math.round(r.msPerEpoch) })
+
+    // head epoch: cache against images every epoch
+    const cached = await api.train({ epochs: 5, lr: 3e-3, views: 0 })
+    const uncached = await api.train({ epochs: 1, lr: 3e-3, views: 0, precompute: false })
+    const headCachedMs = median(cached.epochs.slice(1).map((e) => e.trainMs))
+    const headUncachedMs = uncached.epochs[0]!.trainMs
+
+    // a stage thawing the last group: boundary cache against full forward
+    const lastGroup: PlanInput = { stages: [{ name: 'last group', freezeTo: -2, epochs: 2, lr: [1e-4, 1e-3] }] }
+    const thawCached = await api.train({ plan: lastGroup })
+    const thawUncached = await api.train({ plan: { stages: [{ ...lastGroup.stages[0]!, epochs: 1 }] }, precompute: false })
+    const thawCachedMs = median(thawCached.epochs.map((e) => e.trainMs))
+    const thawUncachedMs = thawUncached.epochs[0]!.trainMs
+
+    // last four blocks (groups late + final) and the head, from the cached cut after block 13
+    const lastFour = await api.train({ plan: { stages: [{ name: 'last four blocks', freezeTo: -3, epochs: 1, lr: [1e-4, 1e-3] }] } })
+
+    const accuracy: Record<string, unknown> = {}
+    for (const [name, plan, views] of [
+      ['head only', headOnlyPlan(10, 3e-3), 0],
+      ['head only, 4 views', headOnlyPlan(10, 3e-3), 4],
+      ['gradual thaw', gradualThawPlan(4, 3e-3), 0],
+      [BEST_PLAN.name!, BEST_PLAN, 4]
+    ] as const) {
+      const runs: ReturnType<typeof summary>[] = []
+      for (const seed of name.startsWith('head') ? seeds : seeds.slice(0, opts.quick ? 1 : 2)) {
+        runs.push(summary(await api.train({ plan, views, seed })))
+      }
+      const accs = runs.map((r) => r.accuracy)
+      accuracy[name] = { runs: accs, mean: round(accs.reduce((a, b) => a + b, 0) / accs.length), msPerEpoch: median(runs.map((r) => r.msPerEpoch)) }
+    }
+    const stats = await studio.engine().stats()
+    return {
+      headEpoch: { cachedMs: headCachedMs, uncachedMs: headUncachedMs, speedup: round(headUncachedMs / Math.max(headCachedMs, 1)) },
+      thawLastGroupEpoch: { cachedMs: thawCachedMs, uncachedMs: thawUncachedMs, speedup: round(thawUncachedMs / thawCachedMs) },
+      lastFourBlocks: { msPerTrainImage: round(lastFour.epochs[0]!.trainMs / 245), pytorchReferenceMsPerImage: 109 },
+      accuracy,
+      workerTensors: stats.map((s) => s.numTensors)
+    }
+  } finally {
+    await studio.close()
+  }
+}
+
+if (process.argv[1]?.endsWith('train.ts')) {
+  void run({ quick: process.argv.includes('quick') }).then((r) => console.log(JSON.stringify(r, null, 2)))
+}
