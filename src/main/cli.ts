@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { registerEngineCommands } from './cli/engine'
+import { registerExportCommand } from './cli/export'
 import { registerLibraryCommands } from './cli/library'
 import { registerServeCommand } from './cli/serve'
 import { registerTrainingCommands } from './cli/training'
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<void> {
   registerLibraryCommands(program)
   registerEngineCommands(program)
   registerTrainingCommands(program)
+  registerExportCommand(program)
   registerServeCommand(program)
   try {
     await program.parseAsync(argv)

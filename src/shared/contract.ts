@@ -2,6 +2,7 @@
 // WebSocket, CLI). Each command has a schema for its arguments (validated on the service side,
 // whatever the transport) and a result type. Events are pushed from the service to all clients.
 import { z } from 'zod'
+import { EXPORT_FORMATS, type BundleSummary, type ExportResult } from './export'
 import { planSchema, stageSchema } from './plan'
 import type {
   BackboneInfo,
@@ -136,6 +137,21 @@ export const commands = {
   currentModel: command<ModelSummary | null>()(none),
   predict: command<{ modelId: number; results: PredictResult[] }>()(
     z.strictObject({ paths: z.array(path).min(1, 'give at least one image').max(10_000) })
+  ),
+
+  // export: a deployable bundle, proven equal to the studio's model; and running one
+  exportModel: command<ExportResult>()(
+    z.strictObject({
+      format: z.enum(EXPORT_FORMATS),
+      out: path,
+      /** replace an earlier export in `out` */
+      overwrite: z.boolean().default(false),
+      opset: z.number().int().min(13, 'ONNX opset 13 or later').max(21, 'ONNX opset 21 at most').default(13),
+      modelId: id.optional()
+    })
+  ),
+  predictBundle: command<{ bundle: BundleSummary; results: PredictResult[] }>()(
+    z.strictObject({ bundle: path, paths: z.array(path).min(1, 'give at least one image').max(10_000) })
   ),
 
   // jobs

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import type { PlanInput } from '../../shared/plan'
 import type { TrainReport } from '../../shared/types'
 import { ThawError } from '../errors'
+import { looksLikeBundle } from '../export/bundleFiles'
 import { withStudio } from './session'
 
 function readPlan(file: string): PlanInput {
@@ -118,14 +119,15 @@ export function registerTrainingCommands(program: Command): void {
 
   program
     .command('predict')
-    .description("predict images with the project's current model")
-    .argument('<project>', 'project folder')
+    .description("predict images with the project's current model, or with an exported bundle")
+    .argument('<project>', 'project folder, or a bundle folder written by "thaw export"')
     .argument('<images...>', 'image files')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print JSON')
-    .action((dir: string, images: string[], o: { json?: boolean; backend: string }) =>
-      withStudio({ json: o.json, project: dir, backend: o.backend }, async ({ api, out }) => {
-        const { results } = await api.predict({ paths: images })
+    .action((dir: string, images: string[], o: { json?: boolean; backend: string }) => {
+      const bundle = looksLikeBundle(dir)
+      return withStudio({ json: o.json, project: bundle ? undefined : dir, backend: o.backend }, async ({ api, out }) => {
+        const { results } = bundle ? await api.predictBundle({ bundle: dir, paths: images }) : await api.predict({ paths: images })
         out.result(results, () =>
           results
             .map((r) => (r.error ? `${r.path}: error: ${r.error}` : `${r.path}: ${r.label} (${(100 * r.probs![r.label!]!).toFixed(1)}%)`))
@@ -134,5 +136,5 @@ export function registerTrainingCommands(program: Command): void {
         const failed = results.filter((r) => r.error)
         if (failed.length) throw new ThawError('PREDICT_FAILED', `${failed.length} of ${results.length} images could not be read`)
       })
-    )
+    })
 }

@@ -1,3 +1,5 @@
+import { exportTask } from '../../export/exportTask'
+import { predictBundleTask } from '../../export/predictBundleTask'
 import { precomputeShard } from '../../precompute/shard'
 import { lrFindTask } from '../../training/lrFindTask'
 import { predictTask } from '../../training/predictTask'
@@ -15,5 +17,7 @@ export const taskHandlers: Record<string, TaskHandler<never, unknown>> = {
   train: (args: Parameters<typeof runPlan>[0], ctx: Parameters<typeof runPlan>[1]) => runPlan(args, ctx),
   resume: resumePlan,
   lrFind: lrFindTask,
-  predict: predictTask
+  predict: predictTask,
+  exportModel: exportTask,
+  predictBundle: predictBundleTask
 }

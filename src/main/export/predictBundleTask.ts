@@ -1,0 +1,54 @@
+// `thaw predict <bundle>`: an exported bundle run from its files, with the studio's decode and
+// the same output as the project's predict.
+import fs from 'node:fs'
+import path from 'node:path'
+import type { BundleSummary } from '../../shared/export'
+import type { PredictResult } from '../../shared/types'
+import { decodeForModel } from '../dataset/decode'
+import { engine } from '../engine/runtime'
+import { argmax } from '../training/metrics'
+import { FILES } from './bundleFiles'
+import { openBundle, type BundleRunner } from './runner'
+
+export interface PredictBundleArgs {
+  dir: string
+  paths: string[]
+}
+
+// one bundle stays loaded, keyed by its folder and model file's mtime (a re-export replaces it)
+let cached: { key: string; runner: Promise<BundleRunner> } | null = null
+
+function keyOf(dir: string): string {
+  const model = [FILES.tfjsModel, FILES.onnxModel].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f))
+  return `${dir}#${model ? fs.statSync(model).mtimeMs : 0}`
+}
+
+async function runnerFor(dir: string): Promise<BundleRunner> {
+  const key = keyOf(dir)
+  if (cached?.key !== key) {
+    const old = cached
+    cached = { key, runner: openBundle(dir) }
+    cached.runner.catch(() => (cached = null))
+    void old?.runner.then((r) => r.close()).catch(() => undefined)
+  }
+  return cached.runner
+}
+
+export async function predictBundleTask(args: PredictBundleArgs): Promise<{ bundle: BundleSummary; results: PredictResult[] }> {
+  await engine()
+  const runner = await runnerFor(args.dir)
+  const { labels, preprocessing: pre } = runner.meta
+  const results: PredictResult[] = []
+  for (const file of args.paths) {
+    let pixels: Uint8Array
+    try {
+      pixels = await decodeForModel(file, pre.size.width, pre.resize)
+    } catch (err) {
+      results.push({ path: file, error: (err as Error).message })
+      continue
+    }
+    const probs = await runner.run(Float32Array.from(pixels), 1)
+    results.push({ path: file, label: labels[argmax(probs)]!, probs: Object.fromEntries(labels.map((l, i) => [l, probs[i]!])) })
+  }
+  return { bundle: { dir: args.dir, format: runner.meta.format, classes: labels }, results }
+}
