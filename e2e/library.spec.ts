@@ -209,6 +209,21 @@ test('classes and bulk actions: add, bulk relabel, rename, merge, undo, delete, 
   await expect(gridTotal(page)).toHaveText('398 images')
   const classes = page.getByRole('list', { name: 'Classes' })
 
+  await test.step('fast triage under a class filter: each key labels the next image', async () => {
+    await classes.getByRole('button', { name: /^bees/ }).click()
+    await expect(cell(page, 0)).toHaveAttribute('data-class', 'bees')
+    const ids = await Promise.all([0, 1, 2, 3, 4, 5].map(async (i) => (await cellState(page, i)).id))
+    await cell(page, 0).click()
+    for (let i = 0; i < 5; i++) await page.keyboard.press('1') // as fast as Playwright types
+    // the five left the bees view; the focus is on the sixth, now first
+    await expect(cell(page, 0)).toHaveAttribute('data-id', ids[5]!)
+    await expect.poll(() => focusedIndex(page)).toBe(0)
+    for (let i = 0; i < 5; i++) await page.keyboard.press('Control+z')
+    await expect(cell(page, 0)).toHaveAttribute('data-id', ids[0]!)
+    await page.getByRole('group', { name: 'Labels' }).getByRole('button', { name: /^All images/ }).click()
+    await expect(gridTotal(page)).toHaveText('398 images')
+  })
+
   await test.step('add a class: it gets the next digit', async () => {
     await page.getByLabel('New class name').fill('wasps')
     await page.getByLabel('New class name').press('Enter')

@@ -59,6 +59,17 @@ export class PageCache {
     this.generation++
   }
 
+  /** Where an image sits under a filter, if a fresh cached page holds it. */
+  indexOf(filterKey: string, id: number): number | null {
+    const suffix = `|${filterKey}`
+    for (const [key, entry] of this.pages) {
+      if (entry.gen !== this.generation || !key.endsWith(suffix)) continue
+      const i = entry.items.findIndex((item) => item.id === id)
+      if (i !== -1) return Number(key.slice(0, key.indexOf('|'))) * PAGE_SIZE + i
+    }
+    return null
+  }
+
   /** Every cached item, whatever its page or filter (for looking up what is known about ids). */
   *items(): Iterable<ImageItem> {
     for (const entry of this.pages.values()) yield* entry.items

@@ -137,22 +137,35 @@ export class GridModel {
   /** The library changed: refetch what is on screen and keep the focus on the same image. */
   async refresh(): Promise<void> {
     this.cache.invalidate()
-    const keepId = this.focusId
     const key = this.filterKey
     await this.loadWanted()
     if (this.total === null || this.version === 0) await this.loadPage(0)
-    if (keepId === null || key !== this.filterKey) return
-    const found = await api.indexOfImage({ id: keepId, filter: this.filter }).catch(() => ({ index: null }))
-    // the user may have moved on while we asked
-    if (key !== this.filterKey || this.focusId !== keepId) return
-    if (found.index !== null) {
-      this.focusIndex = found.index
+    if (key !== this.filterKey) return
+    // the focus as it is now: keys pressed while the pages were loading moved it
+    const id = this.focusId
+    if (id === null) {
+      this.syncFocusId()
+      return
+    }
+    const local = this.cache.indexOf(key, id)
+    const index =
+      local ?? (await api.indexOfImage({ id, filter: this.filter }).catch(() => ({ index: null }))).index
+    if (key !== this.filterKey || this.focusId !== id) return // moved again meanwhile; a later refresh follows
+    if (index !== null) {
+      this.focusIndex = index
     } else {
-      // the image left the view (relabelled under a class filter): its successor slides into place
+      // the image left the view (relabelled elsewhere under a class filter): its successor slides into place
       this.focusIndex = Math.min(this.focusIndex, Math.max(0, (this.total ?? 1) - 1))
       this.focusId = null
       this.syncFocusId()
     }
+  }
+
+  /** Where the focused image is in the freshest data: labels applied a moment ago may have
+   * shifted it before the refresh caught up, and moves must start from where it really is. */
+  private currentFocusIndex(): number {
+    if (this.focusId === null) return this.focusIndex
+    return this.cache.indexOf(this.filterKey, this.focusId) ?? this.focusIndex
   }
 
   /** Fills focusId (and a lone selection) once the focused item's page is known. */
@@ -214,7 +227,7 @@ export class GridModel {
 
   move(delta: number, extend: boolean): void {
     if (!this.total) return
-    const target = this.clamp(this.focusIndex + delta)
+    const target = this.clamp(this.currentFocusIndex() + delta)
     if (extend) void this.extendTo(target)
     else this.select(target)
   }
@@ -286,7 +299,8 @@ export class GridModel {
 
   /** Lobe-style triage: after labelling one image, the next one is up. */
   advance(): void {
-    if (this.total !== null && this.focusIndex < this.total - 1) this.select(this.focusIndex + 1)
+    const from = this.currentFocusIndex()
+    if (this.total !== null && from < this.total - 1) this.select(from + 1)
   }
 
   /** The split a toggle should move these to: back to train when all are in valid. */
