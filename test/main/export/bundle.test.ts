@@ -107,7 +107,7 @@ describe('tfjs bundle', () => {
   it('is written whole, with its proof in the result and the card', () => {
     expectProof(r)
     const names = r.files.map((f) => f.name)
-    for (const name of ['model.json', 'labels.json', 'preprocessing.json', 'MODEL_CARD.md', 'model-card.json', 'predict.mjs', 'index.html', 'classify.js', 'package.json', 'vendor/tf.min.js']) {
+    for (const name of ['model.json', 'labels.json', 'preprocessing.json', 'MODEL_CARD.md', 'model-card.json', 'predict.mjs', 'index.html', 'classify.js', 'package.json', 'vendor/tf.es2017.min.js']) {
       expect(names).toContain(name)
     }
     expect(names.some((n) => /^group1-shard1of\d+\.bin$/.test(n))).toBe(true)

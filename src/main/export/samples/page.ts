@@ -7,10 +7,12 @@ import type { ExportFormat } from '../../../shared/export'
 export const ORT_WEB_VERSION = '1.30.0'
 const ORT_CDN = `https://cdn.jsdelivr.net/npm/onnxruntime-web@${ORT_WEB_VERSION}/dist/`
 
-/** Files copied from @tensorflow/tfjs* into vendor/ for a tfjs bundle, so the page works offline. */
+/** Files copied from @tensorflow/tfjs* into vendor/ for a tfjs bundle, so the page works offline.
+ * The es2017 builds: the ES5 ones carry polyfills that evaluate strings (regenerator's
+ * Function("return this")), which a CSP without 'unsafe-eval' refuses. */
 export const TFJS_VENDOR = [
-  { pkg: '@tensorflow/tfjs', file: 'dist/tf.min.js' },
-  { pkg: '@tensorflow/tfjs-backend-wasm', file: 'dist/tf-backend-wasm.min.js' },
+  { pkg: '@tensorflow/tfjs', file: 'dist/tf.es2017.min.js' },
+  { pkg: '@tensorflow/tfjs-backend-wasm', file: 'dist/tf-backend-wasm.es2017.min.js' },
   { pkg: '@tensorflow/tfjs-backend-wasm', file: 'dist/tfjs-backend-wasm.wasm' },
   { pkg: '@tensorflow/tfjs-backend-wasm', file: 'dist/tfjs-backend-wasm-simd.wasm' }
 ] as const
@@ -26,7 +28,7 @@ export function indexHtml(format: ExportFormat, title: string): string {
       : `default-src 'self'; script-src 'self' 'wasm-unsafe-eval' ${ORT_CDN}; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self' ${ORT_CDN}; worker-src 'self' blob:; object-src 'none'; base-uri 'none'`
   const runtime =
     format === 'tfjs'
-      ? '    <script src="vendor/tf.min.js"></script>\n    <script src="vendor/tf-backend-wasm.min.js"></script>'
+      ? '    <script src="vendor/tf.es2017.min.js"></script>\n    <script src="vendor/tf-backend-wasm.es2017.min.js"></script>'
       : `    <!-- onnxruntime-web from a CDN; to serve it yourself, copy its dist/ folder here and change both URLs (and ORT_BASE in classify.js) -->\n    <script src="${ORT_CDN}ort.min.js"></script>`
   return `<!doctype html>
 <html lang="en">
@@ -34,6 +36,7 @@ export function indexHtml(format: ExportFormat, title: string): string {
     <meta charset="utf-8" />
     <meta http-equiv="Content-Security-Policy" content="${csp}" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <link rel="icon" href="data:," />
     <title>${escapeHtml(title)}</title>
     <style>
       body { font: 15px/1.45 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
@@ -162,6 +165,7 @@ async function main() {
       for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i
       $('label').textContent = labels[best] + ' (' + (100 * probs[best]).toFixed(1) + '%)'
       $('label').dataset.label = labels[best]
+      $('label').dataset.probs = JSON.stringify(Array.from(probs))
       $('probs').replaceChildren(
         ...labels.map((name, i) => {
           const li = document.createElement('li')

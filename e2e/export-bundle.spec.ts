@@ -1,0 +1,89 @@
+// The browser sample page of an exported tfjs bundle: served by a plain static server (as a
+// deployer would), it loads the model with its vendored TF.js under its own strict CSP, and an
+// image dropped on it gets the label `thaw predict` gives.
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { expect, test } from '@playwright/test'
+import type { PredictResult } from '../src/shared/types'
+import { serveFolder } from '../test/main/export/staticServer'
+import { hymenoptera, repoRoot } from './helpers'
+
+const run = promisify(execFile)
+const thaw = (...args: string[]) =>
+  run(process.execPath, [path.join(repoRoot, 'bin/thaw'), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, THAW_MODEL_MIRROR: process.env.THAW_MODEL_MIRROR ?? path.resolve(repoRoot, '../shared/backbones') },
+    maxBuffer: 16 * 1024 * 1024
+  })
+
+let work: string
+let bundle: string
+let server: { url: string; close(): Promise<void> }
+
+test.beforeAll(async ({}, testInfo) => {
+  testInfo.setTimeout(300_000)
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'thaw-e2e-export-'))
+  // a few images per class and split, copied to a temporary folder (never into the repo)
+  for (const [split, n] of [['train', 8], ['val', 4]] as const) {
+    for (const cls of ['ants', 'bees']) {
+      const from = path.join(hymenoptera, split, cls)
+      fs.mkdirSync(path.join(work, 'images', split, cls), { recursive: true })
+      for (const name of fs.readdirSync(from).sort().slice(0, n)) fs.copyFileSync(path.join(from, name), path.join(work, 'images', split, cls, name))
+    }
+  }
+  const project = path.join(work, 'project')
+  bundle = path.join(work, 'bundle')
+  await thaw('init', project)
+  await thaw('import', project, path.join(work, 'images'))
+  await thaw('train', project, '--epochs', '3')
+  await thaw('export', project, '--format', 'tfjs', '--out', bundle)
+  server = await serveFolder(bundle)
+})
+
+test.afterAll(async () => {
+  await server?.close()
+  if (work) fs.rmSync(work, { recursive: true, force: true })
+})
+
+test('drop an image on the bundle page and see its label', async ({ page }) => {
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text())
+  })
+  page.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`))
+
+  // the most confident of a few validation images: a canvas resize must not be able to flip it
+  const candidates = fs.readdirSync(path.join(hymenoptera, 'val', 'bees')).sort().slice(10, 14).map((n) => path.join(hymenoptera, 'val', 'bees', n))
+  const { stdout } = await thaw('predict', bundle, ...candidates, '--json')
+  const results = JSON.parse(stdout) as PredictResult[]
+  const best = results.reduce((a, b) => (Math.max(...Object.values(b.probs!)) > Math.max(...Object.values(a.probs!)) ? b : a))
+
+  await page.goto(server.url)
+  await expect(page.locator('#status')).toHaveText(/^Ready \(TF\.js wasm\)\. 2 classes: ants, bees\.$/, { timeout: 30_000 })
+
+  // a real drop: a DataTransfer holding the file, built in the page (a string: no DOM types here)
+  const b64 = JSON.stringify(fs.readFileSync(best.path).toString('base64'))
+  const dataTransfer = await page.evaluateHandle(`(() => {
+    const dt = new DataTransfer()
+    dt.items.add(new File([Uint8Array.from(atob(${b64}), (c) => c.charCodeAt(0))], ${JSON.stringify(path.basename(best.path))}, { type: 'image/jpeg' }))
+    return dt
+  })()`)
+  await page.locator('#drop').dispatchEvent('drop', { dataTransfer })
+
+  const label = page.locator('#label')
+  await expect(label).toHaveAttribute('data-label', best.label!, { timeout: 30_000 })
+  await expect(label).toHaveText(new RegExp(`^${best.label} \\(\\d+\\.\\d%\\)$`))
+  await expect(page.getByRole('list', { name: 'Probabilities' }).getByRole('listitem')).toHaveCount(2)
+  await expect(page.locator('#preview')).toBeVisible()
+
+  // the browser decodes with a canvas, not sharp: close to the studio, not equal (see the card)
+  const probs = JSON.parse((await label.getAttribute('data-probs'))!) as number[]
+  const diff = Math.max(...['ants', 'bees'].map((c, i) => Math.abs(probs[i]! - best.probs![c]!)))
+  test.info().annotations.push({ type: 'browser vs studio max |diff|', description: diff.toExponential(2) })
+  expect(diff).toBeLessThan(0.1)
+  expect(problems).toEqual([])
+})
