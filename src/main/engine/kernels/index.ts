@@ -2,6 +2,7 @@
 import '@tensorflow/tfjs-backend-wasm'
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs'
 import type { KernelConfig } from '@tensorflow/tfjs'
+import { batchMatMulConfig, rememberOriginalBatchMatMul } from './batch_mat_mul'
 import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter'
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input'
 import { depthwiseBackpropFilterConfig } from './depthwise_backprop_filter'
@@ -14,6 +15,7 @@ import { WASM } from './wasm_ops'
  * is replaced too (otherwise a training step cannot stay near 3x the forward).
  */
 const trainingKernels: readonly KernelConfig[] = [
+  batchMatMulConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseBackpropFilterConfig,
@@ -31,6 +33,7 @@ export function registerWasmTrainingKernels(): void {
   for (const config of trainingKernels) {
     const current = getKernel(config.kernelName, WASM)
     if (current?.kernelFunc === config.kernelFunc) continue
+    if (current && config === batchMatMulConfig) rememberOriginalBatchMatMul(current)
     if (current !== undefined) unregisterKernel(config.kernelName, WASM)
     registerKernel(config)
   }

@@ -119,6 +119,12 @@ export class WasmOps {
     return this.run(kernelName, tensors as unknown as NamedTensorInfoMap, attrs)
   }
 
+  /** Takes ownership of a tensor made by a kernel called outside `run`. */
+  adopt(info: TensorInfo): TensorInfo {
+    this.owned.push(info)
+    return info
+  }
+
   /** Frees every intermediate and hands over `result`, which must come from this object. */
   finish(result: TensorInfo): TensorInfo {
     const index = this.owned.indexOf(result)
