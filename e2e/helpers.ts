@@ -40,10 +40,24 @@ export async function createProject(page: Page, dir: string, name: string): Prom
   await expect(page.getByRole('region', { name: 'Library' })).toBeVisible()
 }
 
-export async function importFolder(page: Page, folder: string): Promise<Locator> {
+/** Picks a folder with the studio's own folder browser: type the parent, Enter, click the folder. */
+export async function browseTo(page: Page, field: Locator, title: string, folder: string): Promise<void> {
+  await field.getByRole('button', { name: 'Browse…' }).click()
+  const browser = page.getByRole('dialog', { name: title })
+  await browser.getByLabel('Folder path').fill(path.dirname(folder))
+  await browser.getByLabel('Folder path').press('Enter')
+  await browser.getByRole('list', { name: 'Folders' }).getByRole('button', { name: path.basename(folder), exact: true }).click()
+  await expect(browser.getByLabel('Folder path')).toHaveValue(folder)
+  await browser.getByRole('button', { name: 'Use this folder' }).click()
+  await expect(browser).toBeHidden()
+}
+
+export async function importFolder(page: Page, folder: string, opts: { browse?: boolean } = {}): Promise<Locator> {
   await page.getByRole('button', { name: 'Import folder…' }).click()
   const dialog = page.getByRole('dialog', { name: 'Import a folder' })
-  await dialog.getByLabel('Folder of images').fill(folder)
+  if (opts.browse) await browseTo(page, dialog, 'Choose the folder to import', folder)
+  else await dialog.getByLabel('Folder of images').fill(folder)
+  await expect(dialog.getByLabel('Folder of images')).toHaveValue(folder)
   await dialog.getByRole('button', { name: 'Import', exact: true }).click()
   const report = dialog.getByTestId('import-report')
   await expect(report).toBeVisible({ timeout: 120_000 })

@@ -176,7 +176,8 @@ test('problem files: a corrupt and a 0-byte file are shown with their reasons', 
   await openStudio(page)
   await createProject(page, workDir('broken-project'), 'Broken files')
 
-  const dialog = await importFolder(page, folder)
+  // chosen with the folder browser (browser mode has no native dialog)
+  const dialog = await importFolder(page, folder, { browse: true })
   await expect(dialog.getByTestId('report-imported')).toHaveText('5')
   const issues = dialog.getByRole('list', { name: 'Problems and warnings' })
   await expect(issues.getByRole('listitem')).toHaveCount(2)
