@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { EXPORT_FORMATS, type BundleSummary, type ExportResult } from './export'
 import { planSchema, stageSchema } from './plan'
 import type {
+  BackboneGroups,
   BackboneInfo,
   ClassInfo,
   EngineInfo,
@@ -96,6 +97,8 @@ export const commands = {
   // engine and precompute
   engineInfo: command<EngineInfo>()(none),
   listBackbones: command<BackboneInfo[]>()(none),
+  /** the layer groups of the project's backbone (or another), for the layers panel */
+  backboneGroups: command<BackboneGroups>()(z.strictObject({ backbone: z.string().min(1).optional() })),
   precompute: command<PrecomputeResult>()(
     z.strictObject({
       backbone: z.string().min(1).optional(),

@@ -275,3 +275,20 @@ export interface TrainStageEvent {
   cache: string
   note: string | null
 }
+
+/** A backbone's layer groups for the layers panel, from the input to the feature layer. */
+export interface BackboneGroups {
+  backbone: string
+  displayName: string
+  featureLayer: string
+  groups: {
+    name: string
+    firstLayer: string
+    lastLayer: string
+    layerCount: number
+    params: number
+    trainableParams: number
+    outputShape: number[]
+    batchNormLayers: number
+  }[]
+}

@@ -4,7 +4,7 @@ import type { BackboneDescription } from '../engine/tasks/describe'
 import { bytesPerActivation, type ActivationSetKey } from '../precompute/activationStore'
 import { activationKey } from '../precompute/precompute'
 import type { StageCache } from './runPlan'
-import { firstThawedGroup } from './schedules'
+import { firstThawedGroup } from '../../shared/schedules'
 
 /** Disk the activations of a freeze boundary may take before a stage falls back to running the
  * frozen groups on every image. THAW_CACHE_BUDGET_MB overrides it. */

@@ -6,7 +6,7 @@ import { seedFrom } from '../util/random'
 import { batchBounds, type FitData } from './data'
 import { validMetrics, type ValidMetrics } from './metrics'
 import { makeOptimizer } from './optimizers'
-import { groupRates, scheduleFor } from './schedules'
+import { groupRates, scheduleFor } from '../../shared/schedules'
 import { trainStep, type Trainable } from './step'
 
 export type { EpochMetrics }

@@ -3,7 +3,7 @@ import type { LrFindResult } from '../../shared/types'
 import { seedFrom } from '../util/random'
 import type { FitData } from './data'
 import { makeOptimizer } from './optimizers'
-import { groupRates } from './schedules'
+import { groupRates } from '../../shared/schedules'
 import { trainStep, type Trainable } from './step'
 import * as tf from '@tensorflow/tfjs'
 

@@ -1,7 +1,7 @@
 import type { Stage } from '../../shared/plan'
 import { loadBackbone, type LoadedBackbone } from '../backbones'
 import { backbone } from '../engine/runtime'
-import { firstThawedGroup } from './schedules'
+import { firstThawedGroup } from '../../shared/schedules'
 
 /** Stages that thaw backbone groups change its weights in place: they get their own copy, so the
  * worker's shared backbone (used by precompute and prediction) keeps the published weights that

@@ -16,7 +16,7 @@ import { classWeightsFromCounts } from './metrics'
 import { saveModel } from './modelStore'
 import { makeOptimizer } from './optimizers'
 import { predictions, summary } from './report'
-import { groupRates } from './schedules'
+import { groupRates } from '../../shared/schedules'
 import { backboneForStages } from './ownBackbone'
 import { setupStage } from './stageSetup'
 

@@ -9,7 +9,7 @@ import type { LabelledSet } from './dataset'
 import { boundaryLayer, groupMembers, isBatchNorm } from './groups'
 import { concatPool, headTrainable } from './head'
 import { ImageData } from './imageData'
-import { firstThawedGroup } from './schedules'
+import { firstThawedGroup } from '../../shared/schedules'
 import type { Trainable } from './step'
 import { thawedTrainable } from './trainable'
 

@@ -1,7 +1,8 @@
 import { DEFAULT_BACKBONE_ID } from '../../backbones/registry'
 import { precompute } from '../../precompute/precompute'
 import type { Project } from '../../project/project'
-import type { BackboneInfo, EngineInfo } from '../../../shared/types'
+import type { BackboneGroups, BackboneInfo, EngineInfo } from '../../../shared/types'
+import type { BackboneDescription } from '../../engine/tasks/describe'
 import type { Handlers } from '../context'
 
 /** The backbone a project uses: the last one chosen for it, else the recommended default. */
@@ -18,6 +19,11 @@ export function projectBackbone(project: Project, chosen?: string): string {
 export const engineHandlers = {
   engineInfo: (_args, s) => s.engine().run<EngineInfo>('engineInfo', {}),
   listBackbones: (_args, s) => s.engine().run<BackboneInfo[]>('listBackbones', {}),
+  backboneGroups: async ({ backbone }, s): Promise<BackboneGroups> => {
+    const id = backbone ?? projectBackbone(s.project())
+    const d = await s.engine().run<BackboneDescription>('describe', { backbone: id })
+    return { backbone: d.spec.id, displayName: d.spec.displayName, featureLayer: d.spec.featureLayer, groups: d.groups }
+  },
   precompute: ({ backbone, views }, s) => {
     const project = s.project()
     const id = projectBackbone(project, backbone)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { planSchema, PRESETS, stageSchema } from '../../../src/shared/plan'
+import { planSchema, PRESETS, stageSchema } from '../../src/shared/plan'
 import {
   combine,
   cos,
@@ -8,9 +8,10 @@ import {
   groupRates,
   lin,
   oneCycle,
+  planRates,
   scheduleFor,
   sgdr
-} from '../../../src/main/training/schedules'
+} from '../../src/shared/schedules'
 
 const sample = (f: (p: number) => number, n = 11) => Array.from({ length: n }, (_, i) => f(i / (n - 1)))
 
@@ -103,5 +104,21 @@ describe('plans', () => {
     expect(planSchema.safeParse({ stages: [] }).error!.issues[0]!.message).toMatch(/at least one stage/)
     expect(planSchema.safeParse({ stages: [{ epochs: 1, lr: [1e-2, 1e-4] }] }).error!.issues[0]!.message).toMatch(/lo <= hi/)
     expect(planSchema.safeParse({ stages: [{ epochs: 1, lr: 1e-3, bogus: 1 }] }).success).toBe(false)
+  })
+})
+
+describe('planRates', () => {
+  it('gives each group its own rate per stage, zero while frozen', () => {
+    const stages = [
+      stageSchema.parse({ freezeTo: -1, epochs: 2, lr: 1e-2, schedule: 'constant' }),
+      stageSchema.parse({ freezeTo: -3, epochs: 1, lr: [1e-4, 1e-2], schedule: 'constant' })
+    ]
+    const { epochs, rates } = planRates(stages, 4, 2) // 3 backbone groups + head
+    expect(epochs).toEqual([0, 0.5, 1, 1.5, 2, 2.5])
+    expect(rates[3]).toEqual([1e-2, 1e-2, 1e-2, 1e-2, 1e-2, 1e-2]) // the head always trains
+    expect(rates[0]).toEqual([0, 0, 0, 0, 0, 0]) // never thawed
+    expect(rates[1]!.slice(0, 4)).toEqual([0, 0, 0, 0])
+    expect(rates[1]![4]).toBeCloseTo(1e-4)
+    expect(rates[2]![4]).toBeCloseTo(1e-3)
   })
 })

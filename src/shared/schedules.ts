@@ -1,6 +1,6 @@
 // Schedules are pure functions of progress through a stage (pos in 0..1) giving a factor of the
 // stage's peak learning rate. Phases are stitched with `combine`, as fastai's combine_scheds.
-import type { Stage } from '../../shared/plan'
+import type { Stage } from './plan'
 
 export type Sched = (pos: number) => number
 
@@ -83,4 +83,26 @@ export function groupRates(lr: Stage['lr'], thawedGroups: number): number[] {
 export function firstThawedGroup(freezeTo: number, groups: number): number {
   const n = freezeTo < 0 ? groups + freezeTo : freezeTo
   return Math.min(Math.max(n, 0), groups - 1)
+}
+
+/** Every layer group's learning rate over a whole plan (backbone groups, then the head), sampled
+ * `perEpoch` times per epoch: what the layers panel plots before a run, computed by the same
+ * functions the fit loop applies. A group frozen in a stage has rate 0 there. */
+export function planRates(stages: Stage[], groups: number, perEpoch = 10): { epochs: number[]; rates: number[][] } {
+  const epochs: number[] = []
+  const rates: number[][] = Array.from({ length: groups }, () => [])
+  let offset = 0
+  for (const stage of stages) {
+    const sched = scheduleFor(stage)
+    const first = firstThawedGroup(stage.freezeTo, groups)
+    const peaks = groupRates(stage.lr, groups - first)
+    const samples = stage.epochs * perEpoch
+    for (let i = 0; i < samples; i++) {
+      const pos = i / samples
+      epochs.push(offset + pos * stage.epochs)
+      for (let g = 0; g < groups; g++) rates[g]!.push(g < first ? 0 : peaks[g - first]! * sched(pos))
+    }
+    offset += stage.epochs
+  }
+  return { epochs, rates }
 }
