@@ -33,6 +33,12 @@ class Library {
   private pendingReasons = new Set<string>()
 
   constructor() {
+    // events sent while the connection was down are lost: after a reconnect, refetch everything
+    let wasOpen = false
+    transport.onStatus((status) => {
+      if (status === 'open' && !wasOpen && session.ready) this.changed('reconnect')
+      wasOpen = status === 'open'
+    })
     transport.onEvent((e) => {
       if (e.event === 'libraryChanged') this.changed((e.payload as { reason: string }).reason)
       if (e.event === 'projectChanged') this.reset()
