@@ -47,6 +47,13 @@ export function wantedViews(project: Project, views: number): ShardItem[] {
   return items
 }
 
+/** Batches sized to the backend: wasm (XNNPACK) gains little past 16 and needs the memory for two
+ * workers; native TensorFlow keeps getting faster with larger batches, a GPU most of all. */
+export function batchSizeFor(backend: { name: string; gpu: boolean }): number {
+  if (backend.name !== 'tensorflow') return 16
+  return backend.gpu ? 64 : 32
+}
+
 /** One click: computes the activations that are missing (and only those), spread over the engine
  * workers, each writing its rows as it goes. Cancelling keeps what is done. */
 export async function precompute(project: Project, pool: EnginePool, opts: PrecomputeOptions, job: JobContext): Promise<PrecomputeResult> {
@@ -59,7 +66,7 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
   const set = findSet(project.db, key)
   const have = set ? cachedViews(project.db, set.id) : new Set<string>()
   const missing = wanted.filter((w) => !have.has(`${w.hash}:${w.view}`))
-  const batchSize = opts.batchSize ?? 16
+  const batchSize = opts.batchSize ?? batchSizeFor(d.backend)
 
   // Interleave so every worker gets a similar mix of images; one worker for small jobs, where
   // starting a second backend would cost more than it saves.
