@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import { expect, test } from '@playwright/test'
 import type { PredictResult } from '../src/shared/types'
 import { serveFolder } from '../test/main/export/staticServer'
-import { hymenoptera, repoRoot } from './helpers'
+import { hymenoptera, openStudio, repoRoot } from './helpers'
 
 const run = promisify(execFile)
 const thaw = (...args: string[]) =>
@@ -20,6 +20,7 @@ const thaw = (...args: string[]) =>
   })
 
 let work: string
+let project: string
 let bundle: string
 let server: { url: string; close(): Promise<void> }
 
@@ -34,7 +35,7 @@ test.beforeAll(async ({}, testInfo) => {
       for (const name of fs.readdirSync(from).sort().slice(0, n)) fs.copyFileSync(path.join(from, name), path.join(work, 'images', split, cls, name))
     }
   }
-  const project = path.join(work, 'project')
+  project = path.join(work, 'project')
   bundle = path.join(work, 'bundle')
   await thaw('init', project)
   await thaw('import', project, path.join(work, 'images'))
@@ -86,4 +87,28 @@ test('drop an image on the bundle page and see its label', async ({ page }) => {
   test.info().annotations.push({ type: 'browser vs studio max |diff|', description: diff.toExponential(2) })
   expect(diff).toBeLessThan(0.1)
   expect(problems).toEqual([])
+})
+
+test('the Export screen writes an ONNX bundle and shows its proof', async ({ page }) => {
+  test.setTimeout(180_000)
+  await openStudio(page)
+  await page.getByRole('button', { name: 'Projects', exact: true }).click()
+  await page.getByLabel('Project folder to open').fill(project)
+  await page.getByRole('button', { name: 'Open project' }).click()
+  await expect(page.getByRole('region', { name: 'Library' })).toBeVisible()
+
+  await page.getByRole('button', { name: 'Export', exact: true }).click()
+  const screen = page.getByRole('region', { name: 'Export' })
+  await expect(screen.getByText(/validation accuracy \d+\.\d% when trained/)).toBeVisible()
+  await screen.getByRole('radio', { name: /ONNX/ }).check()
+  await expect(screen.getByLabel('ONNX opset (13–21)')).toHaveValue('13')
+  const out = path.join(work, 'from-the-app')
+  await screen.getByLabel('Folder for the bundle').fill(out)
+  await screen.getByRole('button', { name: 'Export', exact: true }).click()
+
+  const report = screen.getByTestId('export-report')
+  await expect(report).toBeVisible({ timeout: 150_000 })
+  await expect(report).toContainText('Proven equal: on 8 validation images')
+  await expect(report.getByRole('table', { name: 'Classes' }).getByRole('row')).toHaveCount(3)
+  expect(fs.readdirSync(out)).toEqual(expect.arrayContaining(['model.onnx', 'labels.json', 'preprocessing.json', 'MODEL_CARD.md', 'model-card.json']))
 })
