@@ -7,7 +7,14 @@ export default defineConfig({
     build: {
       // native TF backends are optional: keep them external so a missing one is a runtime choice
       externalizeDeps: { include: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] },
-      rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts'), cli: resolve(__dirname, 'src/main/cli.ts') } }
+      // the engine workers are spawned from worker.js beside the main bundle (src/main/engine/spawn.ts)
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          cli: resolve(__dirname, 'src/main/cli.ts'),
+          worker: resolve(__dirname, 'src/main/engine/worker.ts')
+        }
+      }
     }
   },
   preload: {
