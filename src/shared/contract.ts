@@ -96,6 +96,21 @@ export const commands = {
 
   // engine and precompute
   engineInfo: command<EngineInfo>()(none),
+  /** switches the TF.js backend: restarts the engine workers (refused while a job runs) */
+  setEngineBackend: command<EngineInfo>()(z.strictObject({ backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']) })),
+  /** registers a TF.js Layers model folder (model.json + weights) as a backbone */
+  importBackbone: command<BackboneInfo>()(
+    z.strictObject({
+      folder: path,
+      id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'an id is letters, digits, . _ - (up to 100)').optional(),
+      displayName: z.string().trim().min(1).max(200).optional(),
+      inputSize: z.number().int().min(16).max(2048).optional(),
+      featureLayer: z.string().min(1).optional(),
+      /** input = pixel * scale + offset; MobileNet-style [-1, 1] when not given */
+      scale: z.number().positive().optional(),
+      offset: z.number().optional()
+    })
+  ),
   listBackbones: command<BackboneInfo[]>()(none),
   /** the layer groups of the project's backbone (or another), for the layers panel */
   backboneGroups: command<BackboneGroups>()(z.strictObject({ backbone: z.string().min(1).optional() })),
@@ -186,10 +201,8 @@ export interface Events {
   menu: { action: string }
 }
 export type EventName = keyof Events
-export interface StudioEvent<E extends EventName = EventName> {
-  event: E
-  payload: Events[E]
-}
+/** A pushed event; a union discriminated by `event`, so `if (e.event === 'x')` narrows the payload. */
+export type StudioEvent<E extends EventName = EventName> = { [K in E]: { event: K; payload: Events[K] } }[E]
 
 /** The error shape every transport returns: a stable code and a message for people. */
 export interface ErrorInfo {

@@ -20,7 +20,7 @@ export interface Session {
 /** Runs one CLI command against an in-process studio: same contract, same validation as the
  * app. Progress goes to stderr; any error becomes one line and a non-zero exit. */
 export async function withStudio(
-  opts: { json?: boolean | undefined; project?: string | undefined; backend?: string | undefined },
+  opts: { json?: boolean | undefined; project?: string | undefined; backend?: string | undefined; reportBackend?: boolean },
   run: (s: Session) => Promise<void>
 ): Promise<void> {
   const out = new Output(!!opts.json)
@@ -35,6 +35,10 @@ export async function withStudio(
   process.once('SIGINT', onSigint)
   try {
     if (opts.project) await api.openProject({ path: opts.project })
+    if (opts.reportBackend ?? opts.backend !== undefined) {
+      const e = await api.engineInfo({})
+      out.info(`backend: ${e.detail}`)
+    }
     await run({ studio, api, out })
   } catch (err) {
     await studio.close()

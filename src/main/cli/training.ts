@@ -87,15 +87,27 @@ export function registerTrainingCommands(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out }) => {
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out, studio }) => {
+        const plan = o.plan ? readPlan(o.plan as string) : undefined
+        const precompute = parseBool(o.precompute as string, '--precompute')
+        if (plan && !o.resume) {
+          // what each stage will read, and what its cache costs, before anything is built
+          for (const c of await api.estimateCaches({ plan, precompute, views: Number(o.views) })) {
+            const size = `${(c.bytes / 1e6).toFixed(1)} MB`
+            out.info(`stage "${c.stage}": ${c.cached ? `cache at ${c.boundary} (${size})` : `no cache: ${c.reason}`}`)
+          }
+        }
+        studio.subscribe((e) => {
+          if (e.event === 'trainStage') out.info(`stage ${e.payload.index + 1} "${e.payload.name}": ${e.payload.cache === 'none' ? e.payload.note : `reading the cache at ${e.payload.cache}`}`)
+        })
         const r = await api.train({
           epochs: Number(o.epochs),
           lr: Number(o.lr),
-          precompute: parseBool(o.precompute as string, '--precompute'),
+          precompute,
           views: Number(o.views),
           seed: Number(o.seed),
           resume: !!o.resume,
-          ...(o.plan ? { plan: readPlan(o.plan as string) } : {}),
+          ...(plan ? { plan } : {}),
           ...(o.backbone ? { backbone: o.backbone as string } : {})
         })
         out.result(trainJson(r), () => trainHuman(r))
@@ -108,11 +120,20 @@ export function registerTrainingCommands(program: Command): void {
     .argument('<project>', 'project folder')
     .option('--precompute <bool>', 'use cached activations', 'true')
     .option('--views <k>', 'augmented views per training image', '0')
+    .option('--plan <file>', "run the test for a stage of this plan, with that stage's freezing")
+    .option('--stage <n>', 'which stage of the plan (1 = the first)', '1')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
       withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out }) => {
-        const r = await api.lrFind({ precompute: parseBool(o.precompute as string, '--precompute'), views: Number(o.views) })
+        let stage: PlanInput['stages'][number] | undefined
+        if (o.plan) {
+          const plan = readPlan(o.plan as string)
+          const n = Number(o.stage)
+          stage = plan.stages?.[n - 1]
+          if (!Number.isInteger(n) || !stage) throw new ThawError('BAD_ARGS', `--stage must be 1..${plan.stages?.length ?? 0}, not "${o.stage}"`)
+        }
+        const r = await api.lrFind({ precompute: parseBool(o.precompute as string, '--precompute'), views: Number(o.views), ...(stage ? { stage } : {}) })
         out.result(r, () => `suggested learning rate ${r.suggestion.toPrecision(2)} (from ${r.lrs.length} steps)`)
       })
     )

@@ -81,11 +81,9 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
     signal: job.signal,
     onProgress: (n) => {
       done[i] = n
-      job.progress(
-        done.reduce((a, b) => a + b, 0),
-        missing.length,
-        `${layer} of ${d.spec.id}`
-      )
+      const sum = done.reduce((a, b) => a + b, 0)
+      const rate = sum / Math.max((Date.now() - computeStarted) / 1000, 1e-3)
+      job.progress(sum, missing.length, `${layer} of ${d.spec.id}, ${rate.toFixed(1)} images/s`)
     }
   }))
   job.throwIfCancelled()

@@ -1,5 +1,6 @@
 import type { CommandName, CommandResult, EventName, Events, ParsedArgs } from '../../shared/contract'
 import type { EnginePool } from '../engine/pool'
+import type { BackendPreference } from '../engine/protocol'
 import type { Jobs } from '../jobs/jobs'
 import type { Project } from '../project/project'
 
@@ -8,6 +9,8 @@ export interface StudioContext {
   readonly jobs: Jobs
   /** the engine workers (TF.js), started on first use */
   engine(): EnginePool
+  /** restarts the engine on another TF.js backend */
+  setBackend(backend: BackendPreference): Promise<void>
   project(): Project
   maybeProject(): Project | null
   setProject(project: Project | null): void

@@ -58,6 +58,13 @@ export class Studio implements StudioContext {
     return this.pool
   }
 
+  async setBackend(backend: BackendPreference): Promise<void> {
+    if (this.jobs.active().length) throw new ThawError('BUSY', 'a job is running; wait for it or cancel it before switching the backend')
+    await this.pool?.close()
+    this.pool = null
+    this.options.backend = backend
+  }
+
   maybeProject(): Project | null {
     return this.current
   }

@@ -6,13 +6,14 @@ import { predictTask } from '../../training/predictTask'
 import { resumePlan, runPlan } from '../../training/runPlan'
 import type { TaskHandler } from '../protocol'
 import { describeBackbone } from './describe'
-import { backboneList, engineInfo } from './info'
+import { backboneList, engineInfo, importBackbone } from './info'
 
 /** Every task an engine worker can run, by name. */
 export const taskHandlers: Record<string, TaskHandler<never, unknown>> = {
   describe: describeBackbone,
   engineInfo,
   listBackbones: backboneList,
+  importBackbone,
   precompute: precomputeShard,
   train: (args: Parameters<typeof runPlan>[0], ctx: Parameters<typeof runPlan>[1]) => runPlan(args, ctx),
   resume: resumePlan,

@@ -18,6 +18,11 @@ export function projectBackbone(project: Project, chosen?: string): string {
 
 export const engineHandlers = {
   engineInfo: (_args, s) => s.engine().run<EngineInfo>('engineInfo', {}),
+  setEngineBackend: async ({ backend }, s) => {
+    await s.setBackend(backend)
+    return s.engine().run<EngineInfo>('engineInfo', {})
+  },
+  importBackbone: (args, s) => s.engine().run<BackboneInfo>('importBackbone', args),
   listBackbones: (_args, s) => s.engine().run<BackboneInfo[]>('listBackbones', {}),
   backboneGroups: async ({ backbone }, s): Promise<BackboneGroups> => {
     const id = backbone ?? projectBackbone(s.project())
