@@ -37,7 +37,7 @@ export class ImageData implements FitData {
       next = b + 1 < bounds.length ? decode(bounds[b + 1]!) : null
       const input = toInputBatch(images, this.spec)
       const x = tf.tidy(() => this.frozen(input))
-      input.dispose()
+      if (x !== input) input.dispose() // with nothing frozen below the boundary, the images are the input
       const labels = items.slice(bounds[b]![0], bounds[b]![1]).map((it) => it.image.label)
       yield { x, labels: tf.tensor1d(labels, 'int32') }
     }
