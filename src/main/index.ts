@@ -1,7 +1,7 @@
 // Electron entry: a secure window and the contract wired to IPC. Behaviour lives in studio/.
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow, shell } from 'electron'
+import { app, BrowserWindow, session, shell } from 'electron'
 import { readRecent } from './project/recent'
 import { Studio } from './studio/studio'
 import { setupIpc } from './electron/ipc'
@@ -42,7 +42,20 @@ function createWindow(): BrowserWindow {
     return { action: 'deny' }
   })
   w.once('ready-to-show', () => w.show())
+  w.on('closed', () => {
+    if (win === w) win = null
+  })
   return w
+}
+
+/** Defaults no page gets past: no permission (camera, notifications, ...) is ever granted, and no
+ * <webview> can be attached. The studio needs none of them. */
+function lockDown(): void {
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  session.defaultSession.setPermissionCheckHandler(() => false)
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (e) => e.preventDefault())
+  })
 }
 
 function start(): void {
@@ -57,6 +70,7 @@ function start(): void {
   })
   registerMediaScheme()
   void app.whenReady().then(async () => {
+    lockDown()
     setupMediaProtocol(studio)
     setupMenu(studio)
     const last = readRecent()[0]

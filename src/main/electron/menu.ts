@@ -13,6 +13,7 @@ export function setupMenu(studio: Studio): void {
         { label: 'New Project…', accelerator: 'CmdOrCtrl+N', click: send('newProject') },
         { label: 'Open Project…', accelerator: 'CmdOrCtrl+O', click: send('openProject') },
         { label: 'Import Folder…', accelerator: 'CmdOrCtrl+I', click: send('importFolder') },
+        { label: 'Export Model…', accelerator: 'CmdOrCtrl+E', click: send('exportModel') },
         { type: 'separator' },
         process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' }
       ]
