@@ -47,8 +47,11 @@ describe('the freeze boundary by key and by drag', () => {
     expect(boundaryAfterKey('ArrowUp', 2, 4)).toBe(1)
     expect(boundaryAfterKey('ArrowUp', 0, 4)).toBe(0)
     expect(boundaryAfterKey('ArrowDown', 3, 4)).toBe(3)
-    expect(boundaryAfterKey('Home', 2, 4)).toBe(0)
-    expect(boundaryAfterKey('End', 0, 4)).toBe(3)
+    expect(boundaryAfterKey('ArrowRight', 2, 4)).toBe(1)
+    expect(boundaryAfterKey('ArrowLeft', 2, 4)).toBe(3)
+    // Home and End are the slider's minimum and maximum of trained groups
+    expect(boundaryAfterKey('Home', 0, 4)).toBe(3)
+    expect(boundaryAfterKey('End', 3, 4)).toBe(0)
     expect(boundaryAfterKey('x', 0, 4)).toBeNull()
   })
 

@@ -51,21 +51,27 @@ function validLr(lr: Stage['lr']): boolean {
   return Array.isArray(lr) ? lr.every((v) => Number.isFinite(v) && v > 0) : Number.isFinite(lr) && lr > 0
 }
 
-/** The freeze boundary's keys (a vertical slider whose value is the first thawed group):
- * Up thaws one group more, Down freezes one more, Home thaws everything, End leaves the head. */
+/** The freeze boundary's keys. It is a vertical slider whose value is how many groups train (the
+ * head counts), so it follows ARIA's slider keys and the picture at once: Up or Right thaws one
+ * group more (the boundary moves up), Down or Left freezes one more, Home is the minimum (head
+ * only), End the maximum (everything trains). Takes and gives the first thawed group's index. */
 export function boundaryAfterKey(key: string, first: number, groups: number): number | null {
   const clamp = (v: number): number => Math.min(Math.max(v, 0), groups - 1)
   switch (key) {
     case 'ArrowUp':
-    case 'ArrowLeft':
+    case 'ArrowRight':
       return clamp(first - 1)
     case 'ArrowDown':
-    case 'ArrowRight':
+    case 'ArrowLeft':
       return clamp(first + 1)
+    case 'PageUp':
+      return clamp(first - 2)
+    case 'PageDown':
+      return clamp(first + 2)
     case 'Home':
-      return 0
-    case 'End':
       return groups - 1
+    case 'End':
+      return 0
     default:
       return null
   }

@@ -1,0 +1,40 @@
+// The precompute screen's state, kept outside the component so a precompute that is running (and
+// its result) is still there after a visit to another screen.
+import type { PrecomputeResult } from '../../../../shared/types'
+import { plural } from '../../lib/format'
+import { projectBackbone } from '../../lib/projectBackbone.svelte'
+import { api } from '../../lib/transport'
+import { attempt, toasts } from '../../lib/toasts.svelte'
+
+class PrecomputeState {
+  running = $state(false)
+  result = $state<PrecomputeResult | null>(null)
+  /** the backbone picked on the screen; null: the project's own */
+  chosen = $state<string | null>(null)
+  private projectPath: string | null = null
+
+  open(projectPath: string): void {
+    if (projectPath === this.projectPath) return
+    this.projectPath = projectPath
+    this.result = null
+    this.chosen = null
+  }
+
+  async run(backbone: string, views: number): Promise<void> {
+    this.running = true
+    try {
+      const r = await attempt(() => api.precompute({ backbone, views }))
+      if (!r) return
+      this.result = r
+      toasts.success(`Precomputed ${plural(r.computed, 'activation')}${r.reused ? `, reused ${formatReused(r.reused)}` : ''}`)
+      // the project now uses this backbone: the layers panel must show its groups
+      void projectBackbone.load(true)
+    } finally {
+      this.running = false
+    }
+  }
+}
+
+const formatReused = (n: number): string => `${n.toLocaleString('en-US')} from the cache`
+
+export const precomputeState = new PrecomputeState()
