@@ -19,7 +19,7 @@ function electronBinary() {
   }
 }
 
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+const build = spawnSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'error'], {
   cwd: root,
   stdio: ['ignore', 'ignore', 'inherit']
 })
