@@ -108,6 +108,36 @@ export const migrations: Migration[] = [
         );
       `)
     }
+  },
+  {
+    version: 3,
+    description: 'usable images per content hash, kept by triggers',
+    up: (db) => {
+      db.exec(`
+        -- How many usable images share each content hash: duplicates (label noise, train/valid
+        -- leaks) become one primary-key lookup instead of a count per row, which made the
+        -- "issues" filter and the warning count slow on large libraries.
+        CREATE TABLE hash_counts (hash TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO hash_counts (hash, n)
+          SELECT hash, count(*) FROM images WHERE status = 'ok' AND hash IS NOT NULL GROUP BY hash;
+        CREATE TRIGGER images_count_insert AFTER INSERT ON images
+          WHEN NEW.status = 'ok' AND NEW.hash IS NOT NULL
+          BEGIN
+            INSERT INTO hash_counts (hash, n) VALUES (NEW.hash, 1) ON CONFLICT (hash) DO UPDATE SET n = n + 1;
+          END;
+        CREATE TRIGGER images_count_delete AFTER DELETE ON images
+          WHEN OLD.status = 'ok' AND OLD.hash IS NOT NULL
+          BEGIN
+            UPDATE hash_counts SET n = n - 1 WHERE hash = OLD.hash;
+          END;
+        CREATE TRIGGER images_count_update AFTER UPDATE OF hash, status ON images
+          BEGIN
+            UPDATE hash_counts SET n = n - 1 WHERE hash = OLD.hash AND OLD.status = 'ok';
+            INSERT INTO hash_counts (hash, n) SELECT NEW.hash, 1 WHERE NEW.status = 'ok' AND NEW.hash IS NOT NULL
+              ON CONFLICT (hash) DO UPDATE SET n = n + 1;
+          END;
+      `)
+    }
   }
 ]
 

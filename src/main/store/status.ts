@@ -24,10 +24,7 @@ export function projectStatus(db: Db): ProjectStatus {
     classes,
     splits,
     problems: count(`SELECT count(*) FROM images WHERE status = 'problem'`),
-    warnings: count(
-      `SELECT count(*) FROM images i WHERE i.${ok} AND i.hash IS NOT NULL AND EXISTS
-       (SELECT 1 FROM images d INDEXED BY images_hash WHERE d.hash = i.hash AND d.id != i.id AND d.${ok})`
-    ),
+    warnings: count(`SELECT coalesce(sum(n), 0) FROM hash_counts WHERE n > 1`),
     missing: count(`SELECT count(*) FROM images WHERE status = 'missing'`)
   }
 }

@@ -121,4 +121,21 @@ describe('queries', () => {
     const status = projectStatus(project.db)
     expect(status).toMatchObject({ images: 4, unlabelled: 1, problems: 1, warnings: 2, classes: { ants: 2, bees: 1 } })
   })
+
+  it('keeps duplicate counts right as files change status, hash or disappear', () => {
+    const { project, ids } = projectWith(images)
+    const db = project.db
+    expect(projectStatus(db).warnings).toBe(2)
+    db.prepare("UPDATE images SET status = 'missing' WHERE id = ?").run(ids[2])
+    expect(projectStatus(db).warnings).toBe(0)
+    expect(imageDetail(db, ids[1]!).status).toBe('ok')
+    db.prepare("UPDATE images SET status = 'ok' WHERE id = ?").run(ids[2])
+    expect(queryImages(db, { status: 'issues' }, 0, 10).total).toBe(3)
+    db.prepare('UPDATE images SET hash = ? WHERE id = ?').run('e'.repeat(64), ids[2])
+    expect(projectStatus(db).warnings).toBe(0)
+    db.prepare('UPDATE images SET hash = ? WHERE id = ?').run('f'.repeat(64), ids[0])
+    expect(projectStatus(db).warnings).toBe(2)
+    db.prepare('DELETE FROM images WHERE id = ?').run(ids[0])
+    expect(projectStatus(db).warnings).toBe(0)
+  })
 })
