@@ -180,8 +180,12 @@ describe('onnx bundle', () => {
     expectSameAsStudio(results)
   }, 60_000)
 
-  it('says which opsets it takes', async () => {
-    await expect(p.api.exportModel({ format: 'onnx', out: path.join(tempDir(), 'x'), opset: 12 })).rejects.toMatchObject({ code: 'BAD_ARGS' })
+  it('says which formats and opsets it takes', async () => {
+    await expect(p.api.exportModel({ format: 'onnx', out: path.join(tempDir(), 'x'), opset: 12 })).rejects.toMatchObject({
+      code: 'BAD_ARGS',
+      message: expect.stringMatching(/opset: ONNX opset 13 or later/)
+    })
+    await expect(p.studio.invoke('exportModel', { format: 'keras', out: path.join(tempDir(), 'x') })).rejects.toMatchObject({ code: 'BAD_ARGS' })
   })
 })
 
@@ -269,6 +273,19 @@ describe('failures leave nothing behind', () => {
     expect(fs.readdirSync(root)).toEqual([])
   }, 120_000)
 
+  it('writes nothing when cancelled', async () => {
+    const root = tempDir()
+    const off = p.studio.subscribe((e) => {
+      if (e.event === 'jobProgress' && (e.payload as { kind: string }).kind === 'export') p.studio.jobs.cancelAll()
+    })
+    try {
+      await expect(p.api.exportModel({ format: 'onnx', out: path.join(root, 'bundle') })).rejects.toMatchObject({ code: 'CANCELLED' })
+    } finally {
+      off()
+    }
+    expect(fs.readdirSync(root)).toEqual([])
+  }, 120_000)
+
   it('refuses a folder that is not empty, and replaces only an earlier export', async () => {
     const root = tempDir()
     const mine = path.join(root, 'mine')
@@ -302,10 +319,12 @@ describe('CLI bad inputs: one clear line, exit 1, nothing written', () => {
       return { code: e.code, stdout: e.stdout, stderr: e.stderr }
     }
   }
+  /** exit 1 and one error line, the last thing on stderr (progress and the backend line may precede it) */
   const expectFailure = (r: { code: number; stderr: string }, message: RegExp): void => {
     expect(r.code).toBe(1)
-    expect(r.stderr.split('\n').filter(Boolean).filter((l) => !/^\w[\w-]*: \d+\/\d+/.test(l))).toHaveLength(1)
-    expect(r.stderr).toMatch(message)
+    const lines = r.stderr.split('\n').filter(Boolean)
+    expect(lines.filter((l) => l.startsWith('thaw: error:'))).toHaveLength(1)
+    expect(`${lines[lines.length - 1]}\n`).toMatch(message)
   }
 
   it('export: a missing project, an untrained project, an unknown format, an unwritable folder', async () => {
@@ -360,6 +379,6 @@ describe('CLI bad inputs: one clear line, exit 1, nothing written', () => {
     const r = await thaw('predict', tfjsExport.dir, image, junk)
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/junk\.jpg: error: /)
-    expect(r.stderr).toMatch(/^thaw: error: 1 of 2 images could not be read\n$/)
+    expectFailure(r, /^thaw: error: 1 of 2 images could not be read\n$/)
   }, 120_000)
 })
