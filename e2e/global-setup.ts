@@ -15,7 +15,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const configDir = path.join(work, 'config')
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/thaw'), 'serve', '--port', '0'], {
     cwd: repoRoot,
-    env: { ...process.env, THAW_CONFIG_DIR: configDir },
+    // backbones come from the shared mirror: nothing can be downloaded here (training tests need one)
+    env: { ...process.env, THAW_CONFIG_DIR: configDir, THAW_MODEL_MIRROR: process.env.THAW_MODEL_MIRROR ?? path.resolve(repoRoot, '../shared/backbones') },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const url = await serverUrl(child)

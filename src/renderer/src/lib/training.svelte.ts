@@ -26,6 +26,10 @@ class Training {
   live = $state<LiveRun | null>(null)
   /** set while a train command this window sent is running */
   origin = $state<RunOrigin | null>(null)
+  /** epochs of the run this window started (all stages), for the live chart's axis; 0 if unknown */
+  plannedEpochs = $state(0)
+  /** epochs per stage of the run this window started, for the live per-stage charts */
+  plannedStageEpochs = $state<number[]>([])
   /** augmented views per training image, chosen on the precompute screen and used by every run */
   views = $state(0)
   private projectPath: string | null = null
@@ -98,6 +102,8 @@ class Training {
   async run(args: CommandArgs<'train'>, origin: RunOrigin): Promise<TrainReport | undefined> {
     this.origin = origin
     this.live = null
+    this.plannedStageEpochs = args.plan ? args.plan.stages.map((s) => s.epochs) : [args.epochs ?? 0]
+    this.plannedEpochs = this.plannedStageEpochs.reduce((a, b) => a + b, 0)
     try {
       const report = await attempt(() => api.train({ views: this.views, ...args }))
       if (!report) return undefined
@@ -109,13 +115,6 @@ class Training {
     } finally {
       this.origin = null
     }
-  }
-
-  /** Stops the running training job; the studio keeps the best weights it has seen. */
-  cancel(): void {
-    const job = jobs.ofKind('train')
-    if (job) jobs.cancel(job.jobId)
-    else if (this.live) jobs.cancel(this.live.jobId)
   }
 }
 
