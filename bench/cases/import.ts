@@ -16,7 +16,7 @@ import { defaultConcurrency, processFiles } from '../../src/main/dataset/pipelin
 import { probeImage } from '../../src/main/dataset/probe'
 import { scanFolder, type ScannedFile } from '../../src/main/dataset/scan'
 import { probeAndThumbnail } from '../../src/main/dataset/thumbnails'
-import { mulberry32 } from '../../src/main/dataset/split'
+import { mulberry32 } from '../../src/main/util/random'
 
 const HYMENOPTERA = path.resolve(__dirname, '../../../shared/datasets/hymenoptera')
 const LIBRARY_VERSION = 1

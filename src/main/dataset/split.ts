@@ -1,4 +1,5 @@
 /** Reproducible, stratified train/valid assignment for folders without split folders. */
+import { fnv1a, mulberry32 } from '../util/random'
 
 export interface SplitItem {
   /** unique and stable across imports, e.g. the path relative to the import root */
@@ -55,24 +56,4 @@ function itemScore(seed: number, key: string): number {
   // fold the seed (any safe integer) and the key's FNV-1a hash into one 32-bit state
   const s = (fnv1a(key) ^ Math.imul((seed >>> 0) ^ Math.floor(seed / 2 ** 32), 0x9e3779b1)) >>> 0
   return mulberry32(s)()
-}
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
-
-export function mulberry32(state: number): () => number {
-  let a = state >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import sharp from 'sharp'
 import { tfjsToOnnx, verifyOnnx, type OnnxExportOptions, type VerifyResult } from '../../../../src/main/export/onnx'
+import { mulberry32 } from '../../../../src/main/util/random'
 
 const mirror = process.env['THAW_MODEL_MIRROR']
 /** The model mirror folder (THAW_MODEL_MIRROR may also be a URL, which these tests cannot read). */
@@ -18,17 +19,8 @@ export async function useWasm(): Promise<void> {
   await tf.ready()
 }
 
-/** mulberry32: a small seeded generator, so that a failing case can be replayed exactly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A small seeded generator, so that a failing case can be replayed exactly. */
+export const rng = mulberry32
 
 export function uniform(n: number, lo: number, hi: number, next: () => number): Float32Array {
   const out = new Float32Array(n)
