@@ -204,6 +204,17 @@ test('layers: a two-stage plan with its rate plot and cache estimates, run, kept
     await expect(stage2.getByRole('alert')).toHaveCount(0)
   })
 
+  await test.step("a stage's LR finder sweeps that stage as set; its suggestion becomes its rate", async () => {
+    // stage 1 (the head) keeps this quick: a sweep of a thawed group takes a minute on wasm
+    await stage1.getByRole('button', { name: 'LR finder for stage 1' }).click()
+    const suggestion = stage1.getByTestId('lr-suggestion')
+    await expect(suggestion).toBeVisible({ timeout: 60_000 })
+    await expect(chartCanvas(stage1, 'Loss against learning rate')).toBeVisible()
+    await stage1.getByRole('button', { name: /^Use / }).click()
+    await expect(stage1.getByLabel('Rate', { exact: true })).toHaveValue((await suggestion.textContent())!)
+    await expect(stage2.getByTestId('lr-suggestion')).toHaveCount(0)
+  })
+
   await test.step('the plan is seen before it runs: rates of every group and the caches it needs', async () => {
     await expect(chartCanvas(layers, 'Learning rate of every group over the run')).toBeVisible()
     const estimates = layers.getByRole('region', { name: 'Cache estimates' }).getByTestId('cache-estimate')

@@ -14,7 +14,8 @@ import {
   serializeDraft,
   updateStage,
   validatePlan,
-  withLrMode
+  withLrMode,
+  withPeakLr
 } from '../../../src/renderer/src/lib/planDraft'
 
 describe('presets', () => {
@@ -66,6 +67,14 @@ describe('editing stages', () => {
     const renamed = updateStage(two, 0, { name: 'warm-up', epochs: 7 })
     expect(renamed.stages[0]).toMatchObject({ name: 'warm-up', epochs: 7 })
     expect(two.stages[0]!.name).toBe('head')
+  })
+
+  it("sets the head's rate from a finder, keeping a range's spread", () => {
+    expect(withPeakLr(3e-3, 1e-3)).toBe(1e-3)
+    const [lo, hi] = withPeakLr([1e-5, 1e-3], 2e-3) as [number, number]
+    expect(lo).toBeCloseTo(2e-5)
+    expect(hi).toBe(2e-3)
+    expect(withPeakLr([NaN, 1e-3], 1e-2)).toEqual([1e-4, 1e-2])
   })
 
   it('switches the learning rate between one value and a range', () => {

@@ -56,24 +56,19 @@ export function epochsByStage(epochs: readonly EpochMetrics[]): Map<number, Epoc
   return byStage
 }
 
-/** fastai's plot skips the last few points of an LR sweep: the loss there has blown up and would
- * flatten everything else. */
-export const LR_FINDER_SKIP_END = 5
-
-/** An LR-finder sweep -> [lrs, losses] (finite points, the blown-up tail dropped) and the
- * suggestion's loss (read off the curve at the nearest swept rate) for its marker. */
+/** An LR-finder sweep -> [lrs, losses] (finite, positive points; the studio has already dropped
+ * the blown-up tail, as fastai does) and the suggestion's loss, read off the curve at the nearest
+ * swept rate, for its marker. */
 export function lrFinderCurve(result: LrFindResult): { data: [number[], number[]]; suggestion: { lr: number; loss: number | null } } {
   const lrs: number[] = []
   const losses: number[] = []
-  const n = result.lrs.length > LR_FINDER_SKIP_END * 2 ? result.lrs.length - LR_FINDER_SKIP_END : result.lrs.length
-  for (let i = 0; i < n; i++) {
-    const lr = result.lrs[i]!
+  result.lrs.forEach((lr, i) => {
     const loss = result.losses[i]
     if (lr > 0 && loss !== undefined && Number.isFinite(loss)) {
       lrs.push(lr)
       losses.push(loss)
     }
-  }
+  })
   let nearest: number | null = null
   let best = Infinity
   lrs.forEach((lr, i) => {

@@ -77,6 +77,14 @@ export function withLrMode(lr: Stage['lr'], mode: LrMode): Stage['lr'] {
   return mode === 'range' ? [peak / 100, peak] : peak
 }
 
+/** A new rate for the head (an LR finder's suggestion), keeping a range's spread: fastai's
+ * slice(lo, hi) scaled as one, which is also how the finder swept it. */
+export function withPeakLr(lr: Stage['lr'], peak: number): Stage['lr'] {
+  if (!Array.isArray(lr)) return peak
+  const [lo, hi] = lr
+  return Number.isFinite(lo) && Number.isFinite(hi) && hi > 0 ? [(lo / hi) * peak, peak] : [peak / 100, peak]
+}
+
 export interface PlanProblem {
   /** 0-based stage index, or null for the plan as a whole */
   stage: number | null

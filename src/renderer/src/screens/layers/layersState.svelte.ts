@@ -1,8 +1,8 @@
 // The layers panel's plan as the user edits it, kept per project in localStorage (so a reload or
 // a crash loses nothing, a half-typed field included), its validation, and the cache estimate the
 // studio gives for it. Kept outside the components so it survives a visit to another screen.
-import type { Plan } from '../../../../shared/plan'
-import type { StageCachePlan } from '../../../../shared/types'
+import type { Plan, Stage } from '../../../../shared/plan'
+import type { LrFindResult, StageCachePlan } from '../../../../shared/types'
 import {
   addStage,
   moveStage,
@@ -13,12 +13,13 @@ import {
   serializeDraft,
   updateStage,
   validatePlan,
+  withPeakLr,
   type PlanDraft,
   type PresetName
 } from '../../lib/planDraft'
 import { training } from '../../lib/training.svelte'
+import { attempt } from '../../lib/toasts.svelte'
 import { api, StudioError } from '../../lib/transport'
-import type { Stage } from '../../../../shared/plan'
 
 /** wait this long after the last edit before asking for a cache estimate */
 const ESTIMATE_DEBOUNCE_MS = 300
@@ -33,6 +34,10 @@ class LayersState {
   estimates = $state<StageCachePlan[] | null>(null)
   estimateError = $state<string | null>(null)
   estimating = $state(false)
+  /** the last LR-finder sweep, for the stage it was run on */
+  finder = $state<{ stage: number; result: LrFindResult } | null>(null)
+  /** the stage whose sweep is running */
+  finding = $state<number | null>(null)
   private projectPath: string | null = null
   private estimateTimer: ReturnType<typeof setTimeout> | null = null
   private estimateSeq = 0
@@ -44,6 +49,7 @@ class LayersState {
     this.selected = 0
     this.estimates = null
     this.lastValid = null
+    this.finder = null
   }
 
   private set(draft: PlanDraft): void {
@@ -55,6 +61,7 @@ class LayersState {
   applyPreset(name: PresetName): void {
     this.set(planFromPreset(name))
     this.selected = 0
+    this.finder = null
   }
 
   update(index: number, patch: Partial<Stage>): void {
@@ -72,6 +79,8 @@ class LayersState {
 
   remove(index: number): void {
     this.set(removeStage(this.draft, index))
+    // a sweep belongs to its stage: once stages shift it would be shown under another
+    this.finder = null
   }
 
   move(index: number, delta: number): void {
@@ -79,6 +88,28 @@ class LayersState {
     if (next === this.draft) return
     this.set(next)
     if (this.selected === index) this.selected = index + delta
+    this.finder = null
+  }
+
+  /** The LR range test for one stage, as it is set (its thawed groups, spread and optimizer):
+   * the sweep scales the whole spread, and its suggestion is the head's rate. */
+  async findLr(index: number): Promise<void> {
+    const stage = this.validation.plan?.stages[index]
+    if (!stage) return
+    this.finding = index
+    try {
+      const result = await attempt(() => api.lrFind({ stage, views: training.views }))
+      if (result) this.finder = { stage: index, result }
+    } finally {
+      this.finding = null
+    }
+  }
+
+  useFinderSuggestion(): void {
+    const f = this.finder
+    const stage = f && this.draft.stages[f.stage]
+    if (!f || !stage) return
+    this.update(f.stage, { lr: withPeakLr(stage.lr, Number(f.result.suggestion.toPrecision(2))) })
   }
 
   /** Asks the studio where each stage's inputs will come from and what the caches cost; only the
