@@ -13,7 +13,7 @@ describe('headGroup against buildHead', () => {
     await tf.setBackend('cpu')
     const head = buildHead(2 * channels, classes)
     try {
-      const trainable = head.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0)
+      const trainable = head.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0)
       const group = headGroup(channels, classes)
       expect(group.params).toBe(head.countParams())
       expect(group.trainableParams).toBe(trainable)
