@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { concatPoolWithGradient } from '../engine/kernels/fast_gradients'
 import type { Trainable } from './step'
 
 export const HEAD_PREFIX = 'head_'
@@ -36,9 +37,10 @@ export function buildHead(featureDim: number, classes: number, opts: HeadOptions
   return tf.model({ inputs: input, outputs: logits, name: 'head' })
 }
 
-/** Concat pooling of a feature map [n, h, w, c] -> [n, 2c]: average then max over space. */
+/** Concat pooling of a feature map [n, h, w, c] -> [n, 2c]: average then max over space (with
+ * a gradient that is fast on wasm). */
 export function concatPool(map: tf.Tensor4D): tf.Tensor2D {
-  return tf.tidy(() => tf.concat([tf.mean(map, [1, 2]), tf.max(map, [1, 2])], 1) as tf.Tensor2D)
+  return concatPoolWithGradient(map)
 }
 
 /** Runs the head's layers in order. In training, dropout draws from `seed` so that a resumed run

@@ -7,6 +7,7 @@ import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter'
 import { conv2DBackpropInputConfig } from './conv2d_backprop_input'
 import { depthwiseBackpropFilterConfig } from './depthwise_backprop_filter'
 import { depthwiseBackpropInputConfig } from './depthwise_backprop_input'
+import { installFastGradients } from './fast_gradients'
 import { WASM } from './wasm_ops'
 
 /**
@@ -30,6 +31,7 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = trainingKernels.map
  * name at call time, and none of these needs a setup step.
  */
 export function registerWasmTrainingKernels(): void {
+  installFastGradients()
   for (const config of trainingKernels) {
     const current = getKernel(config.kernelName, WASM)
     if (current?.kernelFunc === config.kernelFunc) continue
