@@ -24,7 +24,7 @@ export const stageSchema = z
     /** share of the stage spent warming up (one-cycle, cosine) */
     warmupPct: z.number().min(0).max(0.99).default(0.25),
     /** keep batch-norm parameters trainable in frozen groups (fastai's train_bn) */
-    trainBn: z.boolean().default(true),
+    trainBn: z.boolean().default(false),
     optimizer: z.enum(['adam', 'sgd']).default('adam'),
     /** decoupled weight decay (AdamW / SGDW), applied to kernels only */
     weightDecay: z.number().min(0).max(1).default(0.01),

@@ -87,7 +87,7 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
         const pos = (epoch * batches + b) / (stage.epochs * batches)
         const rates = peaks.map((lr) => lr * sched(pos))
         const seed = seedFrom(args.seed, stageIndex, epoch, b)
-        const loss = trainStep(model, optimizers, rates, stage.weightDecay, batch.x, batch.labels, weights, seed)
+        const loss = trainStep(model, optimizers, rates, stage.weightDecay, batch.x, batch.labels, weights, seed, model.microBatch)
         tf.dispose([batch.x, batch.labels])
         sum += loss
         b++

@@ -58,7 +58,7 @@ export async function findLr(
           continue
         }
         const lr = start * (end / start) ** (i / (steps - 1))
-        const loss = trainStep(model, optimizers, spread.map((f) => f * lr), stage.weightDecay, batch.x, batch.labels, null, seedFrom('lr-find', i))
+        const loss = trainStep(model, optimizers, spread.map((f) => f * lr), stage.weightDecay, batch.x, batch.labels, null, seedFrom('lr-find', i), model.microBatch)
         tf.dispose([batch.x, batch.labels])
         avg = 0.98 * avg + 0.02 * loss
         const smooth = avg / (1 - 0.98 ** (i + 1))

@@ -7,21 +7,64 @@ export interface Trainable {
   forward(x: tf.Tensor, training: boolean, seed: number): tf.Tensor2D
   /** variables of each thawed group, earliest first, head last */
   groups: { name: string; vars: tf.Variable[] }[]
+  /** images per forward/backward pass that fit in memory (a batch is split into these) */
+  microBatch?: number
 }
 
 /** Weight decay applies to kernels only, never to biases or batch-norm parameters. */
 const decays = (v: tf.Variable): boolean => /kernel/.test(v.name)
 
 /** Mean cross-entropy from logits, weighted per example (class weights), as PyTorch's
- * CrossEntropyLoss(weight=...): sum(w * ce) / sum(w). */
-export function weightedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classWeights: tf.Tensor1D | null): tf.Scalar {
+ * CrossEntropyLoss(weight=...): sum(w * ce) / sum(w). With `normalizer`, divides by it instead
+ * of this batch's own weight: a micro-batch then contributes its share of the whole batch. */
+export function weightedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classWeights: tf.Tensor1D | null, normalizer?: number): tf.Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[1]
     const ce = tf.neg(tf.sum(tf.mul(tf.oneHot(labels, classes), tf.logSoftmax(logits)), 1))
-    if (!classWeights) return tf.mean(ce) as tf.Scalar
-    const w = tf.gather(classWeights, labels)
-    return tf.div(tf.sum(tf.mul(ce, w)), tf.sum(w)) as tf.Scalar
+    const weighted = classWeights ? tf.mul(ce, tf.gather(classWeights, labels)) : ce
+    const total = normalizer ?? (classWeights ? tf.sum(tf.gather(classWeights, labels)) : ce.shape[0]!)
+    return tf.div(tf.sum(weighted), total) as tf.Scalar
   })
+}
+
+/** Gradients of the batch loss, summed over micro-batches of at most `microBatch` images: the
+ * same gradients (up to batch norm, which sees each micro-batch's statistics, as in ghost batch
+ * norm) with a fraction of the memory. The wasm heap tops out at 4 GB, and a whole MobileNetV2
+ * at 224 px with a batch of 32 does not fit. */
+function batchGradients(
+  model: Trainable,
+  vars: tf.Variable[],
+  x: tf.Tensor,
+  labels: tf.Tensor1D,
+  classWeights: tf.Tensor1D | null,
+  seed: number,
+  microBatch: number
+): { loss: number; grads: tf.NamedTensorMap } {
+  const n = x.shape[0]!
+  if (microBatch >= n) {
+    const { value, grads } = tf.variableGrads(() => weightedCrossEntropy(model.forward(x, true, seed), labels, classWeights), vars)
+    const loss = value.dataSync()[0]!
+    value.dispose()
+    return { loss, grads }
+  }
+  const total = classWeights ? tf.tidy(() => tf.sum(tf.gather(classWeights, labels)).dataSync()[0]!) : n
+  let loss = 0
+  let sum: tf.NamedTensorMap | null = null
+  for (let start = 0; start < n; start += microBatch) {
+    const size = Math.min(microBatch, n - start)
+    const xs = tf.slice(x, start, size)
+    const ls = tf.slice(labels, start, size)
+    const { value, grads } = tf.variableGrads(() => weightedCrossEntropy(model.forward(xs, true, seed + start), ls, classWeights, total), vars)
+    loss += value.dataSync()[0]!
+    if (sum) {
+      const next: tf.NamedTensorMap = {}
+      for (const name of Object.keys(grads)) next[name] = tf.add(sum[name]!, grads[name]!)
+      tf.dispose([sum, grads])
+      sum = next
+    } else sum = grads
+    tf.dispose([value, xs, ls])
+  }
+  return { loss, grads: sum! }
 }
 
 /** One optimisation step: gradients of every thawed variable at once, then each group's own
@@ -34,10 +77,11 @@ export function trainStep(
   x: tf.Tensor,
   labels: tf.Tensor1D,
   classWeights: tf.Tensor1D | null,
-  seed: number
+  seed: number,
+  microBatch = Infinity
 ): number {
   const vars = model.groups.flatMap((g) => g.vars)
-  const { value, grads } = tf.variableGrads(() => weightedCrossEntropy(model.forward(x, true, seed), labels, classWeights), vars)
+  const { loss, grads } = batchGradients(model, vars, x, labels, classWeights, seed, microBatch)
   model.groups.forEach((group, i) => {
     const lr = rates[i]!
     setLearningRate(optimizers[i]!, lr)
@@ -50,7 +94,6 @@ export function trainStep(
       })
     }
   })
-  const loss = value.dataSync()[0]!
-  tf.dispose([value, grads])
+  tf.dispose(grads)
   return loss
 }

@@ -13,6 +13,7 @@ export function thawedTrainable(
   extraFirst: tf.layers.Layer[] = []
 ): Trainable {
   return {
+    microBatch: microBatchFor(segment),
     forward: (x, training, seed) =>
       tf.tidy(() => applyHead(head, concatPool(segment.apply(x, { training }) as tf.Tensor4D), training, seed)),
     groups: [
@@ -20,4 +21,24 @@ export function thawedTrainable(
       { name: 'head', vars: trainableVars(head.layers) }
     ]
   }
+}
+
+/** Activation memory the backward pass needs, per image, for a segment: every layer's output is
+ * kept for the gradients and gets a gradient of its own, with temporaries on top. */
+export function bytesPerImage(segment: tf.LayersModel): number {
+  let elements = 0
+  for (const layer of segment.layers) {
+    const shape = layer.outputShape
+    if (Array.isArray(shape[0])) continue
+    elements += (shape as (number | null)[]).slice(1).reduce<number>((a, b) => a * (b ?? 1), 1)
+  }
+  return elements * 4 * 4
+}
+
+/** Memory a training step may take for activations: a wasm heap is at most 4 GB, and the
+ * backbone, the optimizer state and the batch itself live there too. */
+const STEP_MEMORY = 768e6
+
+export function microBatchFor(segment: tf.LayersModel): number {
+  return Math.max(1, Math.floor(STEP_MEMORY / Math.max(bytesPerImage(segment), 1)))
 }

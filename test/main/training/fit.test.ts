@@ -98,6 +98,25 @@ describe('fit loop', () => {
     for (const o of opts) o.dispose()
   })
 
+  it('splits a batch into micro-batches without changing the step (class weights included)', () => {
+    const make = () => {
+      const w = tf.variable(tf.tensor2d([0.3, -0.2, 0.1, 0.5, -0.4, 0.2], [3, 2]), true)
+      const model: Trainable = { forward: (x) => tf.matMul(x, w) as tf.Tensor2D, groups: [{ name: 'g', vars: [w] }] }
+      return { w, model }
+    }
+    const x = tf.tensor2d(Array.from({ length: 7 * 3 }, (_, i) => Math.sin(i)), [7, 3])
+    const labels = tf.tensor1d([0, 1, 1, 0, 1, 0, 0], 'int32')
+    const cw = tf.tensor1d([1, 2.5])
+    const whole = make()
+    const split = make()
+    const a = trainStep(whole.model, [tf.train.sgd(0.1)], [0.1], 0, x, labels, cw, 0)
+    const b = trainStep(split.model, [tf.train.sgd(0.1)], [0.1], 0, x, labels, cw, 0, 3)
+    expect(b).toBeCloseTo(a, 5)
+    const wa = whole.w.dataSync()
+    split.w.dataSync().forEach((v, i) => expect(v).toBeCloseTo(wa[i]!, 6))
+    tf.dispose([whole.w, split.w, x, labels, cw])
+  })
+
   it('applies weight decay to kernels only', () => {
     const k = tf.variable(tf.tensor1d([1, 1]), true, 'd/kernel')
     const bias = tf.variable(tf.tensor1d([1, 1]), true, 'd/bias')
