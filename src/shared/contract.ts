@@ -14,6 +14,7 @@ import type {
   ImageDetail,
   ImagePage,
   ImportReport,
+  InterruptedRun,
   JobFinished,
   JobProgress,
   LrFindResult,
@@ -144,9 +145,13 @@ export const commands = {
       backbone: z.string().min(1).optional()
     })
   ),
+  /** the project's last training run that stopped without finishing, if any */
+  interruptedRun: command<InterruptedRun | null>()(none),
   lrFind: command<LrFindResult>()(
     z.strictObject({
       stage: stageSchema.optional(),
+      /** steps of the sweep: fewer is quicker and coarser */
+      steps: z.number().int().min(10).max(1000).default(100),
       precompute: z.boolean().default(true),
       views: z.number().int().min(0).max(16).default(0),
       backbone: z.string().min(1).optional()

@@ -13,6 +13,8 @@ export interface ProjectInfo {
   name: string
   schemaVersion: number
   createdAt: string
+  /** the backbone the project precomputes and trains with */
+  backbone: string
 }
 
 export interface RecentProject {
@@ -291,4 +293,15 @@ export interface BackboneGroups {
     outputShape: number[]
     batchNormLayers: number
   }[]
+}
+
+/** A training run that stopped without finishing (killed, crashed): it can be resumed. */
+export interface InterruptedRun {
+  runId: string
+  plan: string
+  stage: string
+  stageIndex: number
+  epochsDone: number
+  stages: number
+  savedAt: string
 }

@@ -9,6 +9,7 @@ export class Output {
   constructor(readonly json: boolean) {}
 
   result(value: unknown, human: () => string): void {
+    this.printed = true
     process.stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`)
   }
 
@@ -25,9 +26,12 @@ export class Output {
     process.stderr.write(`${p.kind}: ${p.done}/${p.total} (${pct}%${eta})\n`)
   }
 
+  private printed = false
+
   fail(err: unknown): never {
     const info = toErrorInfo(err)
-    if (this.json) process.stdout.write(`${JSON.stringify({ error: info })}\n`)
+    // stdout holds exactly one JSON value: the error only when no result was printed
+    if (this.json && !this.printed) process.stdout.write(`${JSON.stringify({ error: info })}\n`)
     process.stderr.write(`thaw: error: ${info.message}\n`)
     process.exit(1)
   }

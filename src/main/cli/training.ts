@@ -122,6 +122,7 @@ export function registerTrainingCommands(program: Command): void {
     .option('--views <k>', 'augmented views per training image', '0')
     .option('--plan <file>', "run the test for a stage of this plan, with that stage's freezing")
     .option('--stage <n>', 'which stage of the plan (1 = the first)', '1')
+    .option('--steps <n>', 'steps of the sweep', '100')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
@@ -133,7 +134,12 @@ export function registerTrainingCommands(program: Command): void {
           stage = plan.stages?.[n - 1]
           if (!Number.isInteger(n) || !stage) throw new ThawError('BAD_ARGS', `--stage must be 1..${plan.stages?.length ?? 0}, not "${o.stage}"`)
         }
-        const r = await api.lrFind({ precompute: parseBool(o.precompute as string, '--precompute'), views: Number(o.views), ...(stage ? { stage } : {}) })
+        const r = await api.lrFind({
+          precompute: parseBool(o.precompute as string, '--precompute'),
+          views: Number(o.views),
+          steps: Number(o.steps),
+          ...(stage ? { stage } : {})
+        })
         out.result(r, () => `suggested learning rate ${r.suggestion.toPrecision(2)} (from ${r.lrs.length} steps)`)
       })
     )

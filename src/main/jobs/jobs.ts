@@ -73,7 +73,8 @@ export class Jobs {
     }
     try {
       const result = await work(ctx)
-      this.events.finished({ jobId: id, kind, ok: true, cancelled: false, error: null })
+      // work that stops early on cancel and keeps what it has (training) still ends cancelled
+      this.events.finished({ jobId: id, kind, ok: true, cancelled: controller.signal.aborted, error: null })
       return result
     } catch (err) {
       const cancelled = controller.signal.aborted

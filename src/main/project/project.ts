@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ProjectInfo } from '../../shared/types'
+import { DEFAULT_BACKBONE_ID } from '../backbones/registry'
 import { ThawError } from '../errors'
 import { nowIso, openDatabase, type Db } from '../store/db'
 
@@ -64,7 +65,8 @@ export class Project {
       path: this.dir,
       name: meta.get('name') ?? path.basename(this.dir),
       schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
-      createdAt: meta.get('created_at') ?? ''
+      createdAt: meta.get('created_at') ?? '',
+      backbone: meta.get('backbone') ?? DEFAULT_BACKBONE_ID
     }
   }
 

@@ -28,7 +28,8 @@ export interface RunningServer {
 
 const CSP = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
+  // TF.js runs in the engine workers, never in the page: no wasm-unsafe-eval needed here
+  "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "connect-src 'self' ws://127.0.0.1:* ws://localhost:*",

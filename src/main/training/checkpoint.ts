@@ -72,6 +72,10 @@ export function loadCheckpointWeights(db: Db, runId: string): CheckpointWeights 
   return w
 }
 
+export function checkpointTime(db: Db, runId: string): string {
+  return (db.prepare('SELECT created_at FROM checkpoints WHERE run_id = ?').pluck().get(runId) as string | undefined) ?? ''
+}
+
 export function deleteCheckpoint(db: Db, runId: string): void {
   db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId)
 }

@@ -17,6 +17,7 @@ export interface LrFindArgs {
   stage: Stage
   views: number
   cache: StageCache
+  steps: number
 }
 
 /** The LR range test for one stage, with that stage's freezing, on a fresh head. The test wrecks
@@ -39,6 +40,7 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
   try {
     const inputs = setupStage(args.stage, { db, bb, segment, head, data, views: args.views, cacheKey: args.cache.key })
     return await findLr(inputs.model, inputs.data, args.stage, {
+      steps: args.steps,
       signal: ctx.signal,
       onStep: async (i, n) => {
         ctx.progress(i, n, 'LR range test')

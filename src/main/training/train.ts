@@ -72,9 +72,14 @@ export function resumeTraining(project: Project, pool: EnginePool, job: JobConte
   return pool.run<TrainReport>('resume', { projectDir: project.dir }, relay(job, onEvent))
 }
 
-export async function lrFind(project: Project, pool: EnginePool, opts: Omit<TrainOptions, 'plan' | 'seed'> & { stage: Stage }, job: JobContext): Promise<LrFindResult> {
+export async function lrFind(
+  project: Project,
+  pool: EnginePool,
+  opts: Omit<TrainOptions, 'plan' | 'seed'> & { stage: Stage; steps: number },
+  job: JobContext
+): Promise<LrFindResult> {
   const [plan] = await estimateCaches(project, pool, { ...opts, plan: { stages: [opts.stage] } }, job.signal)
   await buildCaches(project, pool, [plan!], opts, job)
-  const args: LrFindArgs = { projectDir: project.dir, backbone: opts.backbone, stage: opts.stage, views: opts.views, cache: plan!.cache }
+  const args: LrFindArgs = { projectDir: project.dir, backbone: opts.backbone, stage: opts.stage, views: opts.views, cache: plan!.cache, steps: opts.steps }
   return pool.run<LrFindResult>('lrFind', args, { signal: job.signal, onProgress: (done, total, message) => job.progress(done, total, message) })
 }

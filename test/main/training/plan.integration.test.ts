@@ -65,6 +65,7 @@ describe('training', () => {
     expect(r.valid.accuracy).toBeGreaterThanOrEqual(0.75)
     expect(r.valid.confusion.flat().reduce((a, b) => a + b, 0)).toBe(12)
     expect(events.filter((e) => e.event === 'trainEpoch')).toHaveLength(4)
+    expect(events.find((e) => e.event === 'jobFinished' && e.payload.kind === 'train')).toMatchObject({ payload: { ok: true, cancelled: false } })
     const model = await api.currentModel({})
     expect(model?.modelId).toBe(r.modelId)
     const { results } = await api.predict({ paths: [path.join(root, 'val/ants', (await import('node:fs')).readdirSync(path.join(root, 'val/ants'))[0]!)] })
@@ -93,7 +94,9 @@ describe('training', () => {
     })
     await expect(api.train({ plan, seed: 5 })).rejects.toMatchObject({ code: 'ENGINE_CRASHED' })
     off()
+    expect(await api.interruptedRun({})).toMatchObject({ plan: 'two stages', stage: 'head', stageIndex: 0, epochsDone: 2, stages: 2 })
     const resumed = await api.train({ resume: true })
+    expect(await api.interruptedRun({})).toBeNull()
     expect(resumed.epochs.map((e) => e.epoch)).toEqual(unbroken.epochs.map((e) => e.epoch))
     resumed.epochs.forEach((e, i) => {
       expect(e.trainLoss).toBeCloseTo(unbroken.epochs[i]!.trainLoss, 4)

@@ -1,4 +1,3 @@
-import { DEFAULT_BACKBONE_ID } from '../../backbones/registry'
 import { precompute } from '../../precompute/precompute'
 import type { Project } from '../../project/project'
 import type { BackboneGroups, BackboneInfo, EngineInfo } from '../../../shared/types'
@@ -7,13 +6,8 @@ import type { Handlers } from '../context'
 
 /** The backbone a project uses: the last one chosen for it, else the recommended default. */
 export function projectBackbone(project: Project, chosen?: string): string {
-  const setMeta = project.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
-  if (chosen) {
-    setMeta.run('backbone', chosen)
-    return chosen
-  }
-  const row = project.db.prepare("SELECT value FROM meta WHERE key = 'backbone'").pluck().get() as string | undefined
-  return row ?? DEFAULT_BACKBONE_ID
+  if (chosen) project.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('backbone', ?)").run(chosen)
+  return chosen ?? project.info().backbone
 }
 
 export const engineHandlers = {

@@ -1,8 +1,9 @@
 import path from 'node:path'
 import { headOnlyPlan, stageSchema } from '../../../shared/plan'
-import type { ModelSummary, TrainReport } from '../../../shared/types'
+import type { InterruptedRun, ModelSummary, TrainReport } from '../../../shared/types'
+import { checkpointTime, latestCheckpointState } from '../../training/checkpoint'
 import { modelMeta } from '../../training/modelStore'
-import type { TrainEvent } from '../../training/runPlan'
+import type { TrainArgs, TrainEvent } from '../../training/runPlan'
 import { estimateCaches, lrFind, resumeTraining, train } from '../../training/train'
 import type { PredictArgs } from '../../training/predictTask'
 import type { Handlers } from '../context'
@@ -29,9 +30,23 @@ export const trainingHandlers = {
     const stages = await estimateCaches(project, s.engine(), { backbone: projectBackbone(project, backbone), plan, views, precompute })
     return stages.map(({ cache: _cache, ...rest }) => rest)
   },
-  lrFind: ({ stage, precompute, views, backbone }, s) => {
+  interruptedRun: (_args, s): InterruptedRun | null => {
+    const state = latestCheckpointState<TrainArgs>(s.project().db)
+    if (!state) return null
+    const stage = state.args.plan.stages[Math.min(state.stageIndex, state.args.plan.stages.length - 1)]!
+    return {
+      runId: state.runId,
+      plan: state.args.plan.name,
+      stage: stage.name,
+      stageIndex: state.stageIndex,
+      epochsDone: state.epochsDone,
+      stages: state.args.plan.stages.length,
+      savedAt: checkpointTime(s.project().db, state.runId)
+    }
+  },
+  lrFind: ({ stage, precompute, views, backbone, steps }, s) => {
     const project = s.project()
-    const opts = { backbone: projectBackbone(project, backbone), precompute, views, seed: 0, stage: stage ?? stageSchema.parse({ epochs: 1, lr: 1e-3 }) }
+    const opts = { backbone: projectBackbone(project, backbone), precompute, views, steps, stage: stage ?? stageSchema.parse({ epochs: 1, lr: 1e-3 }) }
     return s.jobs.run('lr-find', (job) => lrFind(project, s.engine(), opts, job), { exclusive: ['precompute', 'train'] })
   },
   currentModel: (_args, s): ModelSummary | null => {
