@@ -134,7 +134,8 @@ describe('storage', () => {
     expect(reviveDraft('{"stages":[]}')).toBeNull()
     expect(reviveDraft('{"stages":[3]}')).toBeNull()
     const back = reviveDraft('{"stages":[{"name":"x","schedule":"warp","optimizer":"lion","freezeTo":1.5,"trainBn":"yes"}]}')!
-    expect(back.stages[0]).toMatchObject({ name: 'x', schedule: 'one-cycle', optimizer: 'adam', freezeTo: -1, trainBn: true })
+    // a mistyped field takes the stage's default (trainBn: false since frozen batch norm follows the Keras rule)
+    expect(back.stages[0]).toMatchObject({ name: 'x', schedule: 'one-cycle', optimizer: 'adam', freezeTo: -1, trainBn: false })
     expect(back.name).toBe('plan')
   })
 })

@@ -1,6 +1,6 @@
 // What the whole app shares: the open project, the connection to the studio, and which screen
 // is up. The studio owns the project; this mirrors it from projectChanged events.
-import type { ProjectInfo } from '../../../shared/types'
+import type { JobFinished, JobKind, ProjectInfo } from '../../../shared/types'
 import { api, transport } from './transport'
 import { attempt } from './toasts.svelte'
 
@@ -8,6 +8,10 @@ export type Screen = 'projects' | 'library' | 'precompute' | 'train' | 'layers' 
 export type Connection = 'open' | 'connecting' | 'closed'
 /** which form the projects screen shows first, when a menu item asked for one */
 export type ProjectsIntent = 'create' | 'open' | null
+
+/** Jobs that may set the project's backbone (a precompute, training or LR sweep given one). The
+ * studio sends no projectChanged for that, so the project is read again when one ends. */
+const BACKBONE_SETTING_JOBS: readonly JobKind[] = ['precompute', 'train', 'lr-find']
 
 class Session {
   project = $state<ProjectInfo | null>(null)
@@ -26,6 +30,7 @@ class Session {
     })
     transport.onEvent((e) => {
       if (e.event === 'projectChanged') this.setProject(e.payload as ProjectInfo | null)
+      else if (e.event === 'jobFinished' && BACKBONE_SETTING_JOBS.includes((e.payload as JobFinished).kind)) void this.refresh()
     })
   }
 
@@ -33,6 +38,13 @@ class Session {
     const p = await attempt(() => api.currentProject({}))
     this.setProject(p ?? null)
     this.ready = true
+  }
+
+  /** Reads the open project again (its backbone may have changed); quiet when it fails. */
+  async refresh(): Promise<void> {
+    if (!this.project) return
+    const p = await api.currentProject({}).catch(() => undefined)
+    if (p !== undefined) this.setProject(p)
   }
 
   setProject(p: ProjectInfo | null): void {

@@ -102,7 +102,8 @@ class Training {
   async run(args: CommandArgs<'train'>, origin: RunOrigin): Promise<TrainReport | undefined> {
     this.origin = origin
     this.live = null
-    this.plannedStageEpochs = args.plan ? args.plan.stages.map((s) => s.epochs) : [args.epochs ?? 0]
+    // a resumed run's plan is the studio's (not sent): its length is not known here
+    this.plannedStageEpochs = args.resume ? [] : args.plan ? args.plan.stages.map((s) => s.epochs) : [args.epochs ?? 0]
     this.plannedEpochs = this.plannedStageEpochs.reduce((a, b) => a + b, 0)
     try {
       const report = await attempt(() => api.train({ views: this.views, ...args }))

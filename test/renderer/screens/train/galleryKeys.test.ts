@@ -30,6 +30,12 @@ describe('galleryAction', () => {
     expect(galleryAction(key('z', { ctrlKey: true }), 0, 10, 4)).toEqual({ kind: 'undo' })
   })
 
+  it('toggles "misclassified only" with M', () => {
+    expect(galleryAction(key('m'), 3, 10, 4)).toEqual({ kind: 'misclassifiedOnly' })
+    expect(galleryAction(key('M'), 3, 10, 4)).toEqual({ kind: 'misclassifiedOnly' })
+    expect(galleryAction(key('m', { ctrlKey: true }), 3, 10, 4)).toBeNull()
+  })
+
   it('leaves other keys and modified keys alone', () => {
     expect(galleryAction(key('x'), 0, 10, 4)).toBeNull()
     expect(galleryAction(key('2', { altKey: true }), 0, 10, 4)).toBeNull()

@@ -17,6 +17,7 @@ import {
   type PlanDraft,
   type PresetName
 } from '../../lib/planDraft'
+import { lrSweepFor, type SweepLength } from '../../lib/lrSweep'
 import { training } from '../../lib/training.svelte'
 import { attempt } from '../../lib/toasts.svelte'
 import { api, StudioError } from '../../lib/transport'
@@ -34,8 +35,8 @@ class LayersState {
   estimates = $state<StageCachePlan[] | null>(null)
   estimateError = $state<string | null>(null)
   estimating = $state(false)
-  /** the last LR-finder sweep, for the stage it was run on */
-  finder = $state<{ stage: number; result: LrFindResult } | null>(null)
+  /** the last LR-finder sweep, for the stage it was run on, and how long a sweep it was */
+  finder = $state<{ stage: number; result: LrFindResult; sweep: SweepLength } | null>(null)
   /** the stage whose sweep is running */
   finding = $state<number | null>(null)
   private projectPath: string | null = null
@@ -92,14 +93,17 @@ class LayersState {
   }
 
   /** The LR range test for one stage, as it is set (its thawed groups, spread and optimizer):
-   * the sweep scales the whole spread, and its suggestion is the head's rate. */
-  async findLr(index: number): Promise<void> {
+   * the sweep scales the whole spread, and its suggestion is the head's rate. A stage that thaws
+   * backbone groups gets a shorter, coarser sweep (see lrSweep.ts). `groups` counts the backbone's
+   * groups and the head, null while unknown. */
+  async findLr(index: number, groups: number | null): Promise<void> {
     const stage = this.validation.plan?.stages[index]
     if (!stage) return
+    const sweep = lrSweepFor(stage.freezeTo, groups)
     this.finding = index
     try {
-      const result = await attempt(() => api.lrFind({ stage, views: training.views }))
-      if (result) this.finder = { stage: index, result }
+      const result = await attempt(() => api.lrFind({ stage, steps: sweep.steps, views: training.views }))
+      if (result) this.finder = { stage: index, result, sweep }
     } finally {
       this.finding = null
     }

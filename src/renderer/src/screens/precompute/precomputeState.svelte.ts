@@ -1,8 +1,8 @@
 // The precompute screen's state, kept outside the component so a precompute that is running (and
 // its result) is still there after a visit to another screen.
-import type { PrecomputeResult } from '../../../../shared/types'
+import type { BackboneInfo, PrecomputeResult } from '../../../../shared/types'
+import { engine } from '../../lib/engine.svelte'
 import { plural } from '../../lib/format'
-import { projectBackbone } from '../../lib/projectBackbone.svelte'
 import { api } from '../../lib/transport'
 import { attempt, toasts } from '../../lib/toasts.svelte'
 
@@ -27,11 +27,18 @@ class PrecomputeState {
       if (!r) return
       this.result = r
       toasts.success(`Precomputed ${plural(r.computed, 'activation')}${r.reused ? `, reused ${formatReused(r.reused)}` : ''}`)
-      // the project now uses this backbone: the layers panel must show its groups
-      void projectBackbone.load(true)
+      // the project now uses this backbone: the session reads it back when the job finishes
     } finally {
       this.running = false
     }
+  }
+
+  /** A backbone was imported: list it and pick it (the project uses it from its next precompute). */
+  async imported(backbone: BackboneInfo): Promise<void> {
+    await engine.refreshBackbones()
+    if (!engine.backbone(backbone.id)) engine.backbones = [...engine.backbones, backbone]
+    this.chosen = backbone.id
+    toasts.success(`Imported ${backbone.displayName} as ${backbone.id}; precompute with it to use it in this project`)
   }
 }
 

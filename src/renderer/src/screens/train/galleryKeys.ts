@@ -9,6 +9,7 @@ export type GalleryAction =
   | { kind: 'open' }
   | { kind: 'close' }
   | { kind: 'undo' }
+  | { kind: 'misclassifiedOnly' } // show only the misclassified images, or all again
 
 export interface GalleryKey {
   key: string
@@ -46,6 +47,9 @@ export function galleryAction(e: GalleryKey, index: number, count: number, colum
     case 'U':
     case '0':
       return { kind: 'unlabel' }
+    case 'm':
+    case 'M':
+      return { kind: 'misclassifiedOnly' }
   }
   if (/^[1-9]$/.test(e.key)) return { kind: 'label', digit: Number(e.key) }
   return null
@@ -57,5 +61,6 @@ export const GALLERY_KEY_HELP: [keys: string, what: string][] = [
   ['U or 0', 'mark unlabelled'],
   ['Enter', 'larger view'],
   ['Esc', 'close it'],
+  ['M', 'misclassified only, or all'],
   ['Ctrl/⌘ + Z', 'undo']
 ]
