@@ -148,6 +148,20 @@ test('precompute and train from the UI, fix a label from the top losses, and fin
     await expect(train.getByRole('table', { name: 'Confusion matrix' }).getByTestId('confusion-total')).toHaveText(String(VALID_IMAGES))
     await expect(gallery.getByTestId('loss-tile').first()).toHaveAttribute('data-current', relabelled)
   })
+
+  await test.step('"misclassified only" keeps the wrong predictions; M toggles it back', async () => {
+    const losses = train.getByRole('region', { name: 'Top losses' })
+    const summary = await losses.getByText(/validation images misclassified/).textContent()
+    const wrong = Number(/^(\d+) of/.exec(summary!.trim())![1])
+    const toggle = losses.getByRole('checkbox', { name: 'Misclassified only' })
+    await toggle.check()
+    if (wrong) await expect(gallery.getByTestId('loss-tile')).toHaveCount(wrong)
+    else await expect(losses.getByTestId('none-misclassified')).toBeVisible()
+    await gallery.focus()
+    await page.keyboard.press('m')
+    await expect(toggle).not.toBeChecked()
+    await expect(gallery.getByTestId('loss-tile')).toHaveCount(VALID_IMAGES)
+  })
 })
 
 test('layers: a two-stage plan with its rate plot and cache estimates, run, kept after a reload', async ({ page }) => {
@@ -172,6 +186,9 @@ test('layers: a two-stage plan with its rate plot and cache estimates, run, kept
     await expect(rates.last()).toHaveText('lr 3e-4')
     await expect(rates.nth(-2)).toHaveText('lr 3e-5')
     await expect(rates.first()).toHaveText('frozen')
+    // the head's LR finder sweeps 100 steps; a stage that thaws backbone groups a coarser 40
+    await expect(stage2).toContainText('its LR finder takes 40 steps instead of 100')
+    await expect(stage1).not.toContainText('40 steps')
   })
 
   await test.step('the freeze boundary moves by keys and by dragging', async () => {
