@@ -44,8 +44,19 @@ export type TrainEvent =
   | { kind: 'stage'; index: number; name: string; cache: string; note: string | null }
 
 /** Runs a plan stage after stage, checkpointing after every epoch, then keeps the trained network
- * in the project. With `resume`, continues the project's last interrupted run where it stopped. */
-export async function runPlan(args: TrainArgs, ctx: TaskContext, resume = false): Promise<TrainReport> {
+ * in the project. */
+export function runPlan(args: TrainArgs, ctx: TaskContext): Promise<TrainReport> {
+  return run(args, ctx, null)
+}
+
+/** Resumes the project's last interrupted run where its last checkpoint left it. */
+export function resumePlan(args: { projectDir: string }, ctx: TaskContext): Promise<TrainReport> {
+  const state = latestCheckpointState<TrainArgs>(projectDb(args.projectDir))
+  if (!state) throw new Error('there is no interrupted training run to resume in this project')
+  return run(state.args, ctx, state)
+}
+
+async function run(args: TrainArgs, ctx: TaskContext, resumeFrom: CheckpointState<TrainArgs> | null): Promise<TrainReport> {
   const backend = await engine()
   const db = projectDb(args.projectDir)
   const data = labelledSet(db)
@@ -64,10 +75,9 @@ export async function runPlan(args: TrainArgs, ctx: TaskContext, resume = false)
   const classWeights = classWeightsFromCounts(data.counts)
   const totalBatches = args.plan.stages.reduce((n, s) => n + s.epochs * batchBounds(data.train.length, s.batchSize).length, 0)
 
-  let state: CheckpointState<TrainArgs> = { runId: args.runId, args, stageIndex: 0, epochsDone: 0, stages: [], history: [], batchesDone: 0 }
+  let state: CheckpointState<TrainArgs> = resumeFrom ?? { runId: args.runId, args, stageIndex: 0, epochsDone: 0, stages: [], history: [], batchesDone: 0 }
   let restored: ReturnType<typeof loadCheckpointWeights> | null = null
-  if (resume) {
-    state = latestCheckpointState<TrainArgs>(db)!
+  if (resumeFrom) {
     restored = loadCheckpointWeights(db, state.runId)
     head.setWeights(restored.head)
     if (own) bb.model.setWeights(restored.backbone)
@@ -181,11 +191,4 @@ export async function runPlan(args: TrainArgs, ctx: TaskContext, resume = false)
     for (const seg of segments.values()) seg.dispose()
     if (own) bb.model.dispose()
   }
-}
-
-/** Resumes the project's last interrupted run. */
-export function resumePlan(args: { projectDir: string }, ctx: TaskContext): Promise<TrainReport> {
-  const state = latestCheckpointState<TrainArgs>(projectDb(args.projectDir))
-  if (!state) throw new Error('there is no interrupted training run to resume in this project')
-  return runPlan(state.args, ctx, true)
 }

@@ -15,7 +15,7 @@ export const taskHandlers: Record<string, TaskHandler<never, unknown>> = {
   listBackbones: backboneList,
   importBackbone,
   precompute: precomputeShard,
-  train: (args: Parameters<typeof runPlan>[0], ctx: Parameters<typeof runPlan>[1]) => runPlan(args, ctx),
+  train: runPlan,
   resume: resumePlan,
   lrFind: lrFindTask,
   predict: predictTask,
