@@ -12,6 +12,7 @@ const cases: Record<string, () => Promise<{ run: (opts?: never) => Promise<Recor
   grid: () => import('./cases/grid'),
   kernels: () => import('./cases/kernels'),
   precompute: () => import('./cases/precompute'),
+  memory: () => import('./cases/memory'),
   train: () => import('./cases/train')
 }
 

@@ -139,7 +139,7 @@ async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Prom
 
 /** N distinct JPEGs (random crops of 60-100% per side, long side 320-640 px like the source
  * photos, quality 75-92), half ants, half bees, built once and reused across runs. */
-async function ensureLibrary(n: number): Promise<string> {
+export async function ensureLibrary(n: number): Promise<string> {
   const root = path.join(os.tmpdir(), 'thaw-bench-library', `v${LIBRARY_VERSION}-n${n}`)
   if (fs.existsSync(path.join(root, '.complete'))) return root
   const sources = ['ants', 'bees'].map((cls) =>
