@@ -11,18 +11,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect, test, type Locator, type Page } from '@playwright/test'
 import { defaultCacheDir } from '../src/main/backbones/cache'
-import { browseTo, createProject, openStudio, repoRoot, workDir } from './helpers'
+import { browseTo, createProject, failOnPageErrors, openStudio, repoRoot, workDir } from './helpers'
 
 test.describe.configure({ mode: 'serial' })
 
-let pageErrors: string[] = []
-test.beforeEach(({ page }) => {
-  pageErrors = []
-  page.on('pageerror', (err) => pageErrors.push(err.message))
-})
-test.afterEach(() => {
-  expect(pageErrors, 'errors thrown in the page').toEqual([])
-})
+failOnPageErrors()
 
 const nav = (page: Page, name: string): Promise<void> =>
   page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name, exact: true }).click()

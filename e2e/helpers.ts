@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { expect, type Locator, type Page } from '@playwright/test'
+import { expect, test, type Locator, type Page } from '@playwright/test'
 import type { ImportReport, ProjectStatus } from '../src/shared/types'
 
 export const repoRoot = path.resolve(__dirname, '..')
@@ -104,3 +104,15 @@ export async function thawStatus(projectDir: string): Promise<ProjectStatus> {
 }
 
 export type { ImportReport }
+
+/** Makes any exception thrown in the page fail the test, even when the UI happens to look right. */
+export function failOnPageErrors(): void {
+  let pageErrors: string[] = []
+  test.beforeEach(({ page }) => {
+    pageErrors = []
+    page.on('pageerror', (err) => pageErrors.push(err.message))
+  })
+  test.afterEach(() => {
+    expect(pageErrors, 'errors thrown in the page').toEqual([])
+  })
+}

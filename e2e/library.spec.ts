@@ -7,6 +7,7 @@ import {
   cell,
   cellState,
   createProject,
+  failOnPageErrors,
   focusedIndex,
   grid,
   gridTotal,
@@ -19,15 +20,7 @@ import {
 
 test.describe.configure({ mode: 'serial' })
 
-// an exception in the page fails the test, even when the UI happens to look right
-let pageErrors: string[] = []
-test.beforeEach(({ page }) => {
-  pageErrors = []
-  page.on('pageerror', (err) => pageErrors.push(err.message))
-})
-test.afterEach(() => {
-  expect(pageErrors, 'errors thrown in the page').toEqual([])
-})
+failOnPageErrors()
 
 test('create a project, import hymenoptera, label by keyboard, undo, reload, filter', async ({ page }) => {
   test.skip(!fs.existsSync(hymenoptera), `the data set is missing at ${hymenoptera}`)

@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { expect, test, type Locator, type Page } from '@playwright/test'
-import { createProject, hymenoptera, importFolder, openStudio, thawStatus, workDir } from './helpers'
+import { createProject, failOnPageErrors, hymenoptera, importFolder, openStudio, thawStatus, workDir } from './helpers'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -14,14 +14,7 @@ test.describe.configure({ mode: 'serial' })
 const PER_CLASS = { train: 14, val: 6 } as const
 const VALID_IMAGES = 2 * PER_CLASS.val
 
-let pageErrors: string[] = []
-test.beforeEach(({ page }) => {
-  pageErrors = []
-  page.on('pageerror', (err) => pageErrors.push(err.message))
-})
-test.afterEach(() => {
-  expect(pageErrors, 'errors thrown in the page').toEqual([])
-})
+failOnPageErrors()
 
 let projectDir = ''
 

@@ -278,21 +278,26 @@ export interface TrainStageEvent {
   note: string | null
 }
 
+/** One of a backbone's layer groups (fastai's layer groups), as the engine describes it. */
+export interface GroupDescription {
+  name: string
+  firstLayer: string
+  lastLayer: string
+  layerCount: number
+  /** all weights of the group, BatchNorm moving statistics included */
+  params: number
+  /** the weights an optimizer updates once the group is thawed */
+  trainableParams: number
+  /** [h, w, c] of lastLayer's output */
+  outputShape: number[]
+}
+
 /** A backbone's layer groups for the layers panel, from the input to the feature layer. */
 export interface BackboneGroups {
   backbone: string
   displayName: string
   featureLayer: string
-  groups: {
-    name: string
-    firstLayer: string
-    lastLayer: string
-    layerCount: number
-    params: number
-    trainableParams: number
-    outputShape: number[]
-    batchNormLayers: number
-  }[]
+  groups: (GroupDescription & { batchNormLayers: number })[]
 }
 
 /** A training run that stopped without finishing (killed, crashed): it can be resumed. */

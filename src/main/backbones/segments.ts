@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { BackboneError } from './errors'
 import { ancestors, crossingTensor, layerIndex, modelGraph, type GraphLayer } from './graph'
+import type { GroupDescription } from '../../shared/types'
 import type { BackboneSpec } from './types'
 
 function outputShapeOf(model: tf.LayersModel, name: string): (number | null)[] {
@@ -80,18 +81,7 @@ function applyLayer(model: tf.LayersModel, layer: GraphLayer, outputs: Map<strin
   return (Array.isArray(applied) ? applied : [applied]) as tf.SymbolicTensor[]
 }
 
-export interface GroupDescription {
-  name: string
-  firstLayer: string
-  lastLayer: string
-  layerCount: number
-  /** all weights of the group, BatchNorm moving statistics included */
-  params: number
-  /** the weights an optimizer updates once the group is thawed */
-  trainableParams: number
-  /** [h, w, c] of lastLayer's output */
-  outputShape: number[]
-}
+export type { GroupDescription }
 
 /** Weights that train when the layer is thawed, whatever its current state. Layer exposes no
  * such list: flip `trainable` on and back, which touches nothing else. */

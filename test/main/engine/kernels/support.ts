@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { expect } from 'vitest'
 import { registerWasmTrainingKernels } from '../../../../src/main/engine/kernels'
+import { mulberry32 } from '../../../../src/main/util/random'
 
 export type Shape4 = [number, number, number, number]
 /** Explicit pads are [[0,0],[top,bottom],[left,right],[0,0]] for NHWC, [[0,0],[0,0],[top,bottom],[left,right]] for NCHW. */
@@ -12,17 +13,8 @@ export interface HostTensor {
   data: Float32Array
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so a failing case can be rerun. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic uniform numbers in [0, 1), so a failing case can be rerun. */
+export const seededRandom = mulberry32
 
 export function randomInt(random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1))
