@@ -147,6 +147,8 @@ export const commands = {
   ),
   /** the project's last training run that stopped without finishing, if any */
   interruptedRun: command<InterruptedRun | null>()(none),
+  /** forgets the interrupted run (its checkpoint); the kept models are not touched */
+  discardInterruptedRun: command<{ discarded: number }>()(none),
   lrFind: command<LrFindResult>()(
     z.strictObject({
       stage: stageSchema.optional(),

@@ -145,6 +145,8 @@ export interface EngineInfo {
   backend: 'tensorflow' | 'wasm' | 'cpu'
   detail: string
   gpu: boolean
+  /** the setting that picked it: 'auto' or a backend asked for by name */
+  preference: 'auto' | 'tensorflow' | 'wasm' | 'cpu'
 }
 
 export interface BackboneInfo {
@@ -307,6 +309,8 @@ export interface InterruptedRun {
   stage: string
   stageIndex: number
   epochsDone: number
+  /** epochs the interrupted stage was planned for */
+  stageEpochs: number
   stages: number
   savedAt: string
 }

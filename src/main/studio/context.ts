@@ -11,6 +11,7 @@ export interface StudioContext {
   engine(): EnginePool
   /** restarts the engine on another TF.js backend */
   setBackend(backend: BackendPreference): Promise<void>
+  backendPreference(): BackendPreference
   project(): Project
   maybeProject(): Project | null
   setProject(project: Project | null): void

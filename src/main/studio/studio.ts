@@ -58,6 +58,10 @@ export class Studio implements StudioContext {
     return this.pool
   }
 
+  backendPreference(): BackendPreference {
+    return this.options.backend ?? 'auto'
+  }
+
   async setBackend(backend: BackendPreference): Promise<void> {
     if (this.jobs.active().length) throw new ThawError('BUSY', 'a job is running; wait for it or cancel it before switching the backend')
     await this.pool?.close()

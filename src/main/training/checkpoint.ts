@@ -79,3 +79,8 @@ export function checkpointTime(db: Db, runId: string): string {
 export function deleteCheckpoint(db: Db, runId: string): void {
   db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId)
 }
+
+/** Drops every interrupted run's checkpoint; returns how many there were. */
+export function deleteCheckpoints(db: Db): number {
+  return db.prepare('DELETE FROM checkpoints').run().changes
+}

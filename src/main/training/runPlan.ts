@@ -6,7 +6,7 @@ import type { TaskContext } from '../engine/protocol'
 import { engine, projectDb, segment as sharedSegment } from '../engine/runtime'
 import type { ActivationSetKey } from '../precompute/activationStore'
 import { toArtifacts } from './artifacts'
-import { deleteCheckpoint, latestCheckpointState, loadCheckpointWeights, saveCheckpoint, type CheckpointState } from './checkpoint'
+import { deleteCheckpoint, deleteCheckpoints, latestCheckpointState, loadCheckpointWeights, saveCheckpoint, type CheckpointState } from './checkpoint'
 import { batchBounds } from './data'
 import { labelledSet, trainingProblem } from './dataset'
 import { evaluate, fitStage, type Callback, type Evaluation } from './fit'
@@ -46,6 +46,8 @@ export type TrainEvent =
 /** Runs a plan stage after stage, checkpointing after every epoch, then keeps the trained network
  * in the project. */
 export function runPlan(args: TrainArgs, ctx: TaskContext): Promise<TrainReport> {
+  // a new run supersedes any interrupted one: only the newest can be resumed
+  deleteCheckpoints(projectDb(args.projectDir))
   return run(args, ctx, null)
 }
 

@@ -35,6 +35,14 @@ afterAll(async () => {
   await studio.close()
 })
 
+describe('engine', () => {
+  it('reports its backend and keeps a working one when a switch fails', async () => {
+    expect(await api.engineInfo({})).toMatchObject({ backend: 'wasm', preference: 'auto' })
+    await expect(api.setEngineBackend({ backend: 'tensorflow' })).rejects.toThrow(/tfjs-node/)
+    expect(await api.engineInfo({})).toMatchObject({ backend: 'wasm', preference: 'auto' })
+  })
+})
+
 describe('precompute', () => {
   it('computes every plain view once, then nothing', async () => {
     const first = await api.precompute({ views: 1 })
@@ -94,7 +102,7 @@ describe('training', () => {
     })
     await expect(api.train({ plan, seed: 5 })).rejects.toMatchObject({ code: 'ENGINE_CRASHED' })
     off()
-    expect(await api.interruptedRun({})).toMatchObject({ plan: 'two stages', stage: 'head', stageIndex: 0, epochsDone: 2, stages: 2 })
+    expect(await api.interruptedRun({})).toMatchObject({ plan: 'two stages', stage: 'head', stageIndex: 0, epochsDone: 2, stageEpochs: 3, stages: 2 })
     const resumed = await api.train({ resume: true })
     expect(await api.interruptedRun({})).toBeNull()
     expect(resumed.epochs.map((e) => e.epoch)).toEqual(unbroken.epochs.map((e) => e.epoch))
@@ -104,6 +112,7 @@ describe('training', () => {
     })
     expect(resumed.valid.accuracy).toBe(unbroken.valid.accuracy)
     await expect(api.train({ resume: true })).rejects.toThrow(/no interrupted training run/)
+    expect(await api.discardInterruptedRun({})).toEqual({ discarded: 0 })
   })
 
   it('refuses a project that cannot be trained', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BACKEND_CHOICES, isBackendChoice, mustRestoreAfterFailedSwitch } from '../../../src/renderer/src/lib/engineChoice'
+import { BACKEND_CHOICES, isBackendChoice } from '../../../src/renderer/src/lib/engineChoice'
 import { commands } from '../../../src/shared/contract'
 
 describe('backend choices', () => {
@@ -13,16 +13,5 @@ describe('backend choices', () => {
     expect(isBackendChoice('wasm')).toBe(true)
     expect(isBackendChoice('webgl')).toBe(false)
     expect(isBackendChoice(null)).toBe(false)
-  })
-
-  it('asks for the previous backend again only when the studio had already taken the new one', () => {
-    // refused before anything changed: a job runs, a bad request, no connection
-    expect(mustRestoreAfterFailedSwitch('BUSY')).toBe(false)
-    expect(mustRestoreAfterFailedSwitch('BAD_ARGS')).toBe(false)
-    expect(mustRestoreAfterFailedSwitch('DISCONNECTED')).toBe(false)
-    // the workers were stopped and the new preference kept: an unavailable backend, a crash
-    expect(mustRestoreAfterFailedSwitch('BACKEND_UNAVAILABLE')).toBe(true)
-    expect(mustRestoreAfterFailedSwitch('INTERNAL')).toBe(true)
-    expect(mustRestoreAfterFailedSwitch(undefined)).toBe(true)
   })
 })

@@ -8,6 +8,7 @@ const run: InterruptedRun = {
   stage: 'last group',
   stageIndex: 1,
   epochsDone: 3,
+  stageEpochs: 4,
   stages: 3,
   savedAt: '2025-05-01T10:00:00.000Z'
 }
@@ -22,7 +23,7 @@ describe('the resume banner', () => {
   })
 
   it('names the plan, the stage and how far it got', () => {
-    expect(interruptedRunText(run)).toBe("Training run 'gradual' stopped at stage 'last group' (2 of 3), after epoch 3 of that stage.")
+    expect(interruptedRunText(run)).toBe("Training run 'gradual' stopped at stage 'last group' (2 of 3), after epoch 3 of 4.")
     expect(interruptedRunText({ ...run, plan: 'head only', stage: 'head', stageIndex: 0, stages: 1, epochsDone: 0 })).toBe(
       "Training run 'head only' stopped at stage 'head', before the first epoch of that stage ended."
     )

@@ -2,7 +2,7 @@ import { importBackboneFromFolder, listBackbones, type BackboneSpec } from '../.
 import type { BackboneInfo, EngineInfo } from '../../../shared/types'
 import { engine } from '../runtime'
 
-export async function engineInfo(): Promise<EngineInfo> {
+export async function engineInfo(): Promise<Omit<EngineInfo, 'preference'>> {
   const b = await engine()
   return { backend: b.name, detail: b.detail, gpu: b.gpu }
 }

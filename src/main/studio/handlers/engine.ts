@@ -2,19 +2,37 @@ import { precompute } from '../../precompute/precompute'
 import type { Project } from '../../project/project'
 import type { BackboneGroups, BackboneInfo, EngineInfo } from '../../../shared/types'
 import type { BackboneDescription } from '../../engine/tasks/describe'
-import type { Handlers } from '../context'
+import type { Handlers, StudioContext } from '../context'
 
-/** The backbone a project uses: the last one chosen for it, else the recommended default. */
+/** The backbone a command works with: the one it names, else the project's own. */
 export function projectBackbone(project: Project, chosen?: string): string {
-  if (chosen) project.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('backbone', ?)").run(chosen)
   return chosen ?? project.info().backbone
 }
 
+/** After a job that used a backbone finished, it becomes the project's (and clients hear of it). */
+export function rememberBackbone(s: StudioContext, project: Project, id: string): void {
+  if (project.info().backbone === id) return
+  project.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('backbone', ?)").run(id)
+  s.emit('projectChanged', project.info())
+}
+
+async function engineInfo(s: StudioContext): Promise<EngineInfo> {
+  const info = await s.engine().run<Omit<EngineInfo, 'preference'>>('engineInfo', {})
+  return { ...info, preference: s.backendPreference() }
+}
+
 export const engineHandlers = {
-  engineInfo: (_args, s) => s.engine().run<EngineInfo>('engineInfo', {}),
+  engineInfo: (_args, s) => engineInfo(s),
   setEngineBackend: async ({ backend }, s) => {
+    const previous = s.backendPreference()
     await s.setBackend(backend)
-    return s.engine().run<EngineInfo>('engineInfo', {})
+    try {
+      return await engineInfo(s)
+    } catch (err) {
+      // a backend that cannot start must not stay the setting: go back to the one that worked
+      await s.setBackend(previous)
+      throw err
+    }
   },
   importBackbone: (args, s) => s.engine().run<BackboneInfo>('importBackbone', args),
   listBackbones: (_args, s) => s.engine().run<BackboneInfo[]>('listBackbones', {}),
@@ -26,6 +44,14 @@ export const engineHandlers = {
   precompute: ({ backbone, views }, s) => {
     const project = s.project()
     const id = projectBackbone(project, backbone)
-    return s.jobs.run('precompute', (job) => precompute(project, s.engine(), { backbone: id, views }, job), { exclusive: ['train'] })
+    return s.jobs.run(
+      'precompute',
+      async (job) => {
+        const result = await precompute(project, s.engine(), { backbone: id, views }, job)
+        rememberBackbone(s, project, id)
+        return result
+      },
+      { exclusive: ['train'] }
+    )
   }
 } satisfies Partial<Handlers>

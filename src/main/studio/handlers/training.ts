@@ -1,13 +1,13 @@
 import path from 'node:path'
 import { headOnlyPlan, stageSchema } from '../../../shared/plan'
 import type { InterruptedRun, ModelSummary, TrainReport } from '../../../shared/types'
-import { checkpointTime, latestCheckpointState } from '../../training/checkpoint'
+import { checkpointTime, deleteCheckpoints, latestCheckpointState } from '../../training/checkpoint'
 import { modelMeta } from '../../training/modelStore'
 import type { TrainArgs, TrainEvent } from '../../training/runPlan'
 import { estimateCaches, lrFind, resumeTraining, train } from '../../training/train'
 import type { PredictArgs } from '../../training/predictTask'
 import type { Handlers } from '../context'
-import { projectBackbone } from './engine'
+import { projectBackbone, rememberBackbone } from './engine'
 
 export const trainingHandlers = {
   train: ({ plan, epochs, lr, precompute, views, seed, backbone, resume }, s) => {
@@ -15,12 +15,15 @@ export const trainingHandlers = {
     const opts = { backbone: projectBackbone(project, backbone), plan: plan ?? headOnlyPlan(epochs, lr), views, precompute, seed }
     return s.jobs.run(
       'train',
-      (job) => {
+      async (job) => {
         const onEvent = (e: TrainEvent): void => {
           if (e.kind === 'epoch') s.emit('trainEpoch', { jobId: job.id, stageName: e.stageName, metrics: e.metrics })
           else s.emit('trainStage', { jobId: job.id, index: e.index, name: e.name, cache: e.cache, note: e.note })
         }
-        return resume ? resumeTraining(project, s.engine(), job, onEvent) : train(project, s.engine(), opts, job, onEvent)
+        if (resume) return resumeTraining(project, s.engine(), job, onEvent)
+        const report = await train(project, s.engine(), opts, job, onEvent)
+        rememberBackbone(s, project, opts.backbone)
+        return report
       },
       { exclusive: ['precompute', 'lr-find'] }
     )
@@ -40,10 +43,12 @@ export const trainingHandlers = {
       stage: stage.name,
       stageIndex: state.stageIndex,
       epochsDone: state.epochsDone,
+      stageEpochs: stage.epochs,
       stages: state.args.plan.stages.length,
       savedAt: checkpointTime(s.project().db, state.runId)
     }
   },
+  discardInterruptedRun: (_args, s) => ({ discarded: deleteCheckpoints(s.project().db) }),
   lrFind: ({ stage, precompute, views, backbone, steps }, s) => {
     const project = s.project()
     const opts = { backbone: projectBackbone(project, backbone), precompute, views, steps, stage: stage ?? stageSchema.parse({ epochs: 1, lr: 1e-3 }) }

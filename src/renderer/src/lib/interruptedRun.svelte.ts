@@ -46,6 +46,12 @@ class Interrupted {
     }
   }
 
+  /** Forgets the interrupted run (its checkpoint); models already kept stay. */
+  async discard(): Promise<void> {
+    await api.discardInterruptedRun({})
+    this.run = null
+  }
+
   /** Continues the run from its checkpoint, with live curves like any run; the studio ignores
    * every other training option. */
   async resume(origin: RunOrigin): Promise<void> {

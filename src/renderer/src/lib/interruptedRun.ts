@@ -8,10 +8,10 @@ export function showResumeBanner(run: InterruptedRun | null | undefined, jobRunn
   return !!run && !jobRunning
 }
 
-/** "Training run 'gradual' stopped at stage 'last group' (2 of 3), after epoch 3 of that stage." */
+/** "Training run 'gradual' stopped at stage 'last group' (2 of 3), after epoch 3 of 4." */
 export function interruptedRunText(run: InterruptedRun): string {
   const stage = run.stages > 1 ? `stage '${run.stage}' (${run.stageIndex + 1} of ${run.stages})` : `stage '${run.stage}'`
-  const epoch = run.epochsDone > 0 ? `after epoch ${run.epochsDone} of that stage` : 'before the first epoch of that stage ended'
+  const epoch = run.epochsDone > 0 ? `after epoch ${run.epochsDone} of ${run.stageEpochs}` : 'before the first epoch of that stage ended'
   return `Training run '${run.plan}' stopped at ${stage}, ${epoch}.`
 }
 
