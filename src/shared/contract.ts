@@ -48,6 +48,8 @@ const className = z
   .refine((s) => s !== '.' && s !== '..', 'a class name cannot be . or ..')
 const path = z.string().min(1, 'a path is required')
 const none = z.strictObject({})
+/** TF.js backend preferences: 'auto' picks the best available */
+export const backendPreference = z.enum(['auto', 'tensorflow', 'wasm', 'cpu'])
 
 export const imageFilter = z.strictObject({
   classId: z.union([id, z.literal('unlabelled')]).optional(),
@@ -98,7 +100,7 @@ export const commands = {
   // engine and precompute
   engineInfo: command<EngineInfo>()(none),
   /** switches the TF.js backend: restarts the engine workers (refused while a job runs) */
-  setEngineBackend: command<EngineInfo>()(z.strictObject({ backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']) })),
+  setEngineBackend: command<EngineInfo>()(z.strictObject({ backend: backendPreference })),
   /** registers a TF.js Layers model folder (model.json + weights) as a backbone */
   importBackbone: command<BackboneInfo>()(
     z.strictObject({

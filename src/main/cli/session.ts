@@ -1,9 +1,9 @@
-import type { StudioApi } from '../../shared/contract'
+import { backendPreference, type StudioApi } from '../../shared/contract'
 import { Studio } from '../studio/studio'
 import type { BackendPreference } from '../engine/protocol'
 import { Output } from './output'
 
-const BACKENDS: BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu']
+const BACKENDS: readonly BackendPreference[] = backendPreference.options
 
 function parseBackend(value: string | undefined, out: Output): BackendPreference {
   if (value === undefined) return 'auto'

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { EpochMetrics, StageReport } from '../../shared/types'
+import { packBlob, unpackBlob } from '../store/blob'
 import type { Db } from '../store/db'
 
 /** tfjs' { name, tensor } pair (its type is not re-exported by @tensorflow/tfjs). */
@@ -38,7 +39,7 @@ export async function saveCheckpoint(db: Db, state: CheckpointState, w: Checkpoi
     ...w.optimizers.flatMap((opt, g) => opt.map((t, i) => ({ name: `opt${g}/${i}/${t.name}`, tensor: t.tensor })))
   ]
   const { data, specs } = await tf.io.encodeWeights(tensors)
-  const blob = Buffer.concat([Buffer.from(`${JSON.stringify({ state, specs })}\n`), Buffer.from(data)])
+  const blob = packBlob(JSON.stringify({ state, specs }), new Uint8Array(data))
   db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, created_at, state, weights) VALUES (?, ?, ?, ?)').run(
     state.runId,
     nowIso(),
@@ -56,9 +57,8 @@ export function latestCheckpointState<Args>(db: Db): CheckpointState<Args> | nul
 export function loadCheckpointWeights(db: Db, runId: string): CheckpointWeights {
   const blob = db.prepare('SELECT weights FROM checkpoints WHERE run_id = ?').pluck().get(runId) as Buffer | undefined
   if (!blob) throw new Error(`no checkpoint for run ${runId}`)
-  const split = blob.indexOf(10)
-  const { specs } = JSON.parse(blob.subarray(0, split).toString('utf8')) as { specs: tf.io.WeightsManifestEntry[] }
-  const rest = blob.subarray(split + 1)
+  const { header, bytes: rest } = unpackBlob(blob)
+  const { specs } = JSON.parse(header) as { specs: tf.io.WeightsManifestEntry[] }
   const map = tf.io.decodeWeights(rest.buffer.slice(rest.byteOffset, rest.byteOffset + rest.byteLength) as ArrayBuffer, specs)
   const w: CheckpointWeights = { head: [], backbone: [], optimizers: [] }
   for (const spec of specs) {

@@ -1,5 +1,6 @@
 import type { Db } from '../store/db'
 import { nowIso } from '../store/db'
+import { packBlob, unpackBlob } from '../store/blob'
 import type { ModelArtifacts } from './artifacts'
 
 export interface StoredModelMeta {
@@ -22,7 +23,7 @@ export function saveModel(db: Db, meta: Omit<StoredModelMeta, 'id' | 'createdAt'
       JSON.stringify(meta.classes),
       JSON.stringify(meta.plan),
       JSON.stringify(meta.report),
-      Buffer.concat([Buffer.from(`${art.topology}\n`), art.weightData])
+      packBlob(art.topology, art.weightData)
     )
   return Number(info.lastInsertRowid)
 }
@@ -60,6 +61,6 @@ export function modelMeta(db: Db, id?: number): StoredModelMeta | null {
 export function modelArtifacts(db: Db, id: number): ModelArtifacts {
   const blob = db.prepare('SELECT weights FROM models WHERE id = ?').pluck().get(id) as Buffer | undefined
   if (!blob) throw new Error(`no model ${id} in this project`)
-  const split = blob.indexOf(10) // the topology JSON ends at the first newline: JSON.stringify never writes one
-  return { topology: blob.subarray(0, split).toString('utf8'), weightData: blob.subarray(split + 1) }
+  const { header, bytes } = unpackBlob(blob)
+  return { topology: header, weightData: bytes }
 }

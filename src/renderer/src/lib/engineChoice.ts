@@ -1,10 +1,10 @@
 // The compute backend a user can ask for, as data: the choices and what each means. Pure, so the
 // tests read the same rules the screen follows.
-import type { CommandArgs } from '../../../shared/contract'
+import { backendPreference, type CommandArgs } from '../../../shared/contract'
 
 export type BackendChoice = CommandArgs<'setEngineBackend'>['backend']
 
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu']
+export const BACKEND_CHOICES: readonly BackendChoice[] = backendPreference.options
 
 export const BACKEND_CHOICE_LABELS: Record<BackendChoice, string> = {
   auto: 'auto (best available)',
