@@ -8,6 +8,9 @@ export type Db = Database.Database
 export function openDatabase(file: string, opts: { create: boolean }): Db {
   const db = new Database(file, { fileMustExist: !opts.create })
   try {
+    // before the first table: deleted models and caches give their pages back to the file system
+    // (PRAGMA incremental_vacuum); a no-op on a file that already has tables
+    if (opts.create) db.pragma('auto_vacuum = INCREMENTAL')
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')

@@ -22,8 +22,9 @@ import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 import { trainingHandlers } from './handlers/training'
+import { modelHandlers } from './handlers/models'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers }
+const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...modelHandlers }
 
 type Listener = (event: StudioEvent) => void
 

@@ -6,6 +6,8 @@ import { decodeForModel } from '../dataset/decode'
 import { engine, projectDb } from '../engine/runtime'
 import { fromArtifacts } from './artifacts'
 import { modelArtifacts, modelMeta } from './modelStore'
+import { ThawError } from '../errors'
+import type { Db } from '../store/db'
 
 export interface PredictArgs {
   projectDir: string
@@ -14,23 +16,52 @@ export interface PredictArgs {
 }
 
 
+// The fused networks this worker has loaded, most recent last. Each holds its own copy of the
+// backbone's weights, so only a few stay loaded.
 const loaded = new Map<string, Promise<tf.LayersModel>>()
+const KEEP_LOADED = 2
 
-/** Predicts with a project's model (the newest by default): the fused network, so exactly what
- * an export will compute. */
+/** A project's model as one network (loaded once per worker, the last few kept). */
+export function loadedModel(db: Db, projectDir: string, id: number): Promise<tf.LayersModel> {
+  const key = `${projectDir}#${id}`
+  let model = loaded.get(key)
+  if (model) {
+    loaded.delete(key)
+    loaded.set(key, model)
+    return model
+  }
+  model = fromArtifacts(modelArtifacts(db, id))
+  loaded.set(key, model)
+  model.catch(() => loaded.delete(key))
+  while (loaded.size > KEEP_LOADED) {
+    const [oldest, old] = loaded.entries().next().value as [string, Promise<tf.LayersModel>]
+    loaded.delete(oldest)
+    void old.then((m) => m.dispose(), () => undefined)
+  }
+  return model
+}
+
+/** Runs `fn` with a project's model: the loaded one if this worker has it, else a copy loaded for
+ * the call and disposed after it (scoring every image once should not pin a network in memory). */
+export async function withModel<T>(db: Db, projectDir: string, id: number, fn: (net: tf.LayersModel) => Promise<T>): Promise<T> {
+  const cached = loaded.get(`${projectDir}#${id}`)
+  if (cached) return fn(await cached)
+  const net = await fromArtifacts(modelArtifacts(db, id))
+  try {
+    return await fn(net)
+  } finally {
+    net.dispose()
+  }
+}
+
+/** Predicts with a project's model (the chosen one by default): the fused network, so exactly
+ * what an export will compute. */
 export async function predictTask(args: PredictArgs): Promise<{ modelId: number; results: PredictResult[] }> {
   await engine()
   const db = projectDb(args.projectDir)
   const meta = modelMeta(db, args.modelId)
-  if (!meta) throw new Error('this project has no trained model yet: train one first')
-  const key = `${args.projectDir}#${meta.id}`
-  let model = loaded.get(key)
-  if (!model) {
-    model = fromArtifacts(modelArtifacts(db, meta.id))
-    loaded.set(key, model)
-    model.catch(() => loaded.delete(key))
-  }
-  const net = await model
+  if (!meta) throw new ThawError('NO_MODEL', 'this project has no trained model yet: train one first')
+  const net = await loadedModel(db, args.projectDir, meta.id)
   const spec = (meta.report as { spec: BackboneSpec }).spec
   const { width, height } = resizeOptions(spec)
   const results: PredictResult[] = []

@@ -3,6 +3,7 @@ import { predictBundleTask } from '../../export/predictBundleTask'
 import { precomputeShard } from '../../precompute/shard'
 import { lrFindTask } from '../../training/lrFindTask'
 import { predictTask } from '../../training/predictTask'
+import { predictAllTask } from '../../training/predictAllTask'
 import { resumePlan, runPlan } from '../../training/runPlan'
 import type { TaskHandler } from '../protocol'
 import { describeBackbone } from './describe'
@@ -19,6 +20,7 @@ export const taskHandlers: Record<string, TaskHandler<never, unknown>> = {
   resume: resumePlan,
   lrFind: lrFindTask,
   predict: predictTask,
+  predictAll: predictAllTask,
   exportModel: exportTask,
   predictBundle: predictBundleTask
 }
