@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Plan } from '../../shared/plan'
-import type { EpochMetrics, StageReport, TrainReport } from '../../shared/types'
+import type { EpochMetrics, TrainReport } from '../../shared/types'
 import { buildSegment } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
 import { engine, projectDb, segment as sharedSegment } from '../engine/runtime'
