@@ -1,27 +1,35 @@
-import fs from 'node:fs'
 import type { Command } from 'commander'
 import type { PlanInput } from '../../shared/plan'
 import type { TrainReport } from '../../shared/types'
 import { ThawError } from '../errors'
 import { looksLikeBundle } from '../export/bundleFiles'
+<<<<<<< HEAD
 import { parseModelId } from './models'
+=======
+import { PLAN_MAX_BYTES, readRegularTextSync } from '../util/safeRead'
+>>>>>>> main
 import { withStudio } from './session'
 
 function readPlan(file: string): PlanInput {
-  let text: string
-  try {
-    text = fs.readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new ThawError('BAD_PLAN', `cannot read the plan ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-  }
+  // a regular file of at most 1 MB: a FIFO would hang the read, /dev/zero would never end
+  const text = readRegularTextSync(file, { maxBytes: PLAN_MAX_BYTES, what: '--plan' })
   let data: unknown
   try {
     data = JSON.parse(text)
   } catch (err) {
     throw new ThawError('BAD_PLAN', `the plan ${file} is not valid JSON: ${(err as Error).message}`)
   }
-  // a bare list of stages is a plan too
-  return (Array.isArray(data) ? { stages: data } : data) as PlanInput
+  return planFromJson(data, file)
+}
+
+/** A plan file holds an object { "stages": [...] } or a bare list of stages; anything else
+ * (null, a number, a string) is refused, never read as "no plan" (which trains the default). */
+function planFromJson(data: unknown, file: string): PlanInput {
+  if (Array.isArray(data)) return { stages: data } as PlanInput
+  if (typeof data !== 'object' || data === null) {
+    throw new ThawError('BAD_PLAN', `the plan ${file} must be a JSON object { "stages": [ ... ] } or a list of stages, not ${data === null ? 'null' : typeof data}`)
+  }
+  return data as PlanInput
 }
 
 const parseBool = (v: string, flag: string): boolean => {

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs'
+import { ThawError } from '../errors'
 import type { PredictResult } from '../../shared/types'
 import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
 import { decodeForModel } from '../dataset/decode'
 import { engine, projectDb } from '../engine/runtime'
+import { IMAGE_MAX_BYTES, readRegularFile } from '../util/safeRead'
 import { fromArtifacts } from './artifacts'
 import { modelArtifacts, modelMeta } from './modelStore'
-import { ThawError } from '../errors'
 import type { Db } from '../store/db'
 
 export interface PredictArgs {
@@ -60,7 +61,7 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
   await engine()
   const db = projectDb(args.projectDir)
   const meta = modelMeta(db, args.modelId)
-  if (!meta) throw new ThawError('NO_MODEL', 'this project has no trained model yet: train one first')
+  if (!meta) throw new ThawError('NO_MODEL', 'this project has no trained model yet: train one first (thaw train)')
   const net = await loadedModel(db, args.projectDir, meta.id)
   const spec = (meta.report as { spec: BackboneSpec }).spec
   const { width, height } = resizeOptions(spec)
@@ -68,7 +69,8 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
   for (const path of args.paths) {
     let pixels: Uint8Array
     try {
-      pixels = await decodeForModel(path, width, spec.preprocessing.resize)
+      // only a regular file, read once: sharp given a FIFO's name would wait for a writer forever
+      pixels = await decodeForModel(await readRegularFile(path, { maxBytes: IMAGE_MAX_BYTES, what: 'the image' }), width, spec.preprocessing.resize)
     } catch (err) {
       results.push({ path, error: (err as Error).message })
       continue
