@@ -3,11 +3,8 @@ import type { PlanInput } from '../../shared/plan'
 import type { TrainReport } from '../../shared/types'
 import { ThawError } from '../errors'
 import { looksLikeBundle } from '../export/bundleFiles'
-<<<<<<< HEAD
-import { parseModelId } from './models'
-=======
 import { PLAN_MAX_BYTES, readRegularTextSync } from '../util/safeRead'
->>>>>>> main
+import { parseModelId } from './models'
 import { withStudio } from './session'
 
 function readPlan(file: string): PlanInput {

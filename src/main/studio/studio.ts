@@ -22,15 +22,20 @@ import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 import { trainingHandlers } from './handlers/training'
-<<<<<<< HEAD
 import { modelHandlers } from './handlers/models'
-
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...modelHandlers }
-=======
 import { tryitHandlers } from './handlers/tryit'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...tryitHandlers }
->>>>>>> main
+const handlers: Handlers = {
+  ...projectHandlers,
+  ...libraryHandlers,
+  ...labelHandlers,
+  ...engineHandlers,
+  ...trainingHandlers,
+  ...exportHandlers,
+  ...jobHandlers,
+  ...tryitHandlers,
+  ...modelHandlers
+}
 
 type Listener = (event: StudioEvent) => void
 

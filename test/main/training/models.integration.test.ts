@@ -91,7 +91,6 @@ describe('every run is kept', () => {
     const list = await api.chooseModel({ id: first })
     expect(list).toMatchObject({ chosen: first, pickedByUser: true })
     expect((await api.currentModel({}))!.modelId).toBe(first)
-    const image = path.join(dir, '..') // any real image: take one from the project
     const one = (await api.queryImages({ filter: { split: 'valid' }, limit: 1 })).items[0]!
     const file = (await api.imageDetail({ id: one.id })).path
     expect((await api.predict({ paths: [file] })).modelId).toBe(first)
