@@ -4,7 +4,7 @@ import type { PlanInput } from '../../shared/plan'
 import type { TrainReport } from '../../shared/types'
 import { ThawError } from '../errors'
 import { looksLikeBundle } from '../export/bundleFiles'
-import { withStudio } from './session'
+import { withFrozenRuntimeOptions, withStudio } from './session'
 
 function readPlan(file: string): PlanInput {
   let text: string
@@ -72,8 +72,7 @@ function trainHuman(r: TrainReport): string {
 }
 
 export function registerTrainingCommands(program: Command): void {
-  program
-    .command('train')
+  withFrozenRuntimeOptions(program.command('train'))
     .description('train the head on cached activations (or run a staged plan)')
     .argument('<project>', 'project folder')
     .option('--epochs <n>', 'epochs (head only)', '10')
@@ -87,7 +86,7 @@ export function registerTrainingCommands(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out, studio }) => {
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, runtime: o.runtime as string, provider: o.provider as string }, async ({ api, out, studio }) => {
         const plan = o.plan ? readPlan(o.plan as string) : undefined
         const precompute = parseBool(o.precompute as string, '--precompute')
         if (plan && !o.resume) {
@@ -114,8 +113,7 @@ export function registerTrainingCommands(program: Command): void {
       })
     )
 
-  program
-    .command('lr-find')
+  withFrozenRuntimeOptions(program.command('lr-find'))
     .description('LR range test: loss against learning rate, and a suggested rate')
     .argument('<project>', 'project folder')
     .option('--precompute <bool>', 'use cached activations', 'true')
@@ -126,7 +124,7 @@ export function registerTrainingCommands(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out }) => {
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, runtime: o.runtime as string, provider: o.provider as string }, async ({ api, out }) => {
         let stage: PlanInput['stages'][number] | undefined
         if (o.plan) {
           const plan = readPlan(o.plan as string)
@@ -144,16 +142,15 @@ export function registerTrainingCommands(program: Command): void {
       })
     )
 
-  program
-    .command('predict')
+  withFrozenRuntimeOptions(program.command('predict'))
     .description("predict images with the project's current model, or with an exported bundle")
     .argument('<project>', 'project folder, or a bundle folder written by "thaw export"')
     .argument('<images...>', 'image files')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print JSON')
-    .action((dir: string, images: string[], o: { json?: boolean; backend: string }) => {
+    .action((dir: string, images: string[], o: { json?: boolean; backend: string; runtime: string; provider: string }) => {
       const bundle = looksLikeBundle(dir)
-      return withStudio({ json: o.json, project: bundle ? undefined : dir, backend: o.backend }, async ({ api, out }) => {
+      return withStudio({ json: o.json, project: bundle ? undefined : dir, backend: o.backend, runtime: o.runtime, provider: o.provider }, async ({ api, out }) => {
         const { results } = bundle ? await api.predictBundle({ bundle: dir, paths: images }) : await api.predict({ paths: images })
         out.result(results, () =>
           results

@@ -5,7 +5,9 @@ import path from 'node:path'
 import { buildSegment, loadBackbone, type LoadedBackbone } from '../backbones'
 import { DB_FILE } from '../project/project'
 import { openDatabase, type Db } from '../store/db'
+import os from 'node:os'
 import { initBackend, type BackendInfo } from './backend'
+import { FrozenForward, SEGMENT_OPSET, type FrozenDeps, type FrozenSettings } from './onnx/frozen'
 import type { WorkerConfig } from './protocol'
 
 let config: WorkerConfig = { backend: 'auto' }
@@ -13,6 +15,8 @@ let backend: Promise<BackendInfo> | null = null
 const backbones = new Map<string, Promise<LoadedBackbone>>()
 const segments = new Map<string, tf.LayersModel>()
 const dbs = new Map<string, Db>()
+const frozen = new Map<string, FrozenForward>()
+let frozenDeps: FrozenDeps = {}
 
 export function setEngineConfig(c: WorkerConfig): void {
   config = c
@@ -43,6 +47,52 @@ export function segment(bb: LoadedBackbone, from: string | null, to: string): tf
     segments.set(key, seg)
   }
   return seg
+}
+
+/** How this worker runs frozen forwards (the studio's runtime and provider settings). */
+export function frozenSettings(): FrozenSettings {
+  return {
+    runtime: config.runtime ?? 'auto',
+    provider: config.provider ?? 'auto',
+    threads: Math.max(1, config.onnxThreads ?? os.availableParallelism())
+  }
+}
+
+/** Tests play machines with other providers through this. */
+export function setFrozenDeps(deps: FrozenDeps): void {
+  frozenDeps = deps
+}
+
+/** The frozen part of a backbone from its input to `to` (pooled when `reduce` says so), on ONNX
+ * Runtime or TF.js as decided on its first batch; one per worker, its session kept until the
+ * worker goes. */
+export function frozenSegment(bb: LoadedBackbone, to: string, reduce: 'concat-pool' | 'none'): FrozenForward {
+  const key = `${bb.spec.id}:${bb.source.sha256}:${to}:${reduce}`
+  let f = frozen.get(key)
+  if (!f) {
+    const seg = segment(bb, null, to)
+    const model = reduce === 'concat-pool' ? pooled(seg) : seg
+    f = new FrozenForward(model, { digest: bb.source.sha256, cut: `input-${to}-${reduce}`, opset: SEGMENT_OPSET }, frozenSettings(), frozenDeps)
+    frozen.set(key, f)
+  }
+  return f
+}
+
+/** A segment followed by concat pooling ([avg, max] over space, as the head reads it) as layers,
+ * so the pooling converts and runs on ONNX Runtime with the rest. */
+export function pooled(seg: tf.LayersModel): tf.LayersModel {
+  const map = seg.outputs[0]!
+  const avg = tf.layers.globalAveragePooling2d({ name: 'frozen_pool_avg' }).apply(map) as tf.SymbolicTensor
+  const max = tf.layers.globalMaxPooling2d({ name: 'frozen_pool_max' }).apply(map) as tf.SymbolicTensor
+  const out = tf.layers.concatenate({ name: 'frozen_pool_concat' }).apply([avg, max]) as tf.SymbolicTensor
+  return tf.model({ inputs: seg.inputs, outputs: out, name: `${seg.name}__pooled` })
+}
+
+/** Releases this worker's ONNX Runtime sessions (the worker is going away). */
+export async function releaseFrozen(): Promise<void> {
+  const all = [...frozen.values()]
+  frozen.clear()
+  await Promise.all(all.map((f) => f.release()))
 }
 
 export function projectDb(projectDir: string): Db {
