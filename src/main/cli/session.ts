@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { backendPreference, frozenRuntimePreference, onnxProviderPreference, type StudioApi } from '../../shared/contract'
 import { Studio } from '../studio/studio'
+import { ThawError } from '../errors'
 import type { BackendPreference } from '../engine/protocol'
 import { Output } from './output'
 
@@ -9,7 +10,7 @@ const BACKENDS: readonly BackendPreference[] = backendPreference.options
 function parseBackend(value: string | undefined, out: Output): BackendPreference {
   if (value === undefined) return 'auto'
   if ((BACKENDS as string[]).includes(value)) return value as BackendPreference
-  return out.fail(new Error(`--backend must be one of ${BACKENDS.join(', ')}, not "${value}"`))
+  return out.fail(new ThawError('BAD_ARGS', `--backend must be one of ${BACKENDS.join(', ')}, not "${value}"`))
 }
 
 /** --runtime and --provider: what runs the frozen forward passes (issue #10). */
