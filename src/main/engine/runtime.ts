@@ -88,6 +88,43 @@ export function pooled(seg: tf.LayersModel): tf.LayersModel {
   return tf.model({ inputs: seg.inputs, outputs: out, name: `${seg.name}__pooled` })
 }
 
+/** A whole trained network (the fused image -> probabilities model), frozen for prediction: on
+ * ONNX Runtime once converted and checked like a segment, keyed by the digest of its bytes. */
+export function frozenModel(net: tf.LayersModel, digest: string): FrozenForward {
+  const key = `model:${digest}`
+  let f = frozen.get(key)
+  if (!f) {
+    f = new FrozenForward(net, { digest, cut: 'model', opset: SEGMENT_OPSET }, frozenSettings(), frozenDeps)
+    frozen.set(key, f)
+  }
+  return f
+}
+
+/** The frozen parts a training run reads, by where its backbone's weights come from: the
+ * published ones (shared, converted once and kept on disk), or a run's own copy, whose weights
+ * below a boundary are those of the moment the stage starts (converted in memory per stage, and
+ * released with `release`). */
+export function frozenParts(
+  bb: LoadedBackbone,
+  own: boolean,
+  segmentOf: (from: string | null, to: string) => tf.LayersModel
+): { frozen: (to: string, reduce: 'concat-pool' | 'none') => FrozenForward; release: () => Promise<void> } {
+  if (!own) return { frozen: (to, reduce) => frozenSegment(bb, to, reduce), release: async () => undefined }
+  const made: FrozenForward[] = []
+  return {
+    frozen: (to, reduce) => {
+      const seg = segmentOf(null, to)
+      const model = reduce === 'concat-pool' ? pooled(seg) : seg
+      const f = new FrozenForward(model, { digest: 'run-own-weights', cut: `input-${to}-${reduce}`, opset: SEGMENT_OPSET }, frozenSettings(), { ...frozenDeps, cache: null })
+      made.push(f)
+      return f
+    },
+    release: async () => {
+      await Promise.all(made.splice(0).map((f) => f.release()))
+    }
+  }
+}
+
 /** Releases this worker's ONNX Runtime sessions (the worker is going away). */
 export async function releaseFrozen(): Promise<void> {
   const all = [...frozen.values()]
