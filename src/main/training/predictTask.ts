@@ -10,6 +10,7 @@ import { engine, frozenModel, projectDb } from '../engine/runtime'
 import type { Db } from '../store/db'
 import { fromArtifacts } from './artifacts'
 import { modelArtifacts, modelMeta } from './modelStore'
+import { IMAGE_MAX_BYTES, readRegularFile } from '../util/safeRead'
 
 export interface PredictArgs {
   projectDir: string
@@ -50,7 +51,14 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
   const { width, height } = resizeOptions(spec)
   const results: PredictResult[] = []
   const decode = (paths: string[]) =>
-    Promise.all(paths.map((path) => decodeForModel(path, width, spec.preprocessing.resize).then((pixels) => ({ path, pixels }), (err: Error) => ({ path, error: err.message }))))
+    Promise.all(
+      paths.map((path) =>
+        // only a regular file, read once: sharp given a FIFO's name would wait for a writer forever
+        readRegularFile(path, { maxBytes: IMAGE_MAX_BYTES, what: 'the image' })
+          .then((bytes) => decodeForModel(bytes, width, spec.preprocessing.resize))
+          .then((pixels) => ({ path, pixels }), (err: Error) => ({ path, error: err.message }))
+      )
+    )
   const chunks: string[][] = []
   for (let i = 0; i < args.paths.length; i += PREDICT_BATCH) chunks.push(args.paths.slice(i, i + PREDICT_BATCH))
   // the next chunk decodes (in sharp's threads) while this one runs
