@@ -36,7 +36,7 @@ export class Jobs {
     private readonly now: () => number = Date.now,
     private readonly minIntervalMs = 100,
     /** runs before the work (e.g. takes the project's cross-process lock); returns its release */
-    private readonly guard: JobGuard = async () => () => undefined
+    private readonly guard?: JobGuard
   ) {}
 
   active(): { jobId: string; kind: JobKind }[] {
@@ -78,7 +78,10 @@ export class Jobs {
     }
     let release: (() => void) | null = null
     try {
-      release = await this.guard(kind, ctx)
+      if (this.guard) {
+        release = await this.guard(kind, ctx)
+        ctx.throwIfCancelled()
+      }
       const result = await work(ctx)
       // work that stops early on cancel and keeps what it has (training) still ends cancelled
       this.events.finished({ jobId: id, kind, ok: true, cancelled: controller.signal.aborted, error: null })
