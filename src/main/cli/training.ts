@@ -1,19 +1,15 @@
-import fs from 'node:fs'
 import type { Command } from 'commander'
 import type { PlanInput } from '../../shared/plan'
 import type { TrainReport } from '../../shared/types'
 import { ThawError } from '../errors'
 import { looksLikeBundle } from '../export/bundleFiles'
 import { defaultOf, WAIT_HELP } from './defaults'
+import { PLAN_MAX_BYTES, readRegularTextSync } from '../util/safeRead'
 import { withStudio } from './session'
 
 function readPlan(file: string): PlanInput {
-  let text: string
-  try {
-    text = fs.readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new ThawError('BAD_PLAN', `cannot read the plan ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-  }
+  // a regular file of at most 1 MB: a FIFO would hang the read, /dev/zero would never end
+  const text = readRegularTextSync(file, { maxBytes: PLAN_MAX_BYTES, what: '--plan' })
   let data: unknown
   try {
     data = JSON.parse(text)
