@@ -42,6 +42,7 @@ export async function withStudio(
     reportBackend?: boolean
     runtime?: string | undefined
     provider?: string | undefined
+    wait?: boolean
   },
   run: (s: Session) => Promise<void>
 ): Promise<void> {
@@ -49,7 +50,7 @@ export async function withStudio(
   const backend = parseBackend(opts.backend, out)
   const runtime = parseChoice('--runtime', frozenRuntimePreference.options, opts.runtime, out)
   const provider = parseChoice('--provider', onnxProviderPreference.options, opts.provider, out)
-  const studio = new Studio({ backend, runtime, provider })
+  const studio = new Studio({ backend, runtime, provider, waitForLock: !!opts.wait })
   studio.subscribe((e) => {
     if (e.event === 'jobProgress') out.progress(e.payload as Parameters<Output['progress']>[0])
   })

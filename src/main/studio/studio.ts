@@ -14,6 +14,7 @@ import { EnginePool } from '../engine/pool'
 import type { BackendPreference, ProviderPreference, RuntimePreference } from '../engine/protocol'
 import type { FrozenRuntimeSettings } from './context'
 import { Jobs } from '../jobs/jobs'
+import { guardJob } from './jobGuard'
 import type { Project } from '../project/project'
 import type { Handlers, StudioContext } from './context'
 import { engineHandlers } from './handlers/engine'
@@ -44,12 +45,23 @@ export class Studio implements StudioContext {
   private readonly listeners = new Set<Listener>()
 
   constructor(
-    private readonly options: { backend?: BackendPreference; engineWorkers?: number; runtime?: RuntimePreference; provider?: ProviderPreference } = {}
+    private readonly options: {
+      backend?: BackendPreference
+      engineWorkers?: number
+      waitForLock?: boolean
+      runtime?: RuntimePreference
+      provider?: ProviderPreference
+    } = {}
   ) {
-    this.jobs = new Jobs({
-      progress: (p) => this.emit('jobProgress', p),
-      finished: (f) => this.emit('jobFinished', f)
-    })
+    this.jobs = new Jobs(
+      {
+        progress: (p) => this.emit('jobProgress', p),
+        finished: (f) => this.emit('jobFinished', f)
+      },
+      Date.now,
+      100,
+      (kind, job) => guardJob(this.project(), kind, job, { wait: !!this.options.waitForLock })
+    )
   }
 
   project(): Project {
