@@ -27,6 +27,12 @@ function exportHuman(r: ExportResult): string {
   ].join('\n')
 }
 
+/** The studio says "replace the earlier export"; on the command line that is --force. */
+export function withForceHint(err: unknown): unknown {
+  if ((err as { code?: unknown })?.code !== 'EXPORT_EXISTS') return err
+  return new ThawError('EXPORT_EXISTS', `${(err as Error).message} with --force`)
+}
+
 export function registerExportCommand(program: Command): void {
   program
     .command('export')
@@ -46,7 +52,11 @@ export function registerExportCommand(program: Command): void {
         const opset = parseOpset(o.opset)
         const modelId = o.model === undefined ? undefined : parseModelId(o.model, '--model')
         await api.openProject({ path: dir })
-        const r = await api.exportModel({ format, out: o.out, opset, overwrite: !!o.force, ...(modelId === undefined ? {} : { modelId }) })
+        const r = await api
+          .exportModel({ format, out: o.out, opset, overwrite: !!o.force, ...(modelId === undefined ? {} : { modelId }) })
+          .catch((err: unknown) => {
+            throw o.force ? err : withForceHint(err)
+          })
         out.result(r, () => exportHuman(r))
       })
     )

@@ -137,7 +137,7 @@ describe('model records', () => {
   })
 })
 
-describe('migration 4', () => {
+describe("migration 5", () => {
   it('keeps the models an older studio kept, with their ids and status', () => {
     const db = new Database(':memory:')
     migrate(db, migrations.filter((m) => m.version <= 3))
