@@ -79,7 +79,9 @@ export async function lrFind(
   job: JobContext
 ): Promise<LrFindResult> {
   const [plan] = await estimateCaches(project, pool, { ...opts, plan: { stages: [opts.stage] } }, job.signal)
-  await buildCaches(project, pool, [plan!], opts, job)
+  // the sweep may wait minutes for its cache: say so, rather than a bare precompute message
+  const building: JobContext = { ...job, progress: (done, total, message) => job.progress(done, total, message ? `building the cache for the sweep: ${message}` : '') }
+  await buildCaches(project, pool, [plan!], opts, building)
   const args: LrFindArgs = { projectDir: project.dir, backbone: opts.backbone, stage: opts.stage, views: opts.views, cache: plan!.cache, steps: opts.steps }
   return pool.run<LrFindResult>('lrFind', args, { signal: job.signal, onProgress: (done, total, message) => job.progress(done, total, message) })
 }
