@@ -11,7 +11,7 @@ import type { JobContext } from '../jobs/jobs'
 import type { Project } from '../project/project'
 import { modelMeta } from '../training/modelStore'
 import { FILES } from './bundleFiles'
-import type { ExportTaskArgs, ExportTaskResult } from './exportTask'
+import type { ExportTaskArgs } from './exportTask'
 
 export interface ExportOptions {
   format: ExportFormat
@@ -118,7 +118,7 @@ export async function exportModel(project: Project, pool: EnginePool, opts: Expo
       ...(opts.modelId === undefined ? {} : { modelId: opts.modelId }),
       ...(opts.tolerance === undefined ? {} : { tolerance: opts.tolerance })
     }
-    const r = await pool.run<ExportTaskResult>('exportModel', args, {
+    const r = await pool.run('exportModel', args, {
       signal: job.signal,
       onProgress: (done, total, message) => job.progress(done, total, message)
     })

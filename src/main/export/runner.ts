@@ -1,8 +1,8 @@
 // Runs an exported bundle from its files alone, in either format: what the export's proof and
 // `thaw predict <bundle>` use, so both see exactly what a deployment would.
 import * as tf from '@tensorflow/tfjs'
-import * as ort from 'onnxruntime-node'
 import path from 'node:path'
+import { loadOnnxRuntime } from '../engine/onnxruntime'
 import { FILES, readBundleMeta, type BundleMeta } from './bundleFiles'
 import { loadTfjsModel } from './tfjsFiles'
 
@@ -36,6 +36,7 @@ async function tfjsRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> 
 }
 
 async function onnxRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> {
+  const ort = await loadOnnxRuntime()
   const session = await ort.InferenceSession.create(path.join(dir, FILES.onnxModel))
   const input = session.inputNames[0]
   const output = session.outputNames[0]

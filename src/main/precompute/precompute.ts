@@ -4,8 +4,8 @@ import type { BackboneDescription } from '../engine/tasks/describe'
 import type { JobContext } from '../jobs/jobs'
 import type { Project } from '../project/project'
 import { cachedViews, findSet, setStats, type ActivationSetKey } from './activationStore'
-import type { ShardArgs, ShardItem, ShardResult } from './shard'
-import { AUGMENTATION } from './views'
+import type { ShardArgs, ShardItem } from './shard'
+import { AUGMENTATION } from './augmentation'
 
 export interface PrecomputeOptions {
   backbone: string
@@ -59,7 +59,7 @@ export function batchSizeFor(backend: { name: string; gpu: boolean }): number {
 export async function precompute(project: Project, pool: EnginePool, opts: PrecomputeOptions, job: JobContext): Promise<PrecomputeResult> {
   const started = Date.now()
   job.progress(0, 1, `loading ${opts.backbone}`)
-  const d = await pool.run<BackboneDescription>('describe', { backbone: opts.backbone }, { signal: job.signal })
+  const d = await pool.run('describe', { backbone: opts.backbone }, { signal: job.signal })
   const layer = opts.layer ?? d.spec.featureLayer
   const key = activationKey(d, layer, opts.reduce ?? 'concat-pool')
   const wanted = wantedViews(project, opts.views)
@@ -77,7 +77,7 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
   const done = new Array<number>(workers).fill(0)
   const computeStarted = Date.now()
   job.progress(0, missing.length, `computing ${missing.length} activations`)
-  const results = await pool.runEach<ShardResult>('precompute', missing.length ? shards : [], (i) => ({
+  const results = await pool.runEach('precompute', missing.length ? shards : [], (i) => ({
     signal: job.signal,
     onProgress: (n) => {
       done[i] = n
