@@ -23,6 +23,7 @@ export const MAIN_THREAD_FILES = [
   'src/main/project/**',
   'src/main/store/**',
   'src/main/media/**',
+  'src/main/tryit/**',
   // shared by both threads, so held to the main thread's rule
   'src/main/dataset/**',
   'src/main/util/**',

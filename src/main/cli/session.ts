@@ -1,5 +1,6 @@
 import { backendPreference, type StudioApi } from '../../shared/contract'
 import { Studio } from '../studio/studio'
+import { ThawError } from '../errors'
 import type { BackendPreference } from '../engine/protocol'
 import { Output } from './output'
 
@@ -8,7 +9,7 @@ const BACKENDS: readonly BackendPreference[] = backendPreference.options
 function parseBackend(value: string | undefined, out: Output): BackendPreference {
   if (value === undefined) return 'auto'
   if ((BACKENDS as string[]).includes(value)) return value as BackendPreference
-  return out.fail(new Error(`--backend must be one of ${BACKENDS.join(', ')}, not "${value}"`))
+  return out.fail(new ThawError('BAD_ARGS', `--backend must be one of ${BACKENDS.join(', ')}, not "${value}"`))
 }
 
 export interface Session {
@@ -20,12 +21,12 @@ export interface Session {
 /** Runs one CLI command against an in-process studio: same contract, same validation as the
  * app. Progress goes to stderr; any error becomes one line and a non-zero exit. */
 export async function withStudio(
-  opts: { json?: boolean | undefined; project?: string | undefined; backend?: string | undefined; reportBackend?: boolean },
+  opts: { json?: boolean | undefined; project?: string | undefined; backend?: string | undefined; reportBackend?: boolean; wait?: boolean },
   run: (s: Session) => Promise<void>
 ): Promise<void> {
   const out = new Output(!!opts.json)
   const backend = parseBackend(opts.backend, out)
-  const studio = new Studio({ backend })
+  const studio = new Studio({ backend, waitForLock: !!opts.wait })
   studio.subscribe((e) => {
     if (e.event === 'jobProgress') out.progress(e.payload as Parameters<Output['progress']>[0])
   })

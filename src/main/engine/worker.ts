@@ -1,6 +1,6 @@
 // An engine worker: owns one TF.js backend and runs tasks sent by the studio, one at a time.
 import { parentPort, workerData } from 'node:worker_threads'
-import { toErrorInfo } from '../errors'
+import { ThawError, toErrorInfo } from '../errors'
 import type { AnyTaskHandler, FromWorker, TaskContext, ToWorker, WorkerConfig } from './protocol'
 import { taskHandlers } from './tasks'
 import { engineStats, setEngineConfig } from './runtime'
@@ -38,7 +38,11 @@ port.on('message', (msg: ToWorker) => {
   }
   // the name comes from the typed pool, but a message is data: an unknown name is still an error
   const handler = Object.hasOwn(taskHandlers, kind) ? (taskHandlers[kind] as AnyTaskHandler) : undefined
-  const run = handler ? handler(args, ctx) : Promise.reject(new Error(`unknown engine task ${String(kind)}`))
+  // async, so a handler that throws before its first await fails its task, not the worker
+  const run = (async () => {
+    if (!handler) throw new ThawError('UNKNOWN_TASK', `unknown engine task ${String(kind)}`)
+    return handler(args, ctx)
+  })()
   run.then(
     (result) => send({ type: 'done', taskId, result }),
     (err: unknown) => send({ type: 'error', taskId, error: toErrorInfo(err) })

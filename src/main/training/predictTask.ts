@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs'
+import { ThawError } from '../errors'
 import type { PredictResult } from '../../shared/types'
 import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
 import { decodeForModel } from '../dataset/decode'
 import { engine, projectDb } from '../engine/runtime'
+import { IMAGE_MAX_BYTES, readRegularFile } from '../util/safeRead'
 import { fromArtifacts } from './artifacts'
 import { modelArtifacts, modelMeta } from './modelStore'
 
@@ -22,7 +24,7 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
   await engine()
   const db = projectDb(args.projectDir)
   const meta = modelMeta(db, args.modelId)
-  if (!meta) throw new Error('this project has no trained model yet: train one first')
+  if (!meta) throw new ThawError('NO_MODEL', 'this project has no trained model yet: train one first (thaw train)')
   const key = `${args.projectDir}#${meta.id}`
   let model = loaded.get(key)
   if (!model) {
@@ -37,7 +39,8 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
   for (const path of args.paths) {
     let pixels: Uint8Array
     try {
-      pixels = await decodeForModel(path, width, spec.preprocessing.resize)
+      // only a regular file, read once: sharp given a FIFO's name would wait for a writer forever
+      pixels = await decodeForModel(await readRegularFile(path, { maxBytes: IMAGE_MAX_BYTES, what: 'the image' }), width, spec.preprocessing.resize)
     } catch (err) {
       results.push({ path, error: (err as Error).message })
       continue
