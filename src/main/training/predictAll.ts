@@ -6,7 +6,6 @@ import { firstThawedGroup } from '../../shared/schedules'
 import type { PredictAllResult } from '../../shared/types'
 import type { BackboneSpec } from '../backbones'
 import type { EnginePool } from '../engine/pool'
-import type { BackboneDescription } from '../engine/tasks/describe'
 import { ThawError } from '../errors'
 import type { JobContext } from '../jobs/jobs'
 import { findSet, type ActivationSet } from '../precompute/activationStore'
@@ -37,7 +36,7 @@ export async function predictAll(
   const before = unscored(project.db, meta.id).length
   let cache: ActivationSet | null = null
   if (before > 0 && keepsBackboneFrozen(meta.plan as Plan, spec)) {
-    const d = await pool.run<BackboneDescription>('describe', { backbone: spec.id }, { signal: job.signal })
+    const d = await pool.run('describe', { backbone: spec.id }, { signal: job.signal })
     // weights changed since the model was trained: the cache no longer matches, use the images
     if (d.sha256 === meta.backboneSha256) {
       await precompute(project, pool, { backbone: spec.id, views: 0, layer: spec.featureLayer, reduce: 'concat-pool' }, job)
@@ -47,7 +46,7 @@ export async function predictAll(
   let r: PredictAllTaskResult = { computed: 0, failed: [], source: 'cache' }
   if (before > 0) {
     const args: PredictAllArgs = { projectDir: project.dir, modelId: meta.id, cache }
-    r = await pool.run<PredictAllTaskResult>('predictAll', args, {
+    r = await pool.run('predictAll', args, {
       signal: job.signal,
       onProgress: (done, total, message) => job.progress(done, total, message)
     })
