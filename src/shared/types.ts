@@ -441,7 +441,7 @@ export interface ModelComparison {
   a: ModelDetail
   b: ModelDetail
   /** images whose predicted class differs between a and b (both must have predictions) */
-  changed: { imageId: number; path: string; split: Split; label: string | null; a: { predicted: string; confidence: number }; b: { predicted: string; confidence: number } }[]
+  changed: { imageId: number; hash: string; path: string; split: Split; label: string | null; a: { predicted: string; confidence: number }; b: { predicted: string; confidence: number } }[]
   /** images both models have predictions for */
   compared: number
 }

@@ -80,17 +80,18 @@ export function changedPredictions(db: Db, a: number, b: number): Pick<ModelComp
     .get(a, b) as number
   const rows = db
     .prepare(
-      `SELECT i.id, i.path, i.split, c.name AS label, pa.predicted AS ap, pa.confidence AS ac, pb.predicted AS bp, pb.confidence AS bc
+      `SELECT i.id, i.hash, i.path, i.split, c.name AS label, pa.predicted AS ap, pa.confidence AS ac, pb.predicted AS bp, pb.confidence AS bc
        FROM images i JOIN model_predictions pa ON pa.model_id = ? AND pa.hash = i.hash
        JOIN model_predictions pb ON pb.model_id = ? AND pb.hash = i.hash
        LEFT JOIN classes c ON c.id = i.class_id
        WHERE i.status = 'ok' AND pa.predicted != pb.predicted ORDER BY i.id`
     )
-    .all(a, b) as { id: number; path: string; split: Split; label: string | null; ap: string; ac: number; bp: string; bc: number }[]
+    .all(a, b) as { id: number; hash: string; path: string; split: Split; label: string | null; ap: string; ac: number; bp: string; bc: number }[]
   return {
     compared,
     changed: rows.map((r) => ({
       imageId: r.id,
+      hash: r.hash,
       path: r.path,
       split: r.split,
       label: r.label,

@@ -13,6 +13,7 @@ export type KeyAction =
   | { kind: 'undo' }
   | { kind: 'preview' }
   | { kind: 'help' }
+  | { kind: 'acceptPrediction' } // P: the chosen model's prediction becomes the label
 
 export interface KeyPress {
   key: string
@@ -50,6 +51,7 @@ export function keyAction(e: KeyPress): KeyAction | null {
   if (e.key === 'Enter' || e.key === ' ') return { kind: 'preview' }
   if (e.key === 'Escape') return { kind: 'clearSelection' }
   if (e.key === '?') return { kind: 'help' }
+  if (e.key === 'p' || e.key === 'P') return { kind: 'acceptPrediction' }
   return null
 }
 
@@ -58,6 +60,7 @@ export const KEY_HELP: [keys: string, what: string][] = [
   ['1 – 9', 'label the selection with the class at that position'],
   ['0 or U', 'mark the selection unlabelled'],
   ['V', 'move the selection to valid (or back to train)'],
+  ['P', "accept the chosen model's prediction as the label of the selection"],
   ['← → ↑ ↓', 'move the focus (↑ ↓ by a row)'],
   ['Shift + arrows', 'extend the selection'],
   ['Page Up / Down, Home / End', 'jump a screen, to the first or last image'],

@@ -41,6 +41,8 @@ class Library {
     })
     transport.onEvent((e) => {
       if (e.event === 'libraryChanged') this.changed((e.payload as { reason: string }).reason)
+      // new predictions (a run ended, another model was chosen): the grid's badges and filters
+      if (e.event === 'predictionsChanged') this.changed('predictions')
       if (e.event === 'projectChanged') this.reset()
     })
   }
@@ -108,6 +110,9 @@ class Library {
     if (filter.split) clean.split = filter.split
     if (filter.status && filter.status !== 'any') clean.status = filter.status
     if (filter.search?.trim()) clean.search = filter.search.trim()
+    if (filter.disagrees) clean.disagrees = true
+    if (filter.confidenceBelow !== undefined) clean.confidenceBelow = filter.confidenceBelow
+    if (filter.order === 'margin') clean.order = 'margin'
     this.filter = clean
   }
 

@@ -4,7 +4,8 @@
 import type { Split } from '../../../../shared/types'
 import { plural } from '../../lib/format'
 import { library } from '../../lib/library.svelte'
-import { toasts } from '../../lib/toasts.svelte'
+import { attempt, toasts } from '../../lib/toasts.svelte'
+import { api } from '../../lib/transport'
 import type { GridModel } from './gridModel.svelte'
 
 /** After a bulk change under a filter, the changed images may have left the view: a selection
@@ -61,4 +62,20 @@ export async function moveTargets(model: GridModel, split?: Split): Promise<void
     dropSelectionIfFiltered(model)
     toasts.success(`Moved ${plural(ids.length, 'image')} to ${to}`, { label: 'Undo', run: () => void library.undo() })
   }
+}
+
+/** The chosen model's prediction becomes the label of the focused or selected images: one change,
+ * undone by Ctrl/⌘+Z like any other. Images it has not scored, or already agree, are left alone. */
+export async function acceptPredictions(model: GridModel): Promise<void> {
+  const ids = await model.targets()
+  if (ids.length === 0) return
+  const r = await attempt(() => api.acceptPredictions({ ids }))
+  if (!r) return
+  void model.refresh()
+  if (r.changed === 0) {
+    toasts.info(ids.length === 1 ? 'The label already is the prediction (or the image has none yet)' : 'Every label already is its prediction (or has none yet)')
+    return
+  }
+  if (ids.length === 1) model.advance()
+  toasts.success(`Accepted the prediction for ${plural(r.changed, 'image')}`, { label: 'Undo', run: () => void library.undo() })
 }
