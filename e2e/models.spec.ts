@@ -1,0 +1,133 @@
+// Models and predictions end to end in a real browser against `thaw serve`: a small hymenoptera
+// project trained twice by the CLI (two kept runs), then in the UI: compare the two runs and
+// choose one; the grid's prediction badges and filters; a prediction accepted as the label by key.
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { expect, test, type Page } from '@playwright/test'
+import { failOnPageErrors, grid, hymenoptera, openStudio, repoRoot, workDir } from './helpers'
+
+test.describe.configure({ mode: 'serial' })
+failOnPageErrors()
+
+const exec = promisify(execFile)
+const thaw = async (...args: string[]): Promise<string> => (await exec(process.execPath, [path.join(repoRoot, 'bin/thaw'), ...args], { cwd: repoRoot, env: process.env, maxBuffer: 64 << 20 })).stdout
+
+let projectDir = ''
+let models: { id: number; chosen: boolean }[] = []
+
+function linkSmallSet(): string {
+  const root = workDir('models-hymenoptera')
+  for (const [split, n] of Object.entries({ train: 10, val: 5 })) {
+    for (const cls of ['ants', 'bees']) {
+      const from = path.join(hymenoptera, split, cls)
+      const to = path.join(root, split, cls)
+      fs.mkdirSync(to, { recursive: true })
+      for (const name of fs.readdirSync(from).sort().slice(0, n)) fs.symlinkSync(path.join(from, name), path.join(to, name))
+    }
+  }
+  return root
+}
+
+const nav = (page: Page, name: string): Promise<void> => page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name, exact: true }).click()
+
+async function openProject(page: Page): Promise<void> {
+  await openStudio(page)
+  await page.getByRole('button', { name: 'Projects', exact: true }).click()
+  await page.getByLabel('Project folder to open').fill(projectDir)
+  await page.getByRole('button', { name: 'Open project' }).click()
+  await expect(page.getByRole('region', { name: 'Library' })).toBeVisible()
+}
+
+test.beforeAll(async () => {
+  test.skip(!fs.existsSync(hymenoptera), `the data set is missing at ${hymenoptera}`)
+  test.setTimeout(300_000)
+  projectDir = workDir('models-project')
+  await thaw('init', projectDir)
+  await thaw('import', projectDir, linkSmallSet())
+  await thaw('train', projectDir, '--epochs', '3', '--seed', '1')
+  await thaw('train', projectDir, '--epochs', '1', '--seed', '2', '--lr', '0.0003')
+  models = (JSON.parse(await thaw('models', projectDir, '--json')) as { models: typeof models }).models
+  expect(models).toHaveLength(2)
+})
+
+test('compare two runs and choose one', async ({ page }) => {
+  test.setTimeout(120_000)
+  await openProject(page)
+  await nav(page, 'Runs')
+  const runs = page.getByRole('region', { name: 'Runs' })
+  const rows = runs.getByTestId('run-row')
+  await expect(rows).toHaveCount(2)
+  const [newer, older] = [models[0]!.id, models[1]!.id]
+  await expect(rows.first()).toHaveAttribute('data-model', String(newer)) // by date, newest first
+  await expect(runs.locator(`[data-model="${newer}"]`).getByText('chosen')).toBeVisible()
+  await expect(runs.getByTestId('runs-total')).toHaveText(/\d+(\.\d)? MB/)
+
+  await runs.getByRole('button', { name: 'Accuracy' }).click()
+  await expect(runs.getByRole('columnheader', { name: 'Accuracy' })).toHaveAttribute('aria-sort', 'descending')
+
+  await runs.getByRole('radio', { name: `Compare Model ${older} on the left` }).check()
+  await runs.getByRole('radio', { name: `Compare Model ${newer} on the right` }).check()
+  const comparison = page.getByRole('region', { name: 'Comparison' })
+  await expect(comparison.getByTestId('compare-A')).toContainText(`Model ${older}`)
+  await expect(comparison.getByTestId('compare-B')).toContainText(`Model ${newer}`)
+  await expect(comparison.getByRole('table', { name: 'Confusion matrix' })).toHaveCount(2)
+  await expect(comparison.getByRole('figure', { name: 'Validation curves of both runs' }).locator('canvas').first()).toBeVisible()
+  await expect(comparison.getByTestId('changed-count')).toHaveText(/\d+ of 30 images change their prediction/)
+
+  await comparison.getByRole('button', { name: `Choose Model ${older}` }).click()
+  await expect(runs.locator(`[data-model="${older}"]`).getByText('chosen')).toBeVisible()
+  const chosen = (JSON.parse(await thaw('models', projectDir, '--json')) as { models: typeof models }).models.find((m) => m.chosen)
+  expect(chosen?.id).toBe(older)
+
+  await runs.locator(`[data-model="${older}"]`).getByRole('button', { name: 'Rename…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Rename run' })
+  await dialog.getByLabel('Name').fill('three epochs')
+  await dialog.getByRole('button', { name: 'Save' }).click()
+  await expect(runs.locator(`[data-model="${older}"]`)).toContainText('three epochs')
+})
+
+test('prediction badges and filters; a prediction accepted as the label by key', async ({ page }) => {
+  test.setTimeout(120_000)
+  await openProject(page)
+  const cells = grid(page).getByTestId('cell')
+  await expect(cells.first().getByTestId('cell-prediction')).toHaveText(/^(≠ )?(ants|bees) \d+%$/)
+  await expect(page.getByRole('group', { name: 'Predictions' })).toContainText('three epochs')
+
+  // make an image disagree with its prediction: label it with the other class
+  const agreeing = grid(page).locator('[data-testid="cell"]:has([data-testid="cell-prediction"][data-disagrees="false"])').first()
+  const id = await agreeing.getAttribute('data-id')
+  const predicted = ((await agreeing.getByTestId('cell-prediction').textContent()) ?? '').split(' ')[0]!
+  const other = predicted === 'ants' ? 'bees' : 'ants'
+  await agreeing.click()
+  await page.keyboard.press(other === 'ants' ? '1' : '2')
+  const target = grid(page).locator(`[data-id="${id}"]`)
+  await expect(target).toHaveAttribute('data-class', other)
+  await expect(target.getByTestId('cell-prediction')).toHaveAttribute('data-disagrees', 'true')
+
+  // filter: disagrees with its label
+  await page.getByLabel('Show by prediction').selectOption('disagrees')
+  await expect(target).toBeVisible()
+  for (const badge of await grid(page).getByTestId('cell-prediction').all()) await expect(badge).toHaveAttribute('data-disagrees', 'true')
+
+  // P accepts the prediction: the label goes back, and Ctrl+Z undoes it like any label change
+  await target.click()
+  await page.keyboard.press('p')
+  await expect(grid(page).locator(`[data-id="${id}"]`)).toHaveCount(0) // it left the filter
+  await page.getByLabel('Show by prediction').selectOption('all')
+  await expect(grid(page).locator(`[data-id="${id}"]`)).toHaveAttribute('data-class', predicted)
+  await grid(page).locator(`[data-id="${id}"]`).click()
+  await page.keyboard.press('Control+z')
+  await expect(grid(page).locator(`[data-id="${id}"]`)).toHaveAttribute('data-class', other)
+
+  // filter: confidence below a threshold; 100% lets every scored image through
+  await page.getByLabel('Show by prediction').selectOption('uncertain')
+  const threshold = page.getByLabel('Confidence threshold (%)')
+  await threshold.fill('0')
+  await threshold.dispatchEvent('change')
+  await expect(page.getByTestId('grid-total')).toHaveText('0 images')
+  await threshold.fill('101')
+  await threshold.dispatchEvent('change')
+  await expect(page.getByText('The confidence threshold must be a percentage from 0 to 100, not "101"')).toBeVisible()
+})
