@@ -37,13 +37,15 @@ function thaw(args: string[], env: Record<string, string> = {}): Promise<{ code:
 }
 
 /** The newest model's weights and the run's losses, as stored. */
-function newest(dir: string): { weights: Buffer; losses: number[] } {
+function newest(dir: string): { id: number; weights: Buffer; losses: number[] } {
   const db = new Database(path.join(dir, 'thaw.sqlite'), { readonly: true })
   try {
-    const meta = modelMeta(db)!
+    // the newest run with weights, whichever model the project has chosen
+    const id = db.prepare('SELECT max(id) FROM models WHERE length(weights) > 0').pluck().get() as number
+    const meta = modelMeta(db, id)!
     const art = modelArtifacts(db, meta.id)
     const report = meta.report as { epochs: { trainLoss: number; validLoss: number }[] }
-    return { weights: Buffer.from(art.weightData), losses: report.epochs.flatMap((e) => [e.trainLoss, e.validLoss]) }
+    return { id, weights: Buffer.from(art.weightData), losses: report.epochs.flatMap((e) => [e.trainLoss, e.validLoss]) }
   } finally {
     db.close()
   }
@@ -58,7 +60,7 @@ function copyProject(from: string): string {
 describe('resume after SIGKILL', () => {
   let base: string
   let planFile: string
-  let unbroken: { weights: Buffer; losses: number[] }
+  let unbroken: { id: number; weights: Buffer; losses: number[] }
 
   beforeAll(async () => {
     base = path.join(tempDir(), 'base')
@@ -83,6 +85,7 @@ describe('resume after SIGKILL', () => {
       const resumed = await thaw(['train', dir, '--resume', '--json'])
       expect(resumed.code).toBe(0)
       const got = newest(dir)
+      expect(got.id).toBeGreaterThan(unbroken.id) // the resumed run's own model, not the copied one
       expect(got.losses).toEqual(unbroken.losses)
       // bit for bit, not 1e-7
       expect(got.weights.equals(unbroken.weights)).toBe(true)
