@@ -17,13 +17,14 @@ import type { Project } from '../project/project'
 import type { Handlers, StudioContext } from './context'
 import { engineHandlers } from './handlers/engine'
 import { exportHandlers } from './handlers/export'
+import { healthHandlers } from './handlers/health'
 import { jobHandlers } from './handlers/jobs'
 import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 import { trainingHandlers } from './handlers/training'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers }
+const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...healthHandlers }
 
 type Listener = (event: StudioEvent) => void
 
