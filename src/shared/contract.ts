@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import { EXPORT_FORMATS, type BundleSummary, type ExportResult } from './export'
 import { planSchema, stageSchema } from './plan'
+import { TRY_MAX_BASE64, TRY_NEAREST_DEFAULT, type TryResult } from './tryit'
 import type {
   BackboneGroups,
   BackboneInfo,
@@ -50,6 +51,11 @@ const path = z.string().min(1, 'a path is required')
 const none = z.strictObject({})
 /** TF.js backend preferences: 'auto' picks the best available */
 export const backendPreference = z.enum(['auto', 'tensorflow', 'wasm', 'cpu'])
+/** What runs frozen forward passes: 'auto' is ONNX Runtime where the segment converts and passes
+ * its check against TF.js, else TF.js */
+export const frozenRuntimePreference = z.enum(['auto', 'onnx', 'tfjs'])
+/** ONNX Runtime execution provider: 'auto' a GPU where one is installed, else CPU */
+export const onnxProviderPreference = z.enum(['auto', 'cpu', 'gpu'])
 
 export const imageFilter = z.strictObject({
   classId: z.union([id, z.literal('unlabelled')]).optional(),
@@ -101,6 +107,9 @@ export const commands = {
   engineInfo: command<EngineInfo>()(none),
   /** switches the TF.js backend: restarts the engine workers (refused while a job runs) */
   setEngineBackend: command<EngineInfo>()(z.strictObject({ backend: backendPreference })),
+  /** switches what runs frozen forwards (ONNX Runtime or TF.js) and ONNX Runtime's provider:
+   * restarts the engine workers (refused while a job runs) */
+  setFrozenRuntime: command<EngineInfo>()(z.strictObject({ runtime: frozenRuntimePreference, provider: onnxProviderPreference })),
   /** registers a TF.js Layers model folder (model.json + weights) as a backbone */
   importBackbone: command<BackboneInfo>()(
     z.strictObject({
@@ -179,6 +188,23 @@ export const commands = {
   ),
   predictBundle: command<{ bundle: BundleSummary; results: PredictResult[] }>()(
     z.strictObject({ bundle: path, paths: z.array(path).min(1, 'give at least one image').max(10_000) })
+  ),
+
+  // try it and uploads (browser mode sends files to the studio: see shared/tryit.ts, shared/upload.ts)
+  /** scores one picture (base64 bytes) with the chosen model, and finds the training images nearest to it */
+  tryImage: command<TryResult>()(
+    z.strictObject({
+      image: z.string().min(1, 'drop, paste or pick a picture').max(TRY_MAX_BASE64, 'the picture is larger than Try it takes (12 MB)'),
+      modelId: id.optional(),
+      k: z.number().int().min(0).max(50).default(TRY_NEAREST_DEFAULT)
+    })
+  ),
+  /** imports the project's uploads folder (files sent by browser mode's upload endpoint) */
+  importUploads: command<ImportReport>()(
+    z.strictObject({
+      validPct: z.number().min(0).max(0.9, 'validPct must be below 0.9').default(0.2),
+      seed: z.number().int().default(42)
+    })
   ),
 
   // jobs

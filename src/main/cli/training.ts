@@ -3,8 +3,9 @@ import type { PlanInput } from '../../shared/plan'
 import type { TrainReport } from '../../shared/types'
 import { ThawError } from '../errors'
 import { looksLikeBundle } from '../export/bundleFiles'
+import { defaultOf, WAIT_HELP } from './defaults'
 import { PLAN_MAX_BYTES, readRegularTextSync } from '../util/safeRead'
-import { withStudio } from './session'
+import { withFrozenRuntimeOptions, withStudio } from './session'
 
 function readPlan(file: string): PlanInput {
   // a regular file of at most 1 MB: a FIFO would hang the read, /dev/zero would never end
@@ -77,22 +78,22 @@ function trainHuman(r: TrainReport): string {
 }
 
 export function registerTrainingCommands(program: Command): void {
-  program
-    .command('train')
+  withFrozenRuntimeOptions(program.command('train'))
     .description('train the head on cached activations (or run a staged plan)')
     .argument('<project>', 'project folder')
-    .option('--epochs <n>', 'epochs (head only)', '10')
-    .option('--lr <x>', 'peak learning rate (head only)', '0.003')
-    .option('--precompute <bool>', 'train on cached activations (false: run the backbone on every image every epoch)', 'true')
-    .option('--views <k>', 'augmented views per training image', '0')
+    .option('--epochs <n>', 'epochs (head only)', defaultOf('train', 'epochs'))
+    .option('--lr <x>', 'peak learning rate (head only)', defaultOf('train', 'lr'))
+    .option('--precompute <bool>', 'train on cached activations (false: run the backbone on every image every epoch)', defaultOf('train', 'precompute'))
+    .option('--views <k>', 'augmented views per training image', defaultOf('train', 'views'))
     .option('--plan <file>', 'a plan: JSON { "stages": [ ... ] }')
-    .option('--seed <n>', 'seed for shuffling, views and dropout', '42')
+    .option('--seed <n>', 'seed for shuffling, views and dropout', defaultOf('train', 'seed'))
+    .option('--wait', WAIT_HELP)
     .option('--resume', "continue the project's last interrupted run from its checkpoint")
     .option('--backbone <id>', 'backbone to use')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out, studio }) => {
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, runtime: o.runtime as string, provider: o.provider as string, wait: !!o.wait }, async ({ api, out, studio }) => {
         const plan = o.plan ? readPlan(o.plan as string) : undefined
         const precompute = parseBool(o.precompute as string, '--precompute')
         if (plan && !o.resume) {
@@ -119,19 +120,19 @@ export function registerTrainingCommands(program: Command): void {
       })
     )
 
-  program
-    .command('lr-find')
+  withFrozenRuntimeOptions(program.command('lr-find'))
     .description('LR range test: loss against learning rate, and a suggested rate')
     .argument('<project>', 'project folder')
-    .option('--precompute <bool>', 'use cached activations', 'true')
-    .option('--views <k>', 'augmented views per training image', '0')
+    .option('--precompute <bool>', 'use cached activations', defaultOf('lrFind', 'precompute'))
+    .option('--views <k>', 'augmented views per training image', defaultOf('lrFind', 'views'))
     .option('--plan <file>', "run the test for a stage of this plan, with that stage's freezing")
     .option('--stage <n>', 'which stage of the plan (1 = the first)', '1')
-    .option('--steps <n>', 'steps of the sweep', '100')
+    .option('--steps <n>', 'steps of the sweep', defaultOf('lrFind', 'steps'))
+    .option('--wait', WAIT_HELP)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out }) => {
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, runtime: o.runtime as string, provider: o.provider as string, wait: !!o.wait }, async ({ api, out }) => {
         let stage: PlanInput['stages'][number] | undefined
         if (o.plan) {
           const plan = readPlan(o.plan as string)
@@ -149,16 +150,15 @@ export function registerTrainingCommands(program: Command): void {
       })
     )
 
-  program
-    .command('predict')
+  withFrozenRuntimeOptions(program.command('predict'))
     .description("predict images with the project's current model, or with an exported bundle")
     .argument('<project>', 'project folder, or a bundle folder written by "thaw export"')
     .argument('<images...>', 'image files')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print JSON')
-    .action((dir: string, images: string[], o: { json?: boolean; backend: string }) => {
+    .action((dir: string, images: string[], o: { json?: boolean; backend: string; runtime: string; provider: string }) => {
       const bundle = looksLikeBundle(dir)
-      return withStudio({ json: o.json, project: bundle ? undefined : dir, backend: o.backend }, async ({ api, out }) => {
+      return withStudio({ json: o.json, project: bundle ? undefined : dir, backend: o.backend, runtime: o.runtime, provider: o.provider }, async ({ api, out }) => {
         const { results } = bundle ? await api.predictBundle({ bundle: dir, paths: images }) : await api.predict({ paths: images })
         out.result(results, () =>
           results

@@ -4,6 +4,7 @@ import type { ProjectInfo } from '../../shared/types'
 import { DEFAULT_BACKBONE_ID } from '../backbones/registry'
 import { ThawError } from '../errors'
 import { nowIso, openDatabase, type Db } from '../store/db'
+import { removeStaleTemporaries } from './temporaries'
 import { makeDirsSync } from '../util/fsTimeout'
 import { refusePseudoFs } from '../util/pseudoFs'
 
@@ -53,9 +54,11 @@ export class Project {
     try {
       db = openDatabase(path.join(abs, DB_FILE), { create: false })
     } catch (err) {
+      if (err instanceof ThawError) throw err
       throw new ThawError('BAD_PROJECT', `cannot open ${abs}: ${(err as Error).message}`)
     }
     makeDirsSync(path.join(abs, 'thumbs'), 'the project folder')
+    removeStaleTemporaries(path.join(abs, 'thumbs'))
     return new Project(abs, db)
   }
 

@@ -11,6 +11,8 @@ import { readMedia } from '../media/media'
 import type { Studio } from '../studio/studio'
 import { createGuard, type Refusal, type RequestGuard, type Verdict } from './auth'
 import { staticFile } from './static'
+import { UPLOAD_PATH } from '../../shared/upload'
+import { handleUpload } from './upload'
 
 export interface ServerOptions {
   /** folder of the built renderer (out/renderer) */
@@ -19,6 +21,8 @@ export interface ServerOptions {
   port?: number
   /** random by default; every request for data or media must carry it */
   token?: string
+  /** largest file one upload takes (UPLOAD_MAX_BYTES by default) */
+  uploadMaxBytes?: number
 }
 
 export interface RunningServer {
@@ -82,6 +86,18 @@ export async function startServer(studio: Studio, opts: ServerOptions): Promise<
       // trade the token in the address for the session cookie, and show the bare address
       url.searchParams.delete('token')
       res.writeHead(303, { 'set-cookie': guard.sessionCookie(), location: `/${url.search}`, 'cache-control': 'no-store' }).end()
+      return
+    }
+    if (url.pathname === UPLOAD_PATH) {
+      // a write into the project: the token (session cookie, ?token= or x-thaw-token), and the
+      // page's own origin, which browsers send with every POST (a form on another site cannot)
+      const upload = req.headers.origin === undefined ? { ok: false as const, status: 403 as const, reason: 'an upload must come from the studio page (no Origin)' } : verdict
+      if (!upload.ok || !guard.hasToken(req)) {
+        req.resume()
+        res.writeHead(upload.ok ? 401 : upload.status, { connection: 'close' }).end(upload.ok ? 'missing or wrong token' : upload.reason)
+        return
+      }
+      void handleUpload(studio, req, res, url, opts.uploadMaxBytes)
       return
     }
     if (media) {

@@ -139,6 +139,15 @@ export const migrations: Migration[] = [
           END;
       `)
     }
+  },
+  {
+    version: 4,
+    description: 'which runtime computed each activation row',
+    up: (db) => {
+      // 'onnx' or 'tfjs'; rows written before this step were all computed by TF.js. Rows of both
+      // runtimes serve the same set: they agree within the frozen segment's check tolerance.
+      db.exec(`ALTER TABLE activations ADD COLUMN runtime TEXT NOT NULL DEFAULT 'tfjs';`)
+    }
   }
 ]
 

@@ -11,8 +11,10 @@ import {
 } from '../../shared/contract'
 import { ThawError } from '../errors'
 import { EnginePool } from '../engine/pool'
-import type { BackendPreference } from '../engine/protocol'
+import type { BackendPreference, ProviderPreference, RuntimePreference } from '../engine/protocol'
+import type { FrozenRuntimeSettings } from './context'
 import { Jobs } from '../jobs/jobs'
+import { guardJob } from './jobGuard'
 import type { Project } from '../project/project'
 import type { Handlers, StudioContext } from './context'
 import { engineHandlers } from './handlers/engine'
@@ -23,8 +25,9 @@ import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 import { trainingHandlers } from './handlers/training'
+import { tryitHandlers } from './handlers/tryit'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...healthHandlers }
+const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...tryitHandlers, ...healthHandlers }
 
 type Listener = (event: StudioEvent) => void
 
@@ -42,11 +45,24 @@ export class Studio implements StudioContext {
   private pool: EnginePool | null = null
   private readonly listeners = new Set<Listener>()
 
-  constructor(private readonly options: { backend?: BackendPreference; engineWorkers?: number } = {}) {
-    this.jobs = new Jobs({
-      progress: (p) => this.emit('jobProgress', p),
-      finished: (f) => this.emit('jobFinished', f)
-    })
+  constructor(
+    private readonly options: {
+      backend?: BackendPreference
+      engineWorkers?: number
+      waitForLock?: boolean
+      runtime?: RuntimePreference
+      provider?: ProviderPreference
+    } = {}
+  ) {
+    this.jobs = new Jobs(
+      {
+        progress: (p) => this.emit('jobProgress', p),
+        finished: (f) => this.emit('jobFinished', f)
+      },
+      Date.now,
+      100,
+      (kind, job) => guardJob(this.project(), kind, job, { wait: !!this.options.waitForLock })
+    )
   }
 
   project(): Project {
@@ -55,7 +71,7 @@ export class Studio implements StudioContext {
   }
 
   engine(): EnginePool {
-    this.pool ??= new EnginePool({ backend: this.options.backend ?? 'auto' }, this.options.engineWorkers)
+    this.pool ??= new EnginePool({ backend: this.options.backend ?? 'auto', ...this.frozenRuntime() }, this.options.engineWorkers)
     return this.pool
   }
 
@@ -68,6 +84,18 @@ export class Studio implements StudioContext {
     await this.pool?.close()
     this.pool = null
     this.options.backend = backend
+  }
+
+  frozenRuntime(): FrozenRuntimeSettings {
+    return { runtime: this.options.runtime ?? 'auto', provider: this.options.provider ?? 'auto' }
+  }
+
+  async setFrozenRuntime(settings: FrozenRuntimeSettings): Promise<void> {
+    if (this.jobs.active().length) throw new ThawError('BUSY', 'a job is running; wait for it or cancel it before switching the runtime')
+    await this.pool?.close()
+    this.pool = null
+    this.options.runtime = settings.runtime
+    this.options.provider = settings.provider
   }
 
   maybeProject(): Project | null {
