@@ -25,9 +25,21 @@ import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 import { trainingHandlers } from './handlers/training'
+import { modelHandlers } from './handlers/models'
 import { tryitHandlers } from './handlers/tryit'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...tryitHandlers, ...healthHandlers }
+const handlers: Handlers = {
+  ...projectHandlers,
+  ...libraryHandlers,
+  ...labelHandlers,
+  ...engineHandlers,
+  ...trainingHandlers,
+  ...exportHandlers,
+  ...jobHandlers,
+  ...tryitHandlers,
+  ...modelHandlers,
+  ...healthHandlers
+}
 
 type Listener = (event: StudioEvent) => void
 
