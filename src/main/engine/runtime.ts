@@ -22,8 +22,13 @@ export function setEngineConfig(c: WorkerConfig): void {
   config = c
 }
 
+let backendOnGpu = false
+
 export function engine(): Promise<BackendInfo> {
-  backend ??= initBackend(config.backend)
+  backend ??= initBackend(config.backend).then((info) => {
+    backendOnGpu = info.gpu
+    return info
+  })
   return backend
 }
 
@@ -54,8 +59,15 @@ export function frozenSettings(): FrozenSettings {
   return {
     runtime: config.runtime ?? 'auto',
     provider: config.provider ?? 'auto',
-    threads: Math.max(1, config.onnxThreads ?? os.availableParallelism())
+    threads: Math.max(1, config.onnxThreads ?? (envThreads() || os.availableParallelism())),
+    tfjsOnGpu: backendOnGpu
   }
+}
+
+/** THAW_ONNX_THREADS overrides the intra-op threads (the bench measures 1 against 2). */
+function envThreads(): number {
+  const n = Number(process.env.THAW_ONNX_THREADS)
+  return Number.isInteger(n) && n > 0 ? n : 0
 }
 
 /** Tests play machines with other providers through this. */
