@@ -112,6 +112,12 @@ export function frozenModel(net: tf.LayersModel, digest: string): FrozenForward 
   return f
 }
 
+/** The same for a network loaded for one call: not kept in the worker; the caller releases it
+ * (the converted file and its check stay on disk, keyed by the digest). */
+export function transientFrozenModel(net: tf.LayersModel, digest: string): FrozenForward {
+  return new FrozenForward(net, { digest, cut: 'model', opset: SEGMENT_OPSET }, frozenSettings(), frozenDeps)
+}
+
 /** The frozen parts a training run reads, by where its backbone's weights come from: the
  * published ones (shared, converted once and kept on disk), or a run's own copy, whose weights
  * below a boundary are those of the moment the stage starts (converted in memory per stage, and
