@@ -20,6 +20,7 @@ import type {
   JobProgress,
   LrFindResult,
   ModelSummary,
+  PrecomputeStatus,
   PrecomputeResult,
   PredictResult,
   StageCachePlan,
@@ -126,6 +127,13 @@ export const commands = {
   listBackbones: command<BackboneInfo[]>()(none),
   /** the layer groups of the project's backbone (or another), for the layers panel */
   backboneGroups: command<BackboneGroups>()(z.strictObject({ backbone: z.string().min(1).optional() })),
+  /** what the cache already holds for a backbone and views, before precomputing (nothing is computed) */
+  precomputeStatus: command<PrecomputeStatus>()(
+    z.strictObject({
+      backbone: z.string().min(1).optional(),
+      views: z.number().int().min(0, 'views cannot be negative').max(16, 'at most 16 augmented views').default(0)
+    })
+  ),
   precompute: command<PrecomputeResult>()(
     z.strictObject({
       backbone: z.string().min(1).optional(),
