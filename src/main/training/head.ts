@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { concatPoolWithGradient } from '../engine/kernels/fast_gradients'
+import { OnnxHeadStep } from './engines/onnxHeadStep'
 import type { Trainable } from './step'
 
 export const HEAD_PREFIX = 'head_'
@@ -69,6 +70,7 @@ export function trainableVars(layers: readonly tf.layers.Layer[]): tf.Variable[]
 export function headTrainable(head: tf.LayersModel): Trainable {
   return {
     forward: (x, training, seed) => applyHead(head, x, training, seed),
-    groups: [{ name: 'head', vars: trainableVars(head.layers) }]
+    groups: [{ name: 'head', vars: trainableVars(head.layers) }],
+    fast: new OnnxHeadStep(head)
   }
 }
