@@ -58,8 +58,12 @@ export interface ImportReport {
   missing: number
   classes: Record<string, number>
   splits: SplitCounts
+  /** files that are in the library as problems: exactly what its problem filter shows */
   problems: FileProblem[]
   warnings: FileProblem[]
+  /** what the scan passed over and why (not images, folders reached twice through links...):
+   * not part of the library */
+  skipped: FileProblem[]
   layout: 'class-folders' | 'split-folders'
   root: string
   ms: number

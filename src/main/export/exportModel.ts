@@ -14,7 +14,7 @@ import { FsGuardError } from '../util/fsErrors'
 import { makeDirs, withFsTimeout } from '../util/fsTimeout'
 import { refusePseudoFs } from '../util/pseudoFs'
 import { FILES } from './bundleFiles'
-import type { ExportTaskArgs, ExportTaskResult } from './exportTask'
+import type { ExportTaskArgs } from './exportTask'
 
 export interface ExportOptions {
   format: ExportFormat
@@ -56,7 +56,8 @@ function checkDestination(out: string, overwrite: boolean): 'absent' | 'empty' |
   const entries = fs.readdirSync(out)
   if (entries.length === 0) return 'empty'
   if (!overwrite) {
-    throw new ThawError('EXPORT_EXISTS', `${out} is not empty; choose a new folder, or replace an earlier export with --force`)
+    // in no transport's words: the CLI adds its flag (--force), the UI its checkbox
+    throw new ThawError('EXPORT_EXISTS', `${out} is not empty; choose a new folder, or replace the earlier export in it`)
   }
   if (!entries.includes(FILES.cardJson)) {
     throw new ThawError('EXPORT_EXISTS', `${out} is not empty and is not a Thaw bundle (no ${FILES.cardJson}); refusing to replace it`)
@@ -125,7 +126,7 @@ export async function exportModel(project: Project, pool: EnginePool, opts: Expo
       ...(opts.modelId === undefined ? {} : { modelId: opts.modelId }),
       ...(opts.tolerance === undefined ? {} : { tolerance: opts.tolerance })
     }
-    const r = await pool.run<ExportTaskResult>('exportModel', args, {
+    const r = await pool.run('exportModel', args, {
       signal: job.signal,
       onProgress: (done, total, message) => job.progress(done, total, message)
     })

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { headOnlyPlan, stageSchema } from '../../../shared/plan'
 import type { InterruptedRun, ModelSummary, TrainReport } from '../../../shared/types'
-import { checkpointTime, deleteCheckpoints, latestCheckpointState } from '../../training/checkpoint'
+import { checkpointTime, deleteCheckpoints, latestCheckpointState } from '../../training/checkpointRows'
 import { modelMeta } from '../../training/modelStore'
 import type { TrainArgs, TrainEvent } from '../../training/runPlan'
 import { estimateCaches, lrFind, resumeTraining, train } from '../../training/train'
