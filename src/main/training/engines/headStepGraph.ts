@@ -22,7 +22,7 @@ export interface HeadDims {
 /** Graph inputs, in the order the trainer feeds them. `target` is the one-hot label scaled by the
  * example's share of the batch loss (its class weight over the batch's total weight), so the
  * loss is PyTorch's weighted mean cross-entropy; `mask1`/`mask2` are the dropout multipliers
- * (0 or 1/keep), drawn by TF.js from the step's seed exactly as the TF.js path draws them. */
+ * (0 or 1/keep), drawn from the step's seed as the TF.js path draws them (../dropout.ts). */
 export const HEAD_STEP_INPUTS = ['x', 'target', 'mask1', 'mask2', 'bn1_gamma', 'bn1_beta', 'fc1_kernel', 'fc1_bias', 'bn2_gamma', 'bn2_beta', 'logits_kernel', 'logits_bias'] as const
 /** The trainable parameters among the inputs, in the head's variable order (trainableVars). */
 export const HEAD_PARAMS = ['bn1_gamma', 'bn1_beta', 'fc1_kernel', 'fc1_bias', 'bn2_gamma', 'bn2_beta', 'logits_kernel', 'logits_bias'] as const

@@ -1,6 +1,6 @@
 // Runs in the engine worker. Head-only training steps on ONNX Runtime: the gradients from one
 // native graph (headStepGraph.ts) over every core, the update from fusedOptimizers.ts. TF.js
-// stays the definition: the head is a tf.LayersModel, its dropout masks are drawn by TF.js from
+// stays the definition: the head is a tf.LayersModel, its dropout masks are the ones the TF.js path draws from
 // the step's seed, and weights, running statistics and optimizer state go back into TF.js
 // (`sync`) before anything else reads them: evaluation, checkpoints, best weights, the saved model.
 import os from 'node:os'
@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import type * as Ort from 'onnxruntime-node'
 import type { Stage } from '../../../shared/plan'
 import type { FastStep, StepBatch } from '../step'
+import { dropoutMask } from '../dropout'
 import { FusedOptimizer, type FusedParam } from './fusedOptimizers'
 import { HEAD_PARAMS, headStepGraph, paramShape, type HeadDims, type HeadParam } from './headStepGraph'
 
@@ -141,8 +142,7 @@ export class OnnxHeadStep implements FastStep {
     for (let i = 0; i < n; i++) target[i * dims.classes + labels[i]!] = (batch.classWeights ? batch.classWeights[labels[i]!]! : 1) / total
     // the masks applyHead draws: dropout layer k with a rate uses seed + k
     let k = 0
-    const mask = (rate: number, width: number): Float32Array =>
-      rate > 0 ? tf.tidy(() => tf.dropout(tf.ones([n, width]), rate, undefined, batch.seed + k++).dataSync() as Float32Array) : new Float32Array(n * width).fill(1)
+    const mask = (rate: number, width: number): Float32Array => dropoutMask(n, width, rate, rate > 0 ? batch.seed + k++ : 0)
     const mask1 = mask(layers.rates[0], dims.features)
     const mask2 = mask(layers.rates[1], dims.hidden)
     const t = (data: Float32Array, shape: number[]): Ort.Tensor => new ort.Tensor('float32', data, shape)

@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm'
 import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ActivationData } from '../../../../src/main/training/data'
+import { dropoutMask } from '../../../../src/main/training/dropout'
 import { FusedOptimizer } from '../../../../src/main/training/engines/fusedOptimizers'
 import { HEAD_PARAMS, headStepGraph } from '../../../../src/main/training/engines/headStepGraph'
 import { headLayers, OnnxHeadStep, releaseHeadSessions } from '../../../../src/main/training/engines/onnxHeadStep'
@@ -60,7 +61,7 @@ describe('the head step graph', () => {
     const total = [0, 1, 2, 2, 1, 0, 0, 2, 1].reduce((s, l) => s + classWeights[l]!, 0)
     const target = new Float32Array(n * classes)
     ;[0, 1, 2, 2, 1, 0, 0, 2, 1].forEach((l, i) => (target[i * classes + l] = classWeights[l]! / total))
-    const mask = (rate: number, width: number, k: number) => tf.tidy(() => tf.dropout(tf.ones([n, width]), rate, undefined, seed + k).dataSync() as Float32Array)
+    const mask = (rate: number, width: number, k: number) => dropoutMask(n, width, rate, seed + k)
     const feeds: Record<string, ort.Tensor> = {
       x: new ort.Tensor('float32', x.dataSync() as Float32Array, [n, features]),
       target: new ort.Tensor('float32', target, [n, classes]),
