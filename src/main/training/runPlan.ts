@@ -15,6 +15,7 @@ import { fuseModel } from './fuse'
 import { buildHead } from './head'
 import { classWeightsFromCounts } from './metrics'
 import { saveModel } from './modelStore'
+import { datasetDigest } from './datasetDigest'
 import { makeOptimizer } from './optimizers'
 import { predictions, summary } from './report'
 import { groupRates } from '../../shared/schedules'
@@ -184,7 +185,14 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
     }
     const modelId = saveModel(
       db,
-      { backbone: bb.spec.id, backboneSha256: bb.source.sha256, classes: data.classes, plan: args.plan, report: { ...report, spec: bb.spec } },
+      {
+        backbone: bb.spec.id,
+        backboneSha256: bb.source.sha256,
+        classes: data.classes,
+        plan: args.plan,
+        report: { ...report, spec: bb.spec },
+        run: { runId: state.runId, seed: args.seed, views: args.views, datasetSha256: datasetDigest(data) }
+      },
       artifacts
     )
     deleteCheckpoint(db, state.runId)

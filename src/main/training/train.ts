@@ -16,6 +16,8 @@ export interface TrainOptions {
   views: number
   precompute: boolean
   seed: number
+  /** the run's id (its model record is begun under it); a new one when not given */
+  runId?: string
 }
 
 /** Where each stage of a plan gets its inputs, and what the caches cost: shown before building. */
@@ -54,7 +56,7 @@ export async function train(project: Project, pool: EnginePool, opts: TrainOptio
   }
   await buildCaches(project, pool, stages, opts, job)
   const args: TrainArgs = {
-    runId: randomUUID(),
+    runId: opts.runId ?? randomUUID(),
     projectDir: project.dir,
     backbone: opts.backbone,
     plan,
