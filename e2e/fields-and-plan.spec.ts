@@ -136,3 +136,17 @@ test('the plan editor names what is wrong, asks before a preset replaces edits, 
     await expect(stage1.getByTestId('stage-name-warning')).toHaveCount(0)
   })
 })
+
+test("a stage's LR finder shows its progress beside the stage while it builds the cache", async ({ page }) => {
+  await open(page, 'Layers')
+  const layers = page.getByRole('region', { name: 'Layers', exact: true })
+  const stage1 = layers.getByRole('group', { name: 'Stage 1', exact: true })
+  // nothing is precomputed in this project: the sweep first builds the head's cache
+  await stage1.getByRole('button', { name: 'LR finder for stage 1' }).click()
+  const progress = stage1.getByTestId('finder-progress')
+  await expect(progress).toBeVisible()
+  await expect(progress.getByRole('group', { name: /progress$/ })).toContainText('building the cache for the sweep', { timeout: 30_000 })
+  await progress.getByRole('button', { name: 'Cancel' }).click()
+  await expect(progress).toHaveCount(0, { timeout: 30_000 })
+  await expect(stage1.getByTestId('lr-suggestion')).toHaveCount(0)
+})

@@ -6,7 +6,7 @@ import type { JobContext } from '../jobs/jobs'
 import type { Project } from '../project/project'
 import { cachedViews, findSet, setStats, type ActivationSetKey } from './activationStore'
 import type { ShardArgs, ShardItem, ShardResult } from './shard'
-import { AUGMENTATION } from './views'
+import { AUGMENTATION } from './augmentation'
 
 export interface PrecomputeOptions {
   backbone: string
@@ -60,7 +60,7 @@ export function batchSizeFor(backend: { name: string; gpu: boolean }): number {
 export async function precompute(project: Project, pool: EnginePool, opts: PrecomputeOptions, job: JobContext): Promise<PrecomputeResult> {
   const started = Date.now()
   job.progress(0, 1, `loading ${opts.backbone}`)
-  const d = await pool.run<BackboneDescription>('describe', { backbone: opts.backbone }, { signal: job.signal })
+  const d = await pool.run('describe', { backbone: opts.backbone }, { signal: job.signal })
   const layer = opts.layer ?? d.spec.featureLayer
   const key = activationKey(d, layer, opts.reduce ?? 'concat-pool')
   const wanted = wantedViews(project, opts.views)
@@ -89,7 +89,7 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
     // The first batch decides the runtime (and checks it against TF.js). ONNX Runtime uses every
     // core from one worker, with decoding overlapped; TF.js wasm runs one thread per worker, so it
     // gets a worker per core. The rest is then spread accordingly.
-    results.push(await pool.run<ShardResult>('precompute', shard(missing.slice(0, batchSize)), { ...relay(0), worker: 0 }))
+    results.push(await pool.run('precompute', shard(missing.slice(0, batchSize)), { ...relay(0), worker: 0 }))
     job.throwIfCancelled()
     rest = missing.slice(batchSize)
     workers = results[0]!.runtime?.runtime === 'onnx' ? onnxWorkers(pool.size) : pool.size
@@ -100,7 +100,7 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
   const shards: ShardArgs[] = Array.from({ length: workers }, () => shard([]))
   rest.forEach((item, i) => shards[i % workers]!.items.push(item))
   const offset = results.length
-  results.push(...(await pool.runEach<ShardResult>('precompute', rest.length ? shards : [], (i) => relay(offset + i))))
+  results.push(...(await pool.runEach('precompute', rest.length ? shards : [], (i) => relay(offset + i))))
   job.throwIfCancelled()
   const computed = results.reduce((n, r) => n + r.computed, 0)
   const after = findSet(project.db, key)

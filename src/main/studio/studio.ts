@@ -24,9 +24,20 @@ import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 import { trainingHandlers } from './handlers/training'
+import { modelHandlers } from './handlers/models'
 import { tryitHandlers } from './handlers/tryit'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...tryitHandlers }
+const handlers: Handlers = {
+  ...projectHandlers,
+  ...libraryHandlers,
+  ...labelHandlers,
+  ...engineHandlers,
+  ...trainingHandlers,
+  ...exportHandlers,
+  ...jobHandlers,
+  ...tryitHandlers,
+  ...modelHandlers
+}
 
 type Listener = (event: StudioEvent) => void
 

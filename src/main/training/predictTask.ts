@@ -32,7 +32,21 @@ async function load(db: Db, id: number): Promise<{ net: tf.LayersModel; forward:
   return { net, forward: frozenModel(net, digest) }
 }
 
-/** Predicts with a project's model (the newest by default): the fused network, so exactly what
+/** Runs `fn` with a project's model network: the one this worker keeps loaded for `predict`, if
+ * any, else a copy loaded for the call and disposed after it (scoring every image once should not
+ * pin a network in memory). */
+export async function withModel<T>(db: Db, projectDir: string, id: number, fn: (net: tf.LayersModel) => Promise<T>): Promise<T> {
+  const cached = loaded.get(`${projectDir}#${id}`)
+  if (cached) return fn((await cached).net)
+  const net = await fromArtifacts(modelArtifacts(db, id))
+  try {
+    return await fn(net)
+  } finally {
+    net.dispose()
+  }
+}
+
+/** Predicts with a project's model (the chosen one by default): the fused network, so exactly what
  * an export will compute. */
 export async function predictTask(args: PredictArgs): Promise<{ modelId: number; results: PredictResult[] }> {
   await engine()

@@ -15,6 +15,7 @@ import { fuseModel } from './fuse'
 import { buildHead } from './head'
 import { classWeightsFromCounts } from './metrics'
 import { saveModel } from './modelStore'
+import { datasetDigest } from './datasetDigest'
 import { makeOptimizer } from './optimizers'
 import { predictions, summary } from './report'
 import { groupRates } from '../../shared/schedules'
@@ -46,20 +47,20 @@ export type TrainEvent =
 
 /** Runs a plan stage after stage, checkpointing after every epoch, then keeps the trained network
  * in the project. */
-export function runPlan(args: TrainArgs, ctx: TaskContext): Promise<TrainReport> {
+export function runPlan(args: TrainArgs, ctx: TaskContext<TrainEvent>): Promise<TrainReport> {
   // a new run supersedes any interrupted one: only the newest can be resumed
   deleteCheckpoints(projectDb(args.projectDir))
   return run(args, ctx, null)
 }
 
 /** Resumes the project's last interrupted run where its last checkpoint left it. */
-export function resumePlan(args: { projectDir: string }, ctx: TaskContext): Promise<TrainReport> {
+export function resumePlan(args: { projectDir: string }, ctx: TaskContext<TrainEvent>): Promise<TrainReport> {
   const state = latestCheckpointState<TrainArgs>(projectDb(args.projectDir))
   if (!state) throw new ThawError('NO_CHECKPOINT', 'there is no interrupted training run to resume in this project: start one with "thaw train"')
   return run(state.args, ctx, state)
 }
 
-async function run(args: TrainArgs, ctx: TaskContext, resumeFrom: CheckpointState<TrainArgs> | null): Promise<TrainReport> {
+async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: CheckpointState<TrainArgs> | null): Promise<TrainReport> {
   const backend = await engine()
   const db = projectDb(args.projectDir)
   const data = labelledSet(db)
@@ -182,7 +183,14 @@ async function run(args: TrainArgs, ctx: TaskContext, resumeFrom: CheckpointStat
     }
     const modelId = saveModel(
       db,
-      { backbone: bb.spec.id, backboneSha256: bb.source.sha256, classes: data.classes, plan: args.plan, report: { ...report, spec: bb.spec } },
+      {
+        backbone: bb.spec.id,
+        backboneSha256: bb.source.sha256,
+        classes: data.classes,
+        plan: args.plan,
+        report: { ...report, spec: bb.spec },
+        run: { runId: state.runId, seed: args.seed, views: args.views, datasetSha256: datasetDigest(data) }
+      },
       artifacts
     )
     deleteCheckpoint(db, state.runId)
