@@ -254,7 +254,10 @@ export const commands = {
   ),
 
   // jobs
-  cancelJob: command<{ cancelled: boolean }>()(z.strictObject({ jobId: z.string().min(1) }))
+  cancelJob: command<{ cancelled: boolean }>()(z.strictObject({ jobId: z.string().min(1) })),
+
+  // health: the browser client's heartbeat; no answer in time means the studio stopped answering
+  ping: command<{ now: number }>()(none)
 } as const
 
 export type Commands = typeof commands

@@ -19,6 +19,7 @@ import type { Project } from '../project/project'
 import type { Handlers, StudioContext } from './context'
 import { engineHandlers } from './handlers/engine'
 import { exportHandlers } from './handlers/export'
+import { healthHandlers } from './handlers/health'
 import { jobHandlers } from './handlers/jobs'
 import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
@@ -36,7 +37,8 @@ const handlers: Handlers = {
   ...exportHandlers,
   ...jobHandlers,
   ...tryitHandlers,
-  ...modelHandlers
+  ...modelHandlers,
+  ...healthHandlers
 }
 
 type Listener = (event: StudioEvent) => void
