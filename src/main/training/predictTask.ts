@@ -25,6 +25,12 @@ const loaded = new Map<string, Promise<{ net: tf.LayersModel; forward: FrozenFor
  * inputs at 224 px are 9.6 MB. */
 const PREDICT_BATCH = 16
 
+/** Names a stored model's exact network: its converted ONNX file and check are kept under it. */
+export function modelDigest(db: Db, id: number): string {
+  const art = modelArtifacts(db, id)
+  return createHash('sha256').update(art.topology).update(art.weightData).digest('hex')
+}
+
 async function load(db: Db, id: number): Promise<{ net: tf.LayersModel; forward: FrozenForward }> {
   const art = modelArtifacts(db, id)
   const digest = createHash('sha256').update(art.topology).update(art.weightData).digest('hex')
