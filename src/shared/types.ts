@@ -253,6 +253,8 @@ export interface StageReport {
   epochs: EpochMetrics[]
   valid: ValidSummary
   ms: number
+  /** what ran the training steps: 'onnxruntime-node (cpu, 2 threads)', or 'tfjs wasm (why not)' */
+  runtime?: string
 }
 
 export interface Prediction {
