@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { ThawError } from '../errors'
+import { checkProbabilities } from './finite'
 import type { PredictResult } from '../../shared/types'
 import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
@@ -25,6 +26,12 @@ const loaded = new Map<string, Promise<{ net: tf.LayersModel; forward: FrozenFor
  * inputs at 224 px are 9.6 MB. */
 const PREDICT_BATCH = 16
 
+/** Names a stored model's exact network: its converted ONNX file and check are kept under it. */
+export function modelDigest(db: Db, id: number): string {
+  const art = modelArtifacts(db, id)
+  return createHash('sha256').update(art.topology).update(art.weightData).digest('hex')
+}
+
 async function load(db: Db, id: number): Promise<{ net: tf.LayersModel; forward: FrozenForward }> {
   const art = modelArtifacts(db, id)
   const digest = createHash('sha256').update(art.topology).update(art.weightData).digest('hex')
@@ -32,7 +39,21 @@ async function load(db: Db, id: number): Promise<{ net: tf.LayersModel; forward:
   return { net, forward: frozenModel(net, digest) }
 }
 
-/** Predicts with a project's model (the newest by default): the fused network, so exactly what
+/** Runs `fn` with a project's model network: the one this worker keeps loaded for `predict`, if
+ * any, else a copy loaded for the call and disposed after it (scoring every image once should not
+ * pin a network in memory). */
+export async function withModel<T>(db: Db, projectDir: string, id: number, fn: (net: tf.LayersModel) => Promise<T>): Promise<T> {
+  const cached = loaded.get(`${projectDir}#${id}`)
+  if (cached) return fn((await cached).net)
+  const net = await fromArtifacts(modelArtifacts(db, id))
+  try {
+    return await fn(net)
+  } finally {
+    net.dispose()
+  }
+}
+
+/** Predicts with a project's model (the chosen one by default): the fused network, so exactly what
  * an export will compute. */
 export async function predictTask(args: PredictArgs): Promise<{ modelId: number; results: PredictResult[] }> {
   await engine()
@@ -80,6 +101,11 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
       }
       const probs = Array.from(out.data.subarray(row * k, ++row * k))
       const best = probs.indexOf(Math.max(...probs))
+      const broken = checkProbabilities(probs)
+      if (broken) {
+        results.push({ path: d.path, error: broken })
+        continue
+      }
       results.push({ path: d.path, label: meta.classes[best]!, probs: Object.fromEntries(meta.classes.map((c, i) => [c, probs[i]!])) })
     }
   }

@@ -16,6 +16,8 @@ export interface TrainOptions {
   views: number
   precompute: boolean
   seed: number
+  /** the run's id (its model record is begun under it); a new one when not given */
+  runId?: string
 }
 
 /** Where each stage of a plan gets its inputs, and what the caches cost: shown before building. */
@@ -54,7 +56,7 @@ export async function train(project: Project, pool: EnginePool, opts: TrainOptio
   }
   await buildCaches(project, pool, stages, opts, job)
   const args: TrainArgs = {
-    runId: randomUUID(),
+    runId: opts.runId ?? randomUUID(),
     projectDir: project.dir,
     backbone: opts.backbone,
     plan,
@@ -78,7 +80,9 @@ export async function lrFind(
   job: JobContext
 ): Promise<LrFindResult> {
   const [plan] = await estimateCaches(project, pool, { ...opts, plan: { stages: [opts.stage] } }, job.signal)
-  await buildCaches(project, pool, [plan!], opts, job)
+  // the sweep may wait minutes for its cache: say so, rather than a bare precompute message
+  const building: JobContext = { ...job, progress: (done, total, message) => job.progress(done, total, message ? `building the cache for the sweep: ${message}` : '') }
+  await buildCaches(project, pool, [plan!], opts, building)
   const args: LrFindArgs = { projectDir: project.dir, backbone: opts.backbone, stage: opts.stage, views: opts.views, cache: plan!.cache, steps: opts.steps }
   return pool.run('lrFind', args, { signal: job.signal, onProgress: (done, total, message) => job.progress(done, total, message) })
 }

@@ -10,6 +10,7 @@ import { predictBundleTask } from '../../export/predictBundleTask'
 import { precomputeShard } from '../../precompute/shard'
 import { lrFindTask } from '../../training/lrFindTask'
 import { predictTask } from '../../training/predictTask'
+import { predictAllTask } from '../../training/predictAllTask'
 import { resumePlan, runPlan } from '../../training/runPlan'
 import type { AnyTaskHandler } from '../protocol'
 import { describeBackbone } from './describe'
@@ -25,6 +26,7 @@ export const taskHandlers = {
   resume: resumePlan,
   lrFind: lrFindTask,
   predict: predictTask,
+  predictAll: predictAllTask,
   exportModel: exportTask,
   predictBundle: predictBundleTask
 } satisfies Record<string, AnyTaskHandler>

@@ -9,7 +9,8 @@ export const JOB_LABELS: Record<JobKind, string> = {
   precompute: 'Precomputing',
   train: 'Training',
   'lr-find': 'Finding a learning rate',
-  export: 'Exporting model'
+  export: 'Exporting model',
+  predict: 'Scoring every image'
 }
 
 class Jobs {
