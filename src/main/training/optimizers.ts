@@ -5,7 +5,16 @@ import type { Stage } from '../../shared/plan'
 // one optimizer per layer group, each set to its own rate before every step.
 
 export function makeOptimizer(stage: Pick<Stage, 'optimizer'>, lr: number): tf.Optimizer {
-  return stage.optimizer === 'sgd' ? tf.train.momentum(lr, 0.9) : tf.train.adam(lr, 0.9, 0.99, 1e-7)
+  if (stage.optimizer !== 'sgd') return tf.train.adam(lr, 0.9, 0.99, 1e-7)
+  const opt = tf.train.momentum(lr, 0.9)
+  // tfjs 4.22's MomentumOptimizer.dispose forgets the -lr scalar its SGD base keeps (`c`): one
+  // tensor leaked per SGD stage without this
+  const dispose = opt.dispose.bind(opt)
+  opt.dispose = () => {
+    dispose()
+    ;(opt as unknown as { c?: tf.Tensor }).c?.dispose()
+  }
+  return opt
 }
 
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {

@@ -104,6 +104,7 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
       const resuming = restored && index === state.stageIndex && state.epochsDone > 0
       if (resuming) for (const [g, opt] of optimizers.entries()) await restoreOptimizer(opt, restored!.optimizers[g] ?? [])
       const history: EpochMetrics[] = resuming ? [...state.history] : []
+      let runtime = ''
 
       const callbacks: Callback[] = [
         { afterBatch: (b) => ctx.progress(++state.batchesDone, totalBatches, `${stage.name}: epoch ${b.epoch + 1}/${stage.epochs}`) },
@@ -141,7 +142,8 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
             startEpoch: resuming ? state.epochsDone : 0,
             optimizers,
             signal: ctx.signal,
-            yieldEvery: ctx.checkpoint
+            yieldEvery: ctx.checkpoint,
+            onRuntime: (r) => (runtime = r)
           },
           callbacks
         )
@@ -154,7 +156,7 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
       // resumed after the stage's last epoch (killed before the model was saved): score it again
       if (!last && !cancelled) last = await evaluate(inputs.model, inputs.data, data.classes, 64)
       if (last && history.length) {
-        state.stages.push({ name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, epochs: history, valid: summary(last), ms: Date.now() - started })
+        state.stages.push({ name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, epochs: history, valid: summary(last), ms: Date.now() - started, ...(runtime ? { runtime } : {}) })
       }
       state = { ...state, stageIndex: index + 1, epochsDone: 0, history: [] }
     }
