@@ -26,7 +26,7 @@ export function keepsBackboneFrozen(plan: Pick<Plan, 'stages'>, spec: Pick<Backb
 export async function predictAll(
   project: Project,
   pool: EnginePool,
-  opts: { modelId?: number | undefined; withPredictions?: boolean },
+  opts: { modelId?: number | undefined; withPredictions?: boolean; /** score only if the cache can stand in for the backbone (cheap) */ cacheOnly?: boolean },
   job: JobContext
 ): Promise<PredictAllResult> {
   const started = Date.now()
@@ -44,7 +44,7 @@ export async function predictAll(
     }
   }
   let r: PredictAllTaskResult = { computed: 0, failed: [], source: 'cache' }
-  if (before > 0) {
+  if (before > 0 && !(opts.cacheOnly && cache === null)) {
     const args: PredictAllArgs = { projectDir: project.dir, modelId: meta.id, cache }
     r = await pool.run('predictAll', args, {
       signal: job.signal,

@@ -14,7 +14,8 @@ export type TrainingRequest = { resume: true } | { resume: false; opts: TrainOpt
 
 /** One training run as a numbered model record: begun before the run (so a killed run leaves its
  * trace), filled in by the engine when it keeps weights, forgotten if it kept nothing. After a
- * finished run every usable image is scored with the new model, for the library and comparisons. */
+ * finished head run every usable image is scored with the new model from the cache, for the library
+ * and comparisons. */
 export async function runTraining(s: StudioContext, project: Project, job: JobContext, req: TrainingRequest): Promise<TrainReport> {
   const onEvent = (e: TrainEvent): void => {
     if (e.kind === 'epoch') s.emit('trainEpoch', { jobId: job.id, stageName: e.stageName, metrics: e.metrics })
@@ -47,7 +48,9 @@ export async function runTraining(s: StudioContext, project: Project, job: JobCo
   s.emit('modelsChanged', { reason: 'kept' })
   if (!job.signal.aborted) {
     try {
-      const scored = await predictAll(project, s.engine(), { modelId: report.modelId, withPredictions: false }, job)
+      // from the cache only (a head on the published backbone: seconds); a run that thawed the
+      // backbone is scored on demand (Score every image, compare, predict --all)
+      const scored = await predictAll(project, s.engine(), { modelId: report.modelId, withPredictions: false, cacheOnly: true }, job)
       if (scored.computed > 0) s.emit('predictionsChanged', { modelId: report.modelId })
     } catch {
       // the model is kept whatever happens here; the library scores it again on demand
