@@ -54,7 +54,7 @@ export const backendPreference = z.enum(['auto', 'tensorflow', 'wasm', 'cpu'])
 export const imageFilter = z.strictObject({
   classId: z.union([id, z.literal('unlabelled')]).optional(),
   split: split.optional(),
-  status: z.enum(['any', 'ok', 'problem', 'issues']).optional(),
+  status: z.enum(['any', 'ok', 'problem', 'issues', 'excluded']).optional(),
   search: z.string().max(500).optional()
 })
 

@@ -33,7 +33,8 @@ export interface ClassInfo {
   id: number
   name: string
   position: number
-  counts: SplitCounts & { total: number }
+  /** usable images that are not excluded, per split and in all; `excluded` apart */
+  counts: SplitCounts & { total: number; excluded: number }
 }
 
 export interface FileProblem {
@@ -49,6 +50,8 @@ export interface ProjectStatus {
   problems: number
   warnings: number
   missing: number
+  /** usable images left out of training, validation and metrics (not in the counts above) */
+  excluded: number
 }
 
 export interface ImportReport {
@@ -65,13 +68,14 @@ export interface ImportReport {
   ms: number
 }
 
-export type StatusFilter = 'any' | 'ok' | 'problem' | 'issues'
+export type StatusFilter = 'any' | 'ok' | 'problem' | 'issues' | 'excluded'
 
 export interface ImageFilter {
   /** a class id, 'unlabelled', or undefined for every class */
   classId?: number | 'unlabelled' | undefined
   split?: Split | undefined
-  /** 'issues' = problems, warnings and missing files; 'ok' = usable images only */
+  /** 'issues' = problems, warnings and missing files; 'ok' = usable images that are not
+   * excluded; 'excluded' = excluded images only */
   status?: StatusFilter | undefined
   search?: string | undefined
 }
@@ -83,6 +87,8 @@ export interface ImageItem {
   classId: number | null
   split: Split
   status: ImageStatus
+  /** left out of training, validation and metrics (kept on disk and in the project) */
+  excluded: boolean
   reason: string | null
 }
 
