@@ -9,6 +9,7 @@ import { repoRoot } from './helpers'
 function electronBinary(): { path: string | null; why: string } {
   try {
     // the package exports the binary's path, and throws when it was never downloaded
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS-only export
     const bin = require('electron') as unknown
     if (typeof bin !== 'string') return { path: null, why: 'require("electron") did not return a path' }
     if (!fs.existsSync(bin)) return { path: null, why: `the Electron binary is not at ${bin}` }

@@ -1,3 +1,4 @@
+import { ThawError } from '../errors'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
@@ -23,7 +24,7 @@ export function registerServeCommand(program: Command): void {
       const studio = new Studio()
       try {
         const port = Number(o.port)
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, not ${o.port}`)
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ThawError('BAD_ARGS', `--port must be 0..65535, not ${o.port}`)
         if (dir) await studio.invoke('openProject', { path: dir })
         const server = await startServer(studio, { rendererDir: rendererDir(), host: o.host, port })
         out.info(`Thaw Studio (browser mode) at ${server.url}`)

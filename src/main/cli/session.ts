@@ -1,5 +1,6 @@
 import { backendPreference, type StudioApi } from '../../shared/contract'
 import { Studio } from '../studio/studio'
+import { ThawError } from '../errors'
 import type { BackendPreference } from '../engine/protocol'
 import { Output } from './output'
 
@@ -8,7 +9,7 @@ const BACKENDS: readonly BackendPreference[] = backendPreference.options
 function parseBackend(value: string | undefined, out: Output): BackendPreference {
   if (value === undefined) return 'auto'
   if ((BACKENDS as string[]).includes(value)) return value as BackendPreference
-  return out.fail(new Error(`--backend must be one of ${BACKENDS.join(', ')}, not "${value}"`))
+  return out.fail(new ThawError('BAD_ARGS', `--backend must be one of ${BACKENDS.join(', ')}, not "${value}"`))
 }
 
 export interface Session {

@@ -19,8 +19,17 @@ function readPlan(file: string): PlanInput {
   } catch (err) {
     throw new ThawError('BAD_PLAN', `the plan ${file} is not valid JSON: ${(err as Error).message}`)
   }
-  // a bare list of stages is a plan too
-  return (Array.isArray(data) ? { stages: data } : data) as PlanInput
+  return planFromJson(data, file)
+}
+
+/** A plan file holds an object { "stages": [...] } or a bare list of stages; anything else
+ * (null, a number, a string) is refused, never read as "no plan" (which trains the default). */
+function planFromJson(data: unknown, file: string): PlanInput {
+  if (Array.isArray(data)) return { stages: data } as PlanInput
+  if (typeof data !== 'object' || data === null) {
+    throw new ThawError('BAD_PLAN', `the plan ${file} must be a JSON object { "stages": [ ... ] } or a list of stages, not ${data === null ? 'null' : typeof data}`)
+  }
+  return data as PlanInput
 }
 
 const parseBool = (v: string, flag: string): boolean => {

@@ -148,6 +148,8 @@ class FolderNames {
 
 /** Replaces what Windows, macOS or Linux forbid in a folder name ("a/b" -> "a_b"). */
 export function safeFolderName(className: string): string {
+  // control characters are exactly what must go
+  // eslint-disable-next-line no-control-regex
   let name = className.normalize('NFC').replace(/[\u0000-\u001f<>:"/\\|?*]/g, '_').replace(/[. ]+$/, '')
   if (name === '') name = '_'
   // a leading dot would hide the folder, and scanFolder skips hidden folders

@@ -1,6 +1,6 @@
 // An engine worker: owns one TF.js backend and runs tasks sent by the studio, one at a time.
 import { parentPort, workerData } from 'node:worker_threads'
-import { toErrorInfo } from '../errors'
+import { ThawError, toErrorInfo } from '../errors'
 import type { FromWorker, TaskContext, ToWorker, WorkerConfig } from './protocol'
 import { taskHandlers } from './tasks'
 import { engineStats, setEngineConfig } from './runtime'
@@ -37,7 +37,11 @@ port.on('message', (msg: ToWorker) => {
     checkpoint: () => new Promise((resolve) => setImmediate(resolve))
   }
   const handler = taskHandlers[kind]
-  const run = handler ? handler(args as never, ctx) : Promise.reject(new Error(`unknown engine task ${kind}`))
+  // async, so a handler that throws before its first await fails its task, not the worker
+  const run = (async () => {
+    if (!handler) throw new ThawError('UNKNOWN_TASK', `unknown engine task ${kind}`)
+    return handler(args as never, ctx)
+  })()
   run.then(
     (result) => send({ type: 'done', taskId, result }),
     (err: unknown) => send({ type: 'error', taskId, error: toErrorInfo(err) })

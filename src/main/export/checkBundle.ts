@@ -1,6 +1,7 @@
 // "Proven equal": the bundle, loaded from its files by its own runtime, against the studio's own
 // model, on the project's validation images. Each image is decoded once by the studio's decoder
 // and the same tensor goes to both, so the check measures the model files, not two decoders.
+import { ThawError } from '../errors'
 import * as tf from '@tensorflow/tfjs'
 import type { ExportCheck } from '../../shared/export'
 import type { FileProblem } from '../../shared/types'
@@ -59,13 +60,13 @@ export async function checkBundle(studio: tf.LayersModel, bundle: BundleRunner, 
   let maxAbsDiff = 0
   let top1Agree = 0
   for (let at = 0; at < images.length; at += BATCH) {
-    if (opts.signal?.aborted) throw new Error('export was cancelled')
+    if (opts.signal?.aborted) throw new ThawError('CANCELLED', 'export was cancelled')
     const { inputs, kept } = await decodeBatch(images.slice(at, at + BATCH), opts.size, opts.fit, skipped)
     if (kept.length) {
       const n = kept.length
       const expected = tf.tidy(() => (studio.predict(tf.tensor4d(inputs, [n, opts.size, opts.size, 3])) as tf.Tensor).dataSync() as Float32Array)
       const got = await bundle.run(inputs, n)
-      if (got.length !== expected.length) throw new Error(`the bundle returned ${got.length} values for ${n} images, the studio ${expected.length}`)
+      if (got.length !== expected.length) throw new ThawError('EXPORT_CHECK_FAILED', `the bundle returned ${got.length} values for ${n} images, the studio ${expected.length}`)
       for (let i = 0; i < got.length; i++) {
         const d = Math.abs(got[i]! - expected[i]!)
         maxAbsDiff = Number.isNaN(d) ? Infinity : Math.max(maxAbsDiff, d)

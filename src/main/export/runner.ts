@@ -1,5 +1,6 @@
 // Runs an exported bundle from its files alone, in either format: what the export's proof and
 // `thaw predict <bundle>` use, so both see exactly what a deployment would.
+import { ThawError } from '../errors'
 import * as tf from '@tensorflow/tfjs'
 import * as ort from 'onnxruntime-node'
 import path from 'node:path'
@@ -39,7 +40,7 @@ async function onnxRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> 
   const session = await ort.InferenceSession.create(path.join(dir, FILES.onnxModel))
   const input = session.inputNames[0]
   const output = session.outputNames[0]
-  if (!input || !output) throw new Error('the ONNX model has no input or no output')
+  if (!input || !output) throw new ThawError('BAD_BUNDLE', 'the ONNX model has no input or no output')
   const { width, height } = meta.preprocessing.size
   return {
     meta,
@@ -47,7 +48,7 @@ async function onnxRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> 
     async run(inputs, n) {
       const result = await session.run({ [input]: new ort.Tensor('float32', inputs, [n, height, width, 3]) })
       const data = result[output]?.data
-      if (!(data instanceof Float32Array)) throw new Error('the ONNX model did not return float32 probabilities')
+      if (!(data instanceof Float32Array)) throw new ThawError('BAD_BUNDLE', 'the ONNX model did not return float32 probabilities')
       return data
     },
     close: () => session.release()
@@ -56,5 +57,12 @@ async function onnxRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> 
 
 export async function openBundle(dir: string): Promise<BundleRunner> {
   const meta = readBundleMeta(dir)
-  return meta.format === 'tfjs' ? tfjsRunner(dir, meta) : onnxRunner(dir, meta)
+  try {
+    return await (meta.format === 'tfjs' ? tfjsRunner(dir, meta) : onnxRunner(dir, meta))
+  } catch (err) {
+    // a damaged bundle is an expected failure: say which bundle, with its own code
+    if (err instanceof ThawError) throw err
+    const why = (err as Error).message?.split('\n')[0] ?? String(err)
+    throw new ThawError('BAD_BUNDLE', `the ${meta.format} model in ${dir} cannot be loaded: ${why}`)
+  }
 }

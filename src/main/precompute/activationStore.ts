@@ -1,3 +1,4 @@
+import { ThawError } from '../errors'
 import type { Db } from '../store/db'
 import { nowIso } from '../store/db'
 import { decodeHalf, encodeHalf } from './float16'
@@ -38,7 +39,7 @@ export function ensureSet(db: Db, key: ActivationSetKey, shape: number[]): Activ
   const found = findSet(db, key)
   if (found) {
     if (found.shape.join() !== shape.join()) {
-      throw new Error(`activation set ${found.id} has shape ${found.shape} but the model now gives ${shape}`)
+      throw new ThawError('CACHE_MISMATCH', `activation set ${found.id} has shape ${found.shape} but the model now gives ${shape}`)
     }
     return found
   }
@@ -75,7 +76,7 @@ export function readActivations(db: Db, set: ActivationSet, keys: { hash: string
   const get = db.prepare('SELECT data FROM activations WHERE set_id = ? AND hash = ? AND view = ?').pluck()
   keys.forEach((k, i) => {
     const data = get.get(set.id, k.hash, k.view) as Buffer | undefined
-    if (!data) throw new Error(`no cached activation for image ${k.hash.slice(0, 12)} view ${k.view}; run precompute`)
+    if (!data) throw new ThawError('NO_CACHE', `no cached activation for image ${k.hash.slice(0, 12)} view ${k.view}; run precompute`)
     decodeHalf(new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2), out, i * size)
   })
   return out

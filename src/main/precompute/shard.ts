@@ -1,6 +1,7 @@
 // Runs in an engine worker: computes the activations of a share of the missing (image, view)
 // pairs and writes them to the project's database as it goes, so a cancel or a crash keeps
 // everything finished before it.
+import { ThawError } from '../errors'
 import * as tf from '@tensorflow/tfjs'
 import { toInputBatch, type RgbImage } from '../backbones/preprocess'
 import type { TaskContext } from '../engine/protocol'
@@ -61,7 +62,7 @@ export async function precomputeShard(args: ShardArgs, ctx: TaskContext): Promis
   await engine()
   const bb = await backbone(args.key.backbone)
   if (bb.source.sha256 !== args.key.backboneSha256) {
-    throw new Error(`the ${bb.spec.id} weights changed while precomputing (sha256 ${bb.source.sha256.slice(0, 12)})`)
+    throw new ThawError('BACKBONE_CHANGED', `the ${bb.spec.id} weights changed while precomputing (sha256 ${bb.source.sha256.slice(0, 12)})`)
   }
   const trunk = segment(bb, null, args.key.layer)
   const mapShape = trunk.outputs[0]!.shape.slice(1) as number[]

@@ -1,3 +1,4 @@
+import { ThawError } from '../errors'
 import type Database from 'better-sqlite3'
 
 /** Ordered schema migrations. `PRAGMA user_version` holds the last one applied, so a project
@@ -186,7 +187,8 @@ export function migrate(db: Database.Database, steps: Migration[] = migrations):
   const from = db.pragma('user_version', { simple: true }) as number
   const latest = steps[steps.length - 1]?.version ?? 0
   if (from > latest) {
-    throw new Error(
+    throw new ThawError(
+      'NEWER_PROJECT',
       `this project was written by a newer Thaw Studio (schema ${from}, this one knows up to ${latest}); update the app to open it`
     )
   }

@@ -1,3 +1,4 @@
+import { ThawError } from '../errors'
 import type { Plan, Stage } from '../../shared/plan'
 import type { StageCachePlan } from '../../shared/types'
 import type { BackboneDescription } from '../engine/tasks/describe'
@@ -24,6 +25,7 @@ export function planStageCaches(
 ): (StageCachePlan & { cache: StageCache })[] {
   const budget = opts.budget ?? cacheBudgetBytes()
   const groups = d.spec.groups.length + 1
+  checkFreezeTo(d, plan, groups)
   return plan.stages.map((stage: Stage) => {
     const first = firstThawedGroup(stage.freezeTo, groups)
     const headOnly = first === groups - 1
@@ -41,5 +43,19 @@ export function planStageCaches(
     }
     const key: ActivationSetKey = activationKey(d, boundary, headOnly ? 'concat-pool' : 'none')
     return { ...base, cached: true, reason: null, cache: { key } }
+  })
+}
+
+/** freezeTo must name a group boundary of this backbone: 0 (everything trains) up to the head
+ * alone (groups - 1), or the same counted from the end (-1 = the head alone, -groups = all).
+ * Anything else was being clamped silently, and recorded as asked. */
+export function checkFreezeTo(d: BackboneDescription, plan: Plan, groups = d.spec.groups.length + 1): void {
+  plan.stages.forEach((stage, i) => {
+    if (stage.freezeTo >= -groups && stage.freezeTo <= groups - 1) return
+    throw new ThawError(
+      'BAD_PLAN',
+      `stage ${i + 1} ("${stage.name}"): freezeTo ${stage.freezeTo} is not a group boundary of ${d.spec.id}, which has ${groups - 1} layer groups and the head: ` +
+        `use 0 (train everything) to ${groups - 1} (the head only), or -1 (the head only) to -${groups} (everything)`
+    )
   })
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { ThawError } from '../errors'
 import type { EpochMetrics, StageReport } from '../../shared/types'
 import { packBlob, unpackBlob } from '../store/blob'
 import type { Db } from '../store/db'
@@ -56,7 +57,7 @@ export function latestCheckpointState<Args>(db: Db): CheckpointState<Args> | nul
 /** The weights of a checkpoint, as new tensors the caller owns. */
 export function loadCheckpointWeights(db: Db, runId: string): CheckpointWeights {
   const blob = db.prepare('SELECT weights FROM checkpoints WHERE run_id = ?').pluck().get(runId) as Buffer | undefined
-  if (!blob) throw new Error(`no checkpoint for run ${runId}`)
+  if (!blob) throw new ThawError('NO_CHECKPOINT', `no checkpoint for run ${runId}: there is nothing to resume`)
   const { header, bytes: rest } = unpackBlob(blob)
   const { specs } = JSON.parse(header) as { specs: tf.io.WeightsManifestEntry[] }
   const map = tf.io.decodeWeights(rest.buffer.slice(rest.byteOffset, rest.byteOffset + rest.byteLength) as ArrayBuffer, specs)

@@ -1,3 +1,4 @@
+import { ThawError } from '../errors'
 import * as tf from '@tensorflow/tfjs'
 import { applySegment, type BackboneSpec } from '../backbones'
 
@@ -13,7 +14,7 @@ export function fuseModel(
   head: tf.LayersModel
 ): tf.LayersModel {
   if (spec.preprocessing.channels !== 'RGB') {
-    throw new Error('fusing a backbone that expects BGR input is not supported yet (no portable channel-swap layer)')
+    throw new ThawError('UNSUPPORTED', 'fusing a backbone that expects BGR input is not supported yet (no portable channel-swap layer)')
   }
   const [h, w] = spec.inputSize
   const input = tf.input({ shape: [h, w, 3], name: 'image' })

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { ThawError } from '../errors'
 import type { Stage } from '../../shared/plan'
 import type { LrFindResult } from '../../shared/types'
 import { buildSegment } from '../backbones'
@@ -27,7 +28,7 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
   const db = projectDb(args.projectDir)
   const data = labelledSet(db)
   const problem = trainingProblem(data)
-  if (problem) throw new Error(problem)
+  if (problem) throw new ThawError('NOT_TRAINABLE', problem)
   const { bb, own } = await backboneForStages(args.backbone, [args.stage])
   const segments: tf.LayersModel[] = []
   const segment = (from: string | null, to: string): tf.LayersModel => {

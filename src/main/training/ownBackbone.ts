@@ -1,3 +1,4 @@
+import { ThawError } from '../errors'
 import type { Stage } from '../../shared/plan'
 import { loadBackbone, type LoadedBackbone } from '../backbones'
 import { backbone } from '../engine/runtime'
@@ -12,6 +13,6 @@ export async function backboneForStages(id: string, stages: Pick<Stage, 'freezeT
   const thaws = stages.some((s) => firstThawedGroup(s.freezeTo, groups) < groups - 1)
   if (!thaws) return { bb: shared, own: false }
   const own = await loadBackbone(id, { download: false })
-  if (own.source.sha256 !== shared.source.sha256) throw new Error(`the ${id} weights changed on disk during the run`)
+  if (own.source.sha256 !== shared.source.sha256) throw new ThawError('BACKBONE_CHANGED', `the ${id} weights changed on disk during the run`)
   return { bb: own, own: true }
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { ThawError } from '../errors'
 import type { PredictResult } from '../../shared/types'
 import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
@@ -22,7 +23,7 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
   await engine()
   const db = projectDb(args.projectDir)
   const meta = modelMeta(db, args.modelId)
-  if (!meta) throw new Error('this project has no trained model yet: train one first')
+  if (!meta) throw new ThawError('NO_MODEL', 'this project has no trained model yet: train one first (thaw train)')
   const key = `${args.projectDir}#${meta.id}`
   let model = loaded.get(key)
   if (!model) {

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Plan } from '../../shared/plan'
-import type { EpochMetrics, StageReport, TrainReport } from '../../shared/types'
+import type { EpochMetrics, TrainReport } from '../../shared/types'
 import { buildSegment } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
 import { engine, projectDb, segment as sharedSegment } from '../engine/runtime'
 import type { ActivationSetKey } from '../precompute/activationStore'
+import { ThawError } from '../errors'
 import { toArtifacts } from './artifacts'
 import { deleteCheckpoint, deleteCheckpoints, latestCheckpointState, loadCheckpointWeights, saveCheckpoint, type CheckpointState } from './checkpoint'
 import { batchBounds } from './data'
@@ -54,7 +55,7 @@ export function runPlan(args: TrainArgs, ctx: TaskContext): Promise<TrainReport>
 /** Resumes the project's last interrupted run where its last checkpoint left it. */
 export function resumePlan(args: { projectDir: string }, ctx: TaskContext): Promise<TrainReport> {
   const state = latestCheckpointState<TrainArgs>(projectDb(args.projectDir))
-  if (!state) throw new Error('there is no interrupted training run to resume in this project')
+  if (!state) throw new ThawError('NO_CHECKPOINT', 'there is no interrupted training run to resume in this project: start one with "thaw train"')
   return run(state.args, ctx, state)
 }
 
@@ -63,7 +64,7 @@ async function run(args: TrainArgs, ctx: TaskContext, resumeFrom: CheckpointStat
   const db = projectDb(args.projectDir)
   const data = labelledSet(db)
   const problem = trainingProblem(data)
-  if (problem) throw new Error(problem)
+  if (problem) throw new ThawError('NOT_TRAINABLE', problem)
 
   const { bb, own } = await backboneForStages(args.backbone, args.plan.stages)
   const segments = new Map<string, tf.LayersModel>()
@@ -151,7 +152,7 @@ async function run(args: TrainArgs, ctx: TaskContext, resumeFrom: CheckpointStat
       }
       state = { ...state, stageIndex: index + 1, epochsDone: 0, history: [] }
     }
-    if (!last) throw new Error('training was cancelled before the first epoch ended; nothing to keep')
+    if (!last) throw new ThawError('CANCELLED', 'training was cancelled before the first epoch ended; nothing to keep')
     let final: Evaluation = last
     if (cancelled && best) {
       // keep the best weights seen, not those of the interrupted epoch
