@@ -3,6 +3,7 @@ import { registerEngineCommands } from './cli/engine'
 import { registerExportCommand } from './cli/export'
 import { registerLibraryCommands } from './cli/library'
 import { registerServeCommand } from './cli/serve'
+import { registerQualityCommands } from './cli/quality'
 import { registerTrainingCommands } from './cli/training'
 
 /** `thaw`: the studio on the command line. Every command runs the same contract as the app. */
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<void> {
   registerTrainingCommands(program)
   registerExportCommand(program)
   registerServeCommand(program)
+  registerQualityCommands(program)
   try {
     await program.parseAsync(argv)
   } catch (err) {

@@ -127,7 +127,7 @@ export interface ExportTreeResult {
   skipped: FileProblem[]
 }
 
-export type JobKind = 'import' | 'export-tree' | 'precompute' | 'train' | 'lr-find' | 'export'
+export type JobKind = 'import' | 'export-tree' | 'precompute' | 'train' | 'lr-find' | 'export' | 'suspects' | 'duplicates' | 'embedding-map'
 
 export interface JobProgress {
   jobId: string
@@ -319,4 +319,80 @@ export interface InterruptedRun {
   stageEpochs: number
   stages: number
   savedAt: string
+}
+
+// --- data quality (suspects, exclusion, near-duplicates, similar images, embedding map) ---
+
+/** An image like a query image, by cosine similarity of the cached pooled features. */
+export interface SimilarImage {
+  imageId: number
+  path: string
+  split: Split
+  classId: number | null
+  excluded: boolean
+  /** cosine similarity, -1..1 (1: the same features) */
+  similarity: number
+}
+
+/** Images whose cached features are near-identical (resized, recompressed, lightly cropped
+ * copies), or whose bytes are the same. */
+export interface DuplicateGroup {
+  images: { id: number; path: string; split: Split; classId: number | null }[]
+  /** the weakest link in the group (single linkage), cosine 0..1; 1 for exact-bytes copies */
+  similarity: number
+  splits: Split[]
+  /** the group spans train and valid: validation sees what training saw */
+  leakage: boolean
+  /** the copies carry different labels */
+  mixedLabels: boolean
+}
+
+export interface DuplicatesResult {
+  threshold: number
+  /** images searched (usable, not excluded) */
+  images: number
+  groups: DuplicateGroup[]
+  ms: number
+  /** the engine worker's peak resident memory during the search */
+  rssPeakBytes: number
+}
+
+/** An image whose label is probably wrong, from out-of-fold predictions (confident learning). */
+export interface Suspect {
+  imageId: number
+  path: string
+  split: Split
+  label: string
+  suggested: string
+  suggestedClassId: number
+  /** how far the best other class is ahead of the label: max other p - p(label), -1..1 */
+  score: number
+  labelProb: number
+  suggestedProb: number
+}
+
+export interface SuspectsResult {
+  folds: number
+  seed: number
+  /** labelled images scored (train and valid, not excluded) */
+  images: number
+  classes: string[]
+  /** per class: the mean out-of-fold probability over its images (confident learning) */
+  thresholds: Record<string, number>
+  /** most suspicious first */
+  suspects: Suspect[]
+  ms: number
+  computedAt: string
+}
+
+/** 2-D coordinates of every usable image's embedding (UMAP or PCA). */
+export interface EmbeddingMap {
+  method: 'umap' | 'pca'
+  ids: number[]
+  x: number[]
+  y: number[]
+  /** per point: class id or null */
+  classIds: (number | null)[]
+  excluded: boolean[]
+  ms: number
 }

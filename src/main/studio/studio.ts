@@ -21,9 +21,10 @@ import { jobHandlers } from './handlers/jobs'
 import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
+import { qualityHandlers } from './handlers/quality'
 import { trainingHandlers } from './handlers/training'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers }
+const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...qualityHandlers }
 
 type Listener = (event: StudioEvent) => void
 

@@ -5,6 +5,10 @@ import { lrFindTask } from '../../training/lrFindTask'
 import { predictTask } from '../../training/predictTask'
 import { resumePlan, runPlan } from '../../training/runPlan'
 import type { TaskHandler } from '../protocol'
+import { duplicatesTask } from '../../embeddings/duplicatesTask'
+import { mapTask } from '../../embeddings/mapTask'
+import { similarTask } from '../../embeddings/similarTask'
+import { suspectsTask } from '../../quality/suspectsTask'
 import { describeBackbone } from './describe'
 import { backboneList, engineInfo, importBackbone } from './info'
 
@@ -20,5 +24,10 @@ export const taskHandlers: Record<string, TaskHandler<never, unknown>> = {
   lrFind: lrFindTask,
   predict: predictTask,
   exportModel: exportTask,
-  predictBundle: predictBundleTask
+  predictBundle: predictBundleTask,
+  // data quality (#8 §3-5, §9): cached features as embeddings
+  suspects: suspectsTask,
+  duplicates: duplicatesTask,
+  similar: similarTask,
+  embeddingMap: mapTask
 }

@@ -9,7 +9,10 @@ export const JOB_LABELS: Record<JobKind, string> = {
   precompute: 'Precomputing',
   train: 'Training',
   'lr-find': 'Finding a learning rate',
-  export: 'Exporting model'
+  export: 'Exporting model',
+  suspects: 'Finding label errors',
+  duplicates: 'Finding near-duplicates',
+  'embedding-map': 'Drawing the embedding map'
 }
 
 class Jobs {
