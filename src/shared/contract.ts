@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import { EXPORT_FORMATS, type BundleSummary, type ExportResult } from './export'
 import { planSchema, stageSchema } from './plan'
+import { TRY_MAX_BASE64, TRY_NEAREST_DEFAULT, type TryResult } from './tryit'
 import type {
   BackboneGroups,
   BackboneInfo,
@@ -228,6 +229,23 @@ export const commands = {
   ),
   embeddingMap: command<EmbeddingMap>()(
     z.strictObject({ method: z.enum(['auto', 'umap', 'pca']).default('auto'), seed: z.number().int().default(42) })
+  ),
+
+  // try it and uploads (browser mode sends files to the studio: see shared/tryit.ts, shared/upload.ts)
+  /** scores one picture (base64 bytes) with the chosen model, and finds the training images nearest to it */
+  tryImage: command<TryResult>()(
+    z.strictObject({
+      image: z.string().min(1, 'drop, paste or pick a picture').max(TRY_MAX_BASE64, 'the picture is larger than Try it takes (12 MB)'),
+      modelId: id.optional(),
+      k: z.number().int().min(0).max(50).default(TRY_NEAREST_DEFAULT)
+    })
+  ),
+  /** imports the project's uploads folder (files sent by browser mode's upload endpoint) */
+  importUploads: command<ImportReport>()(
+    z.strictObject({
+      validPct: z.number().min(0).max(0.9, 'validPct must be below 0.9').default(0.2),
+      seed: z.number().int().default(42)
+    })
   ),
 
   // jobs

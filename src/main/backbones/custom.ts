@@ -11,6 +11,8 @@ import { MODEL_JSON, combinedDigest, folderHandler, sha256Hex } from './io'
 import { builtinBackbone } from './registry'
 import { buildSegment } from './segments'
 import type { BackboneFile, BackboneSpec, Preprocessing } from './types'
+import { refusePseudoFs } from '../util/pseudoFs'
+import { MODEL_FILE_MAX_BYTES, readRegularFile } from '../util/safeRead'
 
 /** Where an imported backbone's description lives, beside its files in the cache. */
 export const CUSTOM_SPEC_FILE = 'backbone.json'
@@ -77,6 +79,7 @@ export async function importBackboneFromFolder(folder: string, options: ImportFo
 }
 
 async function assertModelFolder(folder: string): Promise<void> {
+  refusePseudoFs(folder, 'the model folder')
   const info = await stat(folder).catch(() => null)
   if (!info) throw new BackboneError('BACKBONE_BAD_FOLDER', `${folder} does not exist`)
   if (!info.isDirectory()) throw new BackboneError('BACKBONE_BAD_FOLDER', `${folder} is not a folder; choose the folder that holds model.json`)
@@ -122,7 +125,7 @@ function featureShapeOf(model: tf.LayersModel, featureLayer: string, [height, wi
 async function copyIntoCache(source: string, dir: string, digests: ReadonlyMap<string, string>): Promise<BackboneFile[]> {
   const files: BackboneFile[] = []
   for (const [name, sha] of digests) {
-    const bytes = await readFile(path.join(source, name))
+    const bytes = await readRegularFile(path.join(source, name), { maxBytes: MODEL_FILE_MAX_BYTES, what: 'a model file' })
     if (sha256Hex(bytes) !== sha) throw new BackboneError('BACKBONE_BAD_FOLDER', `${path.join(source, name)} changed while it was being imported`)
     await writeFileAtomic(path.join(dir, name), bytes)
     files.push({ name, bytes: bytes.byteLength, sha256: sha, role: name === MODEL_JSON ? 'model' : 'weights' })

@@ -2,10 +2,10 @@
 // is optional, so the wasm default needs these.
 import * as tf from '@tensorflow/tfjs'
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import vm from 'node:vm'
 import { BackboneError } from './errors'
+import { MODEL_FILE_MAX_BYTES, readRegularFile } from '../util/safeRead'
 
 export const MODEL_JSON = 'model.json'
 
@@ -45,7 +45,8 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
     return bytes.buffer
   }
-  return bytes.slice().buffer as ArrayBuffer
+  // a copy: Buffer#slice is a view of the same memory (often Node's shared pool), not a copy
+  return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer
 }
 
 function checkDigest(name: string, actual: string, expected: ReadonlyMap<string, string> | undefined, where: string): void {
@@ -69,10 +70,11 @@ function fileInside(dir: string, relative: string): string {
 
 async function readFileOrExplain(file: string, what: string): Promise<Buffer> {
   try {
-    return await readFile(file)
+    // a regular file only: a FIFO named as a shard would hang the import
+    return await readRegularFile(file, { maxBytes: MODEL_FILE_MAX_BYTES, what })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new BackboneError('BACKBONE_BAD_FOLDER', `${what} is missing: ${file}`, { cause: err })
+    if (code === 'ENOENT' || code === 'NOT_FOUND') throw new BackboneError('BACKBONE_BAD_FOLDER', `${what} is missing: ${file}`, { cause: err })
     throw err
   }
 }

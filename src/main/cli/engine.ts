@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { defaultOf, WAIT_HELP } from './defaults'
 import { withStudio } from './session'
 
 export function registerEngineCommands(program: Command): void {
@@ -7,11 +8,12 @@ export function registerEngineCommands(program: Command): void {
     .description("compute the backbone's activations for every image (only those missing) and cache them in the project")
     .argument('<project>', 'project folder')
     .option('--backbone <id>', 'backbone to use (default: the project\'s, else mobilenet_v2_1.0_224)')
-    .option('--views <k>', 'augmented views per training image, on top of the plain one', '0')
+    .option('--views <k>', 'augmented views per training image, on top of the plain one', defaultOf('precompute', 'views'))
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--wait', WAIT_HELP)
     .option('--json', 'print one JSON object')
-    .action((dir: string, o: { backbone?: string; views: string; backend: string; json?: boolean }) =>
-      withStudio({ json: o.json, project: dir, backend: o.backend }, async ({ api, out }) => {
+    .action((dir: string, o: { backbone?: string; views: string; backend: string; wait?: boolean; json?: boolean }) =>
+      withStudio({ json: o.json, project: dir, backend: o.backend, wait: !!o.wait }, async ({ api, out }) => {
         const r = await api.precompute({ views: Number(o.views), ...(o.backbone ? { backbone: o.backbone } : {}) })
         out.result(
           {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { ImportReport, ProjectStatus } from '../../shared/types'
+import { defaultOf, WAIT_HELP } from './defaults'
 import { withStudio } from './session'
 
 function counts(r: Record<string, number>): string {
@@ -46,11 +47,12 @@ export function registerLibraryCommands(program: Command): void {
     .description('import a folder of images labelled by folder (root/<class>/ or root/<split>/<class>/)')
     .argument('<project>', 'project folder')
     .argument('<folder>', 'folder of images')
-    .option('--valid-pct <fraction>', 'validation share when there are no split folders', '0.2')
-    .option('--seed <n>', 'seed of the validation split', '42')
+    .option('--valid-pct <fraction>', 'validation share when there are no split folders', defaultOf('importFolder', 'validPct'))
+    .option('--seed <n>', 'seed of the validation split', defaultOf('importFolder', 'seed'))
+    .option('--wait', WAIT_HELP)
     .option('--json', 'print one JSON object')
-    .action((dir: string, folder: string, o: { validPct: string; seed: string; json?: boolean }) =>
-      withStudio({ json: o.json, project: dir }, async ({ api, out }) => {
+    .action((dir: string, folder: string, o: { validPct: string; seed: string; wait?: boolean; json?: boolean }) =>
+      withStudio({ json: o.json, project: dir, wait: !!o.wait }, async ({ api, out }) => {
         const r = await api.importFolder({ root: folder, validPct: Number(o.validPct), seed: Number(o.seed) })
         const { imported, unchanged, updated, missing, classes, splits, problems, warnings } = r
         out.result({ imported, unchanged, updated, missing, classes, splits, problems, warnings }, () => humanImport(r))

@@ -21,12 +21,12 @@ export interface Session {
 /** Runs one CLI command against an in-process studio: same contract, same validation as the
  * app. Progress goes to stderr; any error becomes one line and a non-zero exit. */
 export async function withStudio(
-  opts: { json?: boolean | undefined; project?: string | undefined; backend?: string | undefined; reportBackend?: boolean },
+  opts: { json?: boolean | undefined; project?: string | undefined; backend?: string | undefined; reportBackend?: boolean; wait?: boolean },
   run: (s: Session) => Promise<void>
 ): Promise<void> {
   const out = new Output(!!opts.json)
   const backend = parseBackend(opts.backend, out)
-  const studio = new Studio({ backend })
+  const studio = new Studio({ backend, waitForLock: !!opts.wait })
   studio.subscribe((e) => {
     if (e.event === 'jobProgress') out.progress(e.payload as Parameters<Output['progress']>[0])
   })

@@ -1,18 +1,15 @@
-import fs from 'node:fs'
 import type { Command } from 'commander'
 import type { PlanInput } from '../../shared/plan'
 import type { TrainReport } from '../../shared/types'
 import { ThawError } from '../errors'
 import { looksLikeBundle } from '../export/bundleFiles'
+import { defaultOf, WAIT_HELP } from './defaults'
+import { PLAN_MAX_BYTES, readRegularTextSync } from '../util/safeRead'
 import { withStudio } from './session'
 
 function readPlan(file: string): PlanInput {
-  let text: string
-  try {
-    text = fs.readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new ThawError('BAD_PLAN', `cannot read the plan ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-  }
+  // a regular file of at most 1 MB: a FIFO would hang the read, /dev/zero would never end
+  const text = readRegularTextSync(file, { maxBytes: PLAN_MAX_BYTES, what: '--plan' })
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -85,18 +82,19 @@ export function registerTrainingCommands(program: Command): void {
     .command('train')
     .description('train the head on cached activations (or run a staged plan)')
     .argument('<project>', 'project folder')
-    .option('--epochs <n>', 'epochs (head only)', '10')
-    .option('--lr <x>', 'peak learning rate (head only)', '0.003')
-    .option('--precompute <bool>', 'train on cached activations (false: run the backbone on every image every epoch)', 'true')
-    .option('--views <k>', 'augmented views per training image', '0')
+    .option('--epochs <n>', 'epochs (head only)', defaultOf('train', 'epochs'))
+    .option('--lr <x>', 'peak learning rate (head only)', defaultOf('train', 'lr'))
+    .option('--precompute <bool>', 'train on cached activations (false: run the backbone on every image every epoch)', defaultOf('train', 'precompute'))
+    .option('--views <k>', 'augmented views per training image', defaultOf('train', 'views'))
     .option('--plan <file>', 'a plan: JSON { "stages": [ ... ] }')
-    .option('--seed <n>', 'seed for shuffling, views and dropout', '42')
+    .option('--seed <n>', 'seed for shuffling, views and dropout', defaultOf('train', 'seed'))
+    .option('--wait', WAIT_HELP)
     .option('--resume', "continue the project's last interrupted run from its checkpoint")
     .option('--backbone <id>', 'backbone to use')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out, studio }) => {
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, wait: !!o.wait }, async ({ api, out, studio }) => {
         const plan = o.plan ? readPlan(o.plan as string) : undefined
         const precompute = parseBool(o.precompute as string, '--precompute')
         if (plan && !o.resume) {
@@ -127,15 +125,16 @@ export function registerTrainingCommands(program: Command): void {
     .command('lr-find')
     .description('LR range test: loss against learning rate, and a suggested rate')
     .argument('<project>', 'project folder')
-    .option('--precompute <bool>', 'use cached activations', 'true')
-    .option('--views <k>', 'augmented views per training image', '0')
+    .option('--precompute <bool>', 'use cached activations', defaultOf('lrFind', 'precompute'))
+    .option('--views <k>', 'augmented views per training image', defaultOf('lrFind', 'views'))
     .option('--plan <file>', "run the test for a stage of this plan, with that stage's freezing")
     .option('--stage <n>', 'which stage of the plan (1 = the first)', '1')
-    .option('--steps <n>', 'steps of the sweep', '100')
+    .option('--steps <n>', 'steps of the sweep', defaultOf('lrFind', 'steps'))
+    .option('--wait', WAIT_HELP)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json, project: dir, backend: o.backend as string }, async ({ api, out }) => {
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, wait: !!o.wait }, async ({ api, out }) => {
         let stage: PlanInput['stages'][number] | undefined
         if (o.plan) {
           const plan = readPlan(o.plan as string)

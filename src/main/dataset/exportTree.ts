@@ -3,6 +3,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { FileProblem, Split } from '../../shared/types'
 import { ExportError, describeFsError, errnoCode } from './errors'
+import { makeDirs } from '../util/fsTimeout'
+import { refusePseudoFs } from '../util/pseudoFs'
 
 export interface ExportItem {
   path: string
@@ -33,7 +35,7 @@ export interface ExportResult {
  * reason; failures writing the destination (disk full) throw.
  */
 export async function exportClassTree(items: readonly ExportItem[], dest: string, opts: ExportOptions): Promise<ExportResult> {
-  const target = path.resolve(dest)
+  const target = refusePseudoFs(dest, 'the destination folder')
   await checkDestination(target)
   const skipped: FileProblem[] = []
   const plan: { from: string; folder: string[] }[] = []
@@ -52,7 +54,7 @@ export async function exportClassTree(items: readonly ExportItem[], dest: string
   if (plan.length === 0) return { copied: 0, skipped }
 
   const parent = path.dirname(target)
-  await fs.promises.mkdir(parent, { recursive: true })
+  await makeDirs(parent, 'the destination folder') // Node's recursive mkdir loops forever on /proc
   const tmp = path.join(parent, `.${path.basename(target)}.export-${randomBytes(4).toString('hex')}.tmp`)
   await fs.promises.mkdir(tmp)
   let copied = 0
@@ -63,7 +65,7 @@ export async function exportClassTree(items: readonly ExportItem[], dest: string
       opts.signal?.throwIfAborted()
       const rel = folder.join('/')
       if (!made.has(rel)) {
-        await fs.promises.mkdir(path.join(tmp, ...folder), { recursive: true })
+        await makeDirs(path.join(tmp, ...folder), 'the destination folder')
         made.add(rel)
       }
       let names = used.get(rel)

@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { FileProblem, Split } from '../../shared/types'
 import { ImportError, describeFsError, errnoCode } from './errors'
 import { isJunkName, nonImageReason } from './formats'
+import { pseudoFsOfReal, refusePseudoFs } from '../util/pseudoFs'
 
 export type { FileProblem, Split }
 
@@ -95,7 +96,7 @@ export async function scanFolder(root: string): Promise<ScanResult> {
 }
 
 async function resolveRoot(root: string): Promise<string> {
-  const abs = path.resolve(root)
+  const abs = refusePseudoFs(root, 'the import folder')
   let real: string
   try {
     real = await fs.promises.realpath(abs)
@@ -155,6 +156,12 @@ async function walkFolder(walk: Walk, root: string, dir: string, segments: strin
     }
     if (isDir) {
       const real = await fs.promises.realpath(full).catch(() => full)
+      const pseudo = await pseudoFsOfReal(real)
+      if (pseudo) {
+        // /proc holds /proc/self/root (all of /) and files that never end: never walk into one
+        walk.problems.push({ path: full, reason: `skipped: ${rel} is ${pseudo.startsWith('a ') ? 'on ' : 'in '}${pseudo}, the kernel's system interface, not images` })
+        continue
+      }
       if (ancestors.includes(real)) {
         const at = path.relative(root, real) || '.'
         walk.problems.push({ path: full, reason: `symlink loop: ${rel} points back to ${at === '.' ? 'the import folder' : at}, which contains it` })

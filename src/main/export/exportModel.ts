@@ -10,6 +10,9 @@ import { ThawError } from '../errors'
 import type { JobContext } from '../jobs/jobs'
 import type { Project } from '../project/project'
 import { modelMeta } from '../training/modelStore'
+import { FsGuardError } from '../util/fsErrors'
+import { makeDirs, withFsTimeout } from '../util/fsTimeout'
+import { refusePseudoFs } from '../util/pseudoFs'
 import { FILES } from './bundleFiles'
 import type { ExportTaskArgs, ExportTaskResult } from './exportTask'
 
@@ -61,17 +64,20 @@ function checkDestination(out: string, overwrite: boolean): 'absent' | 'empty' |
   return 'replace'
 }
 
-/** Makes the staging folder beside `out`; returns it and the first parent folder it had to make. */
-function makeStaging(out: string): { staging: string; madeParent: string | undefined } {
+/** Makes the staging folder beside `out`; returns it and the first parent folder it had to make.
+ * Async and bounded: Node's recursive mkdir never returns under /proc, and a hung share must not
+ * freeze the studio (refusePseudoFs has already turned /proc away; this is the second guard). */
+async function makeStaging(out: string): Promise<{ staging: string; madeParent: string | undefined }> {
   const parent = path.dirname(out)
   let madeParent: string | undefined
   try {
-    madeParent = fs.mkdirSync(parent, { recursive: true })
-    const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(out)}.partial-`))
+    madeParent = await makeDirs(parent, 'the export folder')
+    const staging = await withFsTimeout(fs.promises.mkdtemp(path.join(parent, `.${path.basename(out)}.partial-`)), `making a folder in ${parent}`)
     fs.chmodSync(staging, 0o755) // mkdtemp makes it private; a bundle is meant to be shared
     return { staging, madeParent }
   } catch (err) {
     if (madeParent) fs.rmSync(madeParent, { recursive: true, force: true })
+    if (err instanceof FsGuardError) throw err // PSEUDO_FS or FS_TIMEOUT, already in words
     throw unwritable(parent, err)
   }
 }
@@ -96,18 +102,19 @@ function moveIntoPlace(staging: string, out: string, state: 'absent' | 'empty' |
 
 export async function exportModel(project: Project, pool: EnginePool, opts: ExportOptions, job: JobContext): Promise<ExportResult> {
   const started = Date.now()
+  // the folder first: a path into /proc is refused before anything else is looked at
+  const out = refusePseudoFs(opts.out, 'the export folder')
   if (!modelMeta(project.db, opts.modelId)) {
     throw new ThawError(
       'NO_MODEL',
       opts.modelId === undefined ? 'this project has no trained model yet: train one first (thaw train <project>)' : `this project has no model ${opts.modelId}`
     )
   }
-  const out = path.resolve(opts.out)
   if (out === project.dir || project.dir.startsWith(out + path.sep)) {
     throw new ThawError('EXPORT_EXISTS', `cannot export into the project folder or one that contains it (${out})`)
   }
   const state = checkDestination(out, opts.overwrite)
-  const { staging, madeParent } = makeStaging(out)
+  const { staging, madeParent } = await makeStaging(out)
   try {
     const args: ExportTaskArgs = {
       projectDir: project.dir,

@@ -7,6 +7,7 @@ import type { PredictResult } from '../../shared/types'
 import { decodeForModel } from '../dataset/decode'
 import { engine } from '../engine/runtime'
 import { argmax } from '../training/metrics'
+import { IMAGE_MAX_BYTES, readRegularFile } from '../util/safeRead'
 import { FILES } from './bundleFiles'
 import { openBundle, type BundleRunner } from './runner'
 
@@ -42,7 +43,8 @@ export async function predictBundleTask(args: PredictBundleArgs): Promise<{ bund
   for (const file of args.paths) {
     let pixels: Uint8Array
     try {
-      pixels = await decodeForModel(file, pre.size.width, pre.resize)
+      // only a regular file, read once: sharp given a FIFO's name would wait for a writer forever
+      pixels = await decodeForModel(await readRegularFile(file, { maxBytes: IMAGE_MAX_BYTES, what: 'the image' }), pre.size.width, pre.resize)
     } catch (err) {
       results.push({ path: file, error: (err as Error).message })
       continue

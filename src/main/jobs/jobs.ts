@@ -17,6 +17,9 @@ export interface JobEvents {
   finished(f: JobFinished): void
 }
 
+/** What must hold before a job's work starts; returns what undoes it when the job ends. */
+export type JobGuard = (kind: JobKind, job: JobContext) => Promise<() => void>
+
 export class CancelledError extends ThawError {
   constructor(what: string) {
     super('CANCELLED', `${what} was cancelled`)
@@ -31,7 +34,9 @@ export class Jobs {
   constructor(
     private readonly events: JobEvents,
     private readonly now: () => number = Date.now,
-    private readonly minIntervalMs = 100
+    private readonly minIntervalMs = 100,
+    /** runs before the work (e.g. takes the project's cross-process lock); returns its release */
+    private readonly guard?: JobGuard
   ) {}
 
   active(): { jobId: string; kind: JobKind }[] {
@@ -71,7 +76,12 @@ export class Jobs {
         if (controller.signal.aborted) throw new CancelledError(kind)
       }
     }
+    let release: (() => void) | null = null
     try {
+      if (this.guard) {
+        release = await this.guard(kind, ctx)
+        ctx.throwIfCancelled()
+      }
       const result = await work(ctx)
       // work that stops early on cancel and keeps what it has (training) still ends cancelled
       this.events.finished({ jobId: id, kind, ok: true, cancelled: controller.signal.aborted, error: null })
@@ -82,6 +92,7 @@ export class Jobs {
       if (cancelled && !(err instanceof CancelledError)) throw new CancelledError(kind)
       throw err
     } finally {
+      release?.()
       this.running.delete(id)
     }
   }

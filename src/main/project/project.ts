@@ -4,6 +4,9 @@ import type { ProjectInfo } from '../../shared/types'
 import { DEFAULT_BACKBONE_ID } from '../backbones/registry'
 import { ThawError } from '../errors'
 import { nowIso, openDatabase, type Db } from '../store/db'
+import { removeStaleTemporaries } from './temporaries'
+import { makeDirsSync } from '../util/fsTimeout'
+import { refusePseudoFs } from '../util/pseudoFs'
 
 export const DB_FILE = 'thaw.sqlite'
 
@@ -20,7 +23,7 @@ export class Project {
   }
 
   static create(dir: string, name?: string): Project {
-    const abs = path.resolve(dir)
+    const abs = refusePseudoFs(dir, 'the project folder')
     if (fs.existsSync(path.join(abs, DB_FILE))) {
       throw new ThawError('PROJECT_EXISTS', `${abs} is already a Thaw project; open it instead`)
     }
@@ -31,7 +34,7 @@ export class Project {
         throw new ThawError('FOLDER_NOT_EMPTY', `${abs} is not empty; a new project needs a new or empty folder`)
       }
     }
-    fs.mkdirSync(path.join(abs, 'thumbs'), { recursive: true })
+    makeDirsSync(path.join(abs, 'thumbs'), 'the project folder') // never Node's recursive mkdir: it loops on /proc
     const db = openDatabase(path.join(abs, DB_FILE), { create: true })
     const setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
     db.transaction(() => {
@@ -42,7 +45,7 @@ export class Project {
   }
 
   static open(dir: string): Project {
-    const abs = path.resolve(dir)
+    const abs = refusePseudoFs(dir, 'the project folder')
     if (!fs.existsSync(abs)) throw new ThawError('NOT_FOUND', `no project at ${abs}: the folder does not exist`)
     if (!fs.existsSync(path.join(abs, DB_FILE))) {
       throw new ThawError('NOT_A_PROJECT', `${abs} is not a Thaw project (no ${DB_FILE}); create one with "thaw init"`)
@@ -51,9 +54,11 @@ export class Project {
     try {
       db = openDatabase(path.join(abs, DB_FILE), { create: false })
     } catch (err) {
+      if (err instanceof ThawError) throw err
       throw new ThawError('BAD_PROJECT', `cannot open ${abs}: ${(err as Error).message}`)
     }
-    fs.mkdirSync(path.join(abs, 'thumbs'), { recursive: true })
+    makeDirsSync(path.join(abs, 'thumbs'), 'the project folder')
+    removeStaleTemporaries(path.join(abs, 'thumbs'))
     return new Project(abs, db)
   }
 

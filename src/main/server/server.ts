@@ -9,6 +9,8 @@ import { toErrorInfo } from '../errors'
 import { readMedia } from '../media/media'
 import type { Studio } from '../studio/studio'
 import { staticFile } from './static'
+import { UPLOAD_PATH } from '../../shared/upload'
+import { handleUpload } from './upload'
 
 export interface ServerOptions {
   /** folder of the built renderer (out/renderer) */
@@ -17,6 +19,8 @@ export interface ServerOptions {
   port?: number
   /** random by default; every request for data or media must carry it */
   token?: string
+  /** largest file one upload takes (UPLOAD_MAX_BYTES by default) */
+  uploadMaxBytes?: number
 }
 
 export interface RunningServer {
@@ -58,10 +62,24 @@ export async function startServer(studio: Studio, opts: ServerOptions): Promise<
   const allowedHost = (h: string | undefined): boolean =>
     !!h && [`127.0.0.1:${port}`, `localhost:${port}`, `${host}:${port}`, `[::1]:${port}`].includes(h)
 
+  /** the Origin a page served by this server sends (browsers send it with every POST) */
+  const sameOrigin = (origin: string | undefined): boolean => !!origin && origin.startsWith('http://') && allowedHost(origin.slice('http://'.length))
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
     if (!allowedHost(req.headers.host)) {
       res.writeHead(403).end('forbidden host')
+      return
+    }
+    if (url.pathname === UPLOAD_PATH) {
+      // a write into the project: the token, and the page's own origin (a form on another site
+      // cannot send it, and one that guessed the token still could not post from elsewhere)
+      if (!sameToken(url.searchParams.get('token'), token) || !sameOrigin(req.headers.origin)) {
+        req.resume()
+        res.writeHead(401, { connection: 'close' }).end('missing or wrong token, or another origin')
+        return
+      }
+      void handleUpload(studio, req, res, url, opts.uploadMaxBytes)
       return
     }
     const media = /^\/media\/(thumb|image)\/([^/]+)$/.exec(url.pathname)

@@ -1,18 +1,25 @@
 import Database from 'better-sqlite3'
+import { identify, THAW_APPLICATION_ID } from './identity'
 import { migrate } from './migrations'
 
 export type Db = Database.Database
 
 /** Opens (or creates) a project database: WAL so a killed process leaves a consistent file and
- * readers never block the writer, foreign keys on, and migrations brought up to date. */
+ * readers never block the writer, foreign keys on, and migrations brought up to date. Opening an
+ * existing file writes nothing until it is known to be a Thaw project (identify): a read-only
+ * command pointed at another application's database must not change it. */
 export function openDatabase(file: string, opts: { create: boolean }): Db {
   const db = new Database(file, { fileMustExist: !opts.create })
   try {
+    // connection settings only: none of these writes to the file
+    db.pragma('busy_timeout = 5000')
+    db.pragma('foreign_keys = ON')
+    const earlier = opts.create ? false : identify(db, file).kind === 'earlier-project'
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
-    db.pragma('foreign_keys = ON')
-    db.pragma('busy_timeout = 5000')
     migrate(db)
+    // new projects, and projects of earlier versions once recognised, carry the application id
+    if (opts.create || earlier) db.pragma(`application_id = ${THAW_APPLICATION_ID}`)
     return db
   } catch (err) {
     db.close()

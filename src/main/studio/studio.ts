@@ -13,6 +13,7 @@ import { ThawError } from '../errors'
 import { EnginePool } from '../engine/pool'
 import type { BackendPreference } from '../engine/protocol'
 import { Jobs } from '../jobs/jobs'
+import { guardJob } from './jobGuard'
 import type { Project } from '../project/project'
 import type { Handlers, StudioContext } from './context'
 import { engineHandlers } from './handlers/engine'
@@ -23,8 +24,9 @@ import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 import { qualityHandlers } from './handlers/quality'
 import { trainingHandlers } from './handlers/training'
+import { tryitHandlers } from './handlers/tryit'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...qualityHandlers }
+const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...tryitHandlers, ...qualityHandlers }
 
 type Listener = (event: StudioEvent) => void
 
@@ -42,11 +44,16 @@ export class Studio implements StudioContext {
   private pool: EnginePool | null = null
   private readonly listeners = new Set<Listener>()
 
-  constructor(private readonly options: { backend?: BackendPreference; engineWorkers?: number } = {}) {
-    this.jobs = new Jobs({
-      progress: (p) => this.emit('jobProgress', p),
-      finished: (f) => this.emit('jobFinished', f)
-    })
+  constructor(private readonly options: { backend?: BackendPreference; engineWorkers?: number; waitForLock?: boolean } = {}) {
+    this.jobs = new Jobs(
+      {
+        progress: (p) => this.emit('jobProgress', p),
+        finished: (f) => this.emit('jobFinished', f)
+      },
+      Date.now,
+      100,
+      (kind, job) => guardJob(this.project(), kind, job, { wait: !!this.options.waitForLock })
+    )
   }
 
   project(): Project {

@@ -5,6 +5,7 @@ import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
 import { decodeForModel } from '../dataset/decode'
 import { engine, projectDb } from '../engine/runtime'
+import { IMAGE_MAX_BYTES, readRegularFile } from '../util/safeRead'
 import { fromArtifacts } from './artifacts'
 import { modelArtifacts, modelMeta } from './modelStore'
 
@@ -38,7 +39,8 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
   for (const path of args.paths) {
     let pixels: Uint8Array
     try {
-      pixels = await decodeForModel(path, width, spec.preprocessing.resize)
+      // only a regular file, read once: sharp given a FIFO's name would wait for a writer forever
+      pixels = await decodeForModel(await readRegularFile(path, { maxBytes: IMAGE_MAX_BYTES, what: 'the image' }), width, spec.preprocessing.resize)
     } catch (err) {
       results.push({ path, error: (err as Error).message })
       continue

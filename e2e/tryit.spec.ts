@@ -1,0 +1,109 @@
+// Try it and the drill-down, end to end in Chromium against `thaw serve`: a small project trained
+// with the CLI, then a picture dropped on the Train screen's Try it panel, a text file refused with
+// the import's reason, T and paste from another screen, and confusion-matrix cells opened.
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { expect, test, type Locator, type Page } from '@playwright/test'
+import type { PredictResult } from '../src/shared/types'
+import { failOnPageErrors, hymenoptera, openStudio, repoRoot, workDir } from './helpers'
+
+test.describe.configure({ mode: 'serial' })
+failOnPageErrors()
+
+const run = promisify(execFile)
+const thaw = (...args: string[]) => run(process.execPath, [path.join(repoRoot, 'bin/thaw'), ...args], { cwd: repoRoot, env: process.env, maxBuffer: 64 * 1024 * 1024 })
+
+let project = ''
+const validImages: string[] = []
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000)
+  if (!fs.existsSync(hymenoptera)) return
+  const data = workDir('tryit-images')
+  for (const [split, n] of [['train', 12], ['val', 6]] as const) {
+    for (const cls of ['ants', 'bees']) {
+      const from = path.join(hymenoptera, split, cls)
+      const to = path.join(data, split, cls)
+      fs.mkdirSync(to, { recursive: true })
+      for (const name of fs.readdirSync(from).sort().slice(0, n)) {
+        fs.symlinkSync(path.join(from, name), path.join(to, name))
+        if (split === 'val') validImages.push(path.join(from, name))
+      }
+    }
+  }
+  project = workDir('tryit-project')
+  await thaw('init', project)
+  await thaw('import', project, data)
+  await thaw('train', project, '--epochs', '3')
+})
+
+async function openProject(page: Page): Promise<void> {
+  await openStudio(page)
+  await page.getByRole('button', { name: 'Projects', exact: true }).click()
+  await page.getByLabel('Project folder to open').fill(project)
+  await page.getByRole('button', { name: 'Open project' }).click()
+  await expect(page.getByRole('region', { name: 'Library' })).toBeVisible()
+}
+
+const nav = (page: Page, name: string): Promise<void> =>
+  page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name, exact: true }).click()
+
+/** A DataTransfer holding files, built in the page (as a real drop or paste carries them). */
+function filesTransfer(page: Page, files: { name: string; type: string; bytes: Buffer }[]) {
+  const list = JSON.stringify(files.map((f) => ({ name: f.name, type: f.type, b64: f.bytes.toString('base64') })))
+  return page.evaluateHandle(`(() => {
+    const dt = new DataTransfer()
+    for (const f of ${list}) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }))
+    return dt
+  })()`)
+}
+
+async function probsShown(panel: Locator): Promise<Record<string, number>> {
+  const rows = panel.getByRole('list', { name: 'Probabilities' }).getByRole('listitem')
+  await expect(rows).toHaveCount(2)
+  const out: Record<string, number> = {}
+  for (const row of await rows.all()) out[(await row.getAttribute('data-class'))!] = Number((await row.locator('.num').innerText()).replace('%', ''))
+  return out
+}
+
+test('drop a picture on Try it and see the model’s probabilities; a text file gets the import’s reason', async ({ page }) => {
+  test.skip(!project, `the data set is missing at ${hymenoptera}`)
+  const picture = validImages[validImages.length - 1]!
+  const { stdout } = await thaw('predict', project, picture, '--json')
+  const out = JSON.parse(stdout) as PredictResult[] | { results?: PredictResult[]; predictions?: PredictResult[] }
+  const expected = (Array.isArray(out) ? out : (out.results ?? out.predictions ?? []))[0]!
+
+  await openProject(page)
+  await nav(page, 'Train')
+  const panel = page.getByRole('region', { name: 'Try it', exact: true })
+  await expect(panel).toBeVisible()
+  await panel.getByTestId('try-drop').dispatchEvent('drop', { dataTransfer: await filesTransfer(page, [{ name: 'bee.jpg', type: 'image/jpeg', bytes: fs.readFileSync(picture) }]) })
+  await expect(panel.getByTestId('try-label')).toHaveText(expected.label!)
+  const shown = await probsShown(panel)
+  // the studio decodes the uploaded bytes with the same decoder as predict: the same figures
+  for (const [cls, p] of Object.entries(expected.probs!)) expect(shown[cls]).toBeCloseTo(p * 100, 0)
+  await expect(panel.getByRole('img', { name: /The picture being tried: bee\.jpg/ })).toBeVisible()
+
+  await panel.getByTestId('try-drop').dispatchEvent('drop', {
+    dataTransfer: await filesTransfer(page, [{ name: 'notes.jpg', type: 'image/jpeg', bytes: Buffer.from('a shopping list, not a photo\n'.repeat(20)) }])
+  })
+  await expect(panel.getByTestId('try-error')).toHaveText('This file cannot be used: not an image (text file).')
+  await expect(panel.getByTestId('try-label')).toHaveCount(0)
+})
+
+test('T opens Try it from the library, and a pasted picture is tried', async ({ page }) => {
+  test.skip(!project, `the data set is missing at ${hymenoptera}`)
+  await openProject(page)
+  await page.keyboard.press('t')
+  const dialog = page.getByRole('dialog', { name: 'Try it' })
+  await expect(dialog).toBeVisible()
+  const dt = await filesTransfer(page, [{ name: 'pasted.jpg', type: 'image/jpeg', bytes: fs.readFileSync(validImages[0]!) }])
+  // a string, not a function: the e2e tsconfig has no DOM types
+  await dt.evaluate(new Function('data', "window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }))") as (d: unknown) => void)
+  await expect(dialog.getByTestId('try-label')).toHaveText(/^(ants|bees)$/)
+  await probsShown(dialog)
+  await page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+})
