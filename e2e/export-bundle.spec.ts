@@ -111,4 +111,28 @@ test('the Export screen writes an ONNX bundle and shows its proof', async ({ pag
   await expect(report).toContainText('Proven equal: on 8 validation images')
   await expect(report.getByRole('table', { name: 'Classes' }).getByRole('row')).toHaveCount(3)
   expect(fs.readdirSync(out)).toEqual(expect.arrayContaining(['model.onnx', 'labels.json', 'preprocessing.json', 'MODEL_CARD.md', 'model-card.json']))
+
+  await test.step("the same folder again is refused in the screen's words, and the report stays", async () => {
+    await screen.getByRole('button', { name: 'Export', exact: true }).click()
+    const error = screen.getByTestId('export-error')
+    await expect(error).toHaveText(`${out} is not empty. Choose another folder, or tick “Replace an earlier export in this folder” to replace the earlier export in it.`)
+    await expect(error).not.toContainText('--force')
+    await expect(report).toContainText('Proven equal: on 8 validation images')
+    await expect(screen.getByRole('heading', { name: 'The last export that succeeded' })).toBeVisible()
+  })
+
+  await test.step('an opset out of range is refused beside the field, and Export waits', async () => {
+    await screen.getByLabel('ONNX opset (13–21)').fill('99')
+    await expect(screen.getByText('99 is more than 21, the most allowed')).toBeVisible()
+    await expect(screen.getByRole('button', { name: 'Export', exact: true })).toBeDisabled()
+    await screen.getByLabel('ONNX opset (13–21)').fill('13')
+  })
+
+  await test.step('ticking the box replaces the earlier export, and the error goes', async () => {
+    await screen.getByLabel('Replace an earlier export in this folder').check()
+    await screen.getByRole('button', { name: 'Export', exact: true }).click()
+    await expect(screen.getByTestId('export-error')).toHaveCount(0)
+    await expect(screen.getByRole('heading', { name: 'The last export that succeeded' })).toHaveCount(0, { timeout: 150_000 })
+    await expect(report).toContainText('Proven equal: on 8 validation images')
+  })
 })

@@ -60,6 +60,11 @@ const path = z.string().min(1, 'a path is required')
 const none = z.strictObject({})
 /** TF.js backend preferences: 'auto' picks the best available */
 export const backendPreference = z.enum(['auto', 'tensorflow', 'wasm', 'cpu'])
+/** What runs frozen forward passes: 'auto' is ONNX Runtime where the segment converts and passes
+ * its check against TF.js, else TF.js */
+export const frozenRuntimePreference = z.enum(['auto', 'onnx', 'tfjs'])
+/** ONNX Runtime execution provider: 'auto' a GPU where one is installed, else CPU */
+export const onnxProviderPreference = z.enum(['auto', 'cpu', 'gpu'])
 
 export const imageFilter = z.strictObject({
   classId: z.union([id, z.literal('unlabelled')]).optional(),
@@ -111,6 +116,9 @@ export const commands = {
   engineInfo: command<EngineInfo>()(none),
   /** switches the TF.js backend: restarts the engine workers (refused while a job runs) */
   setEngineBackend: command<EngineInfo>()(z.strictObject({ backend: backendPreference })),
+  /** switches what runs frozen forwards (ONNX Runtime or TF.js) and ONNX Runtime's provider:
+   * restarts the engine workers (refused while a job runs) */
+  setFrozenRuntime: command<EngineInfo>()(z.strictObject({ runtime: frozenRuntimePreference, provider: onnxProviderPreference })),
   /** registers a TF.js Layers model folder (model.json + weights) as a backbone */
   importBackbone: command<BackboneInfo>()(
     z.strictObject({

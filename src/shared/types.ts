@@ -153,6 +153,20 @@ export interface EngineInfo {
   gpu: boolean
   /** the setting that picked it: 'auto' or a backend asked for by name */
   preference: 'auto' | 'tensorflow' | 'wasm' | 'cpu'
+  /** how frozen forwards run (issue #10) */
+  frozen: FrozenEngineInfo
+}
+
+export interface FrozenEngineInfo {
+  runtime: 'auto' | 'onnx' | 'tfjs'
+  provider: 'auto' | 'cpu' | 'gpu'
+  /** the GPU provider this machine would use ('cuda', 'dml', 'coreml'), or null and why not */
+  gpuProvider: string | null
+  gpuMissing: string | null
+  /** ONNX Runtime intra-op threads per worker */
+  threads: number
+  /** for people: what a precompute will run on, before the segment's own check decides */
+  detail: string
 }
 
 export interface BackboneInfo {
@@ -180,6 +194,27 @@ export interface PrecomputeResult {
   msPerImage: number
   cache: { rows: number; bytes: number }
   ms: number
+  /** what ran the frozen forward pass (issue #10) */
+  frozen: FrozenRuntimeReport
+}
+
+/** What ran a frozen forward pass: ONNX Runtime (with its execution provider) or TF.js, and why. */
+export interface FrozenRuntimeReport {
+  /** the setting: 'auto' (ONNX Runtime where the segment converts and passes its check), 'onnx', 'tfjs' */
+  preference: 'auto' | 'onnx' | 'tfjs'
+  /** null when nothing was computed */
+  runtime: 'onnx' | 'tfjs' | null
+  /** 'cpu', 'cuda', 'dml', 'coreml' when ONNX Runtime ran */
+  provider: string | null
+  /** for people: 'ONNX Runtime, CPU, 2 threads' or 'TF.js wasm (SIMD, 1 thread)' */
+  detail: string
+  /** why TF.js ran when ONNX Runtime was allowed, or why a GPU provider was not used */
+  reason: string | null
+  /** the segment's check against TF.js (on its first real images) */
+  check: { maxAbsDiff: number; relDiff: number; images: number; tolerance: number } | null
+  /** ONNX Runtime intra-op threads and engine workers used */
+  threads: number | null
+  workers: number
 }
 
 export interface EpochMetrics {

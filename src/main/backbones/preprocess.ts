@@ -46,9 +46,9 @@ function checkImage(image: RgbImage, height: number, width: number, index: numbe
   }
 }
 
-/** A [n, h, w, 3] float32 batch ready for the backbone. The scaling runs in plain JS into one
- * buffer: cheaper than a chain of tensor ops and nothing to dispose but the result. */
-export function toInputBatch(images: readonly RgbImage[], spec: Pick<BackboneSpec, 'inputSize' | 'preprocessing'>): tf.Tensor4D {
+/** A [n, h, w, 3] float32 batch ready for the backbone, as plain values (what ONNX Runtime
+ * takes). The scaling runs in plain JS into one buffer. */
+export function toInputArray(images: readonly RgbImage[], spec: Pick<BackboneSpec, 'inputSize' | 'preprocessing'>): { data: Float32Array; shape: [number, number, number, 3] } {
   const [height, width] = spec.inputSize
   const size = height * width * 3
   const out = new Float32Array(images.length * size)
@@ -56,7 +56,14 @@ export function toInputBatch(images: readonly RgbImage[], spec: Pick<BackboneSpe
     checkImage(image, height, width, i)
     writeImage(image, spec.preprocessing, out, i * size)
   })
-  return tf.tensor4d(out, [images.length, height, width, 3], 'float32')
+  return { data: out, shape: [images.length, height, width, 3] }
+}
+
+/** The same batch as a tensor: cheaper than a chain of tensor ops and nothing to dispose but the
+ * result. */
+export function toInputBatch(images: readonly RgbImage[], spec: Pick<BackboneSpec, 'inputSize' | 'preprocessing'>): tf.Tensor4D {
+  const { data, shape } = toInputArray(images, spec)
+  return tf.tensor4d(data, shape, 'float32')
 }
 
 export function toInputTensor(image: RgbImage, spec: Pick<BackboneSpec, 'inputSize' | 'preprocessing'>): tf.Tensor3D {

@@ -26,6 +26,12 @@ function exportHuman(r: ExportResult): string {
   ].join('\n')
 }
 
+/** The studio says "replace the earlier export"; on the command line that is --force. */
+export function withForceHint(err: unknown): unknown {
+  if ((err as { code?: unknown })?.code !== 'EXPORT_EXISTS') return err
+  return new ThawError('EXPORT_EXISTS', `${(err as Error).message} with --force`)
+}
+
 export function registerExportCommand(program: Command): void {
   program
     .command('export')
@@ -44,7 +50,11 @@ export function registerExportCommand(program: Command): void {
         const format = parseFormat(o.format)
         const opset = parseOpset(o.opset)
         await api.openProject({ path: dir })
-        const r = await api.exportModel({ format, out: o.out, opset, overwrite: !!o.force, ...(o.model ? { modelId: Number(o.model) } : {}) })
+        const r = await api
+          .exportModel({ format, out: o.out, opset, overwrite: !!o.force, ...(o.model ? { modelId: Number(o.model) } : {}) })
+          .catch((err: unknown) => {
+            throw o.force ? err : withForceHint(err)
+          })
         out.result(r, () => exportHuman(r))
       })
     )

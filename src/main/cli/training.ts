@@ -5,7 +5,7 @@ import { ThawError } from '../errors'
 import { looksLikeBundle } from '../export/bundleFiles'
 import { defaultOf, WAIT_HELP } from './defaults'
 import { PLAN_MAX_BYTES, readRegularTextSync } from '../util/safeRead'
-import { withStudio } from './session'
+import { withFrozenRuntimeOptions, withStudio } from './session'
 
 function readPlan(file: string): PlanInput {
   // a regular file of at most 1 MB: a FIFO would hang the read, /dev/zero would never end
@@ -78,8 +78,7 @@ function trainHuman(r: TrainReport): string {
 }
 
 export function registerTrainingCommands(program: Command): void {
-  program
-    .command('train')
+  withFrozenRuntimeOptions(program.command('train'))
     .description('train the head on cached activations (or run a staged plan)')
     .argument('<project>', 'project folder')
     .option('--epochs <n>', 'epochs (head only)', defaultOf('train', 'epochs'))
@@ -94,7 +93,7 @@ export function registerTrainingCommands(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, wait: !!o.wait }, async ({ api, out, studio }) => {
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, runtime: o.runtime as string, provider: o.provider as string, wait: !!o.wait }, async ({ api, out, studio }) => {
         const plan = o.plan ? readPlan(o.plan as string) : undefined
         const precompute = parseBool(o.precompute as string, '--precompute')
         if (plan && !o.resume) {
@@ -121,8 +120,7 @@ export function registerTrainingCommands(program: Command): void {
       })
     )
 
-  program
-    .command('lr-find')
+  withFrozenRuntimeOptions(program.command('lr-find'))
     .description('LR range test: loss against learning rate, and a suggested rate')
     .argument('<project>', 'project folder')
     .option('--precompute <bool>', 'use cached activations', defaultOf('lrFind', 'precompute'))
@@ -134,7 +132,7 @@ export function registerTrainingCommands(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
     .action((dir: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, wait: !!o.wait }, async ({ api, out }) => {
+      withStudio({ json: !!o.json, project: dir, backend: o.backend as string, runtime: o.runtime as string, provider: o.provider as string, wait: !!o.wait }, async ({ api, out }) => {
         let stage: PlanInput['stages'][number] | undefined
         if (o.plan) {
           const plan = readPlan(o.plan as string)
@@ -152,16 +150,15 @@ export function registerTrainingCommands(program: Command): void {
       })
     )
 
-  program
-    .command('predict')
+  withFrozenRuntimeOptions(program.command('predict'))
     .description("predict images with the project's current model, or with an exported bundle")
     .argument('<project>', 'project folder, or a bundle folder written by "thaw export"')
     .argument('<images...>', 'image files')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print JSON')
-    .action((dir: string, images: string[], o: { json?: boolean; backend: string }) => {
+    .action((dir: string, images: string[], o: { json?: boolean; backend: string; runtime: string; provider: string }) => {
       const bundle = looksLikeBundle(dir)
-      return withStudio({ json: o.json, project: bundle ? undefined : dir, backend: o.backend }, async ({ api, out }) => {
+      return withStudio({ json: o.json, project: bundle ? undefined : dir, backend: o.backend, runtime: o.runtime, provider: o.provider }, async ({ api, out }) => {
         const { results } = bundle ? await api.predictBundle({ bundle: dir, paths: images }) : await api.predict({ paths: images })
         out.result(results, () =>
           results

@@ -6,8 +6,19 @@ import type { BackendPreference } from './backend'
 
 export type { BackendPreference }
 
+import type { ProviderPreference } from './onnx/providers'
+import type { RuntimePreference } from './onnx/frozen'
+
+export type { ProviderPreference, RuntimePreference }
+
 export interface WorkerConfig {
   backend: BackendPreference
+  /** what runs frozen forwards: ONNX Runtime where it converts and passes its check (auto) */
+  runtime?: RuntimePreference
+  /** ONNX Runtime execution provider: auto (a GPU where present), cpu, gpu */
+  provider?: ProviderPreference
+  /** ONNX Runtime intra-op threads per worker (default: the machine's cores) */
+  onnxThreads?: number
 }
 
 export interface TaskMessage<T = unknown> {

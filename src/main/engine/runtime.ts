@@ -5,7 +5,9 @@ import path from 'node:path'
 import { buildSegment, loadBackbone, type LoadedBackbone } from '../backbones'
 import { DB_FILE } from '../project/project'
 import { openDatabase, type Db } from '../store/db'
+import os from 'node:os'
 import { initBackend, type BackendInfo } from './backend'
+import { FrozenForward, SEGMENT_OPSET, type FrozenDeps, type FrozenSettings } from './onnx/frozen'
 import type { WorkerConfig } from './protocol'
 
 let config: WorkerConfig = { backend: 'auto' }
@@ -13,6 +15,8 @@ let backend: Promise<BackendInfo> | null = null
 const backbones = new Map<string, Promise<LoadedBackbone>>()
 const segments = new Map<string, tf.LayersModel>()
 const dbs = new Map<string, Db>()
+const frozen = new Map<string, FrozenForward>()
+let frozenDeps: FrozenDeps = {}
 
 export function setEngineConfig(c: WorkerConfig): void {
   config = c
@@ -43,6 +47,89 @@ export function segment(bb: LoadedBackbone, from: string | null, to: string): tf
     segments.set(key, seg)
   }
   return seg
+}
+
+/** How this worker runs frozen forwards (the studio's runtime and provider settings). */
+export function frozenSettings(): FrozenSettings {
+  return {
+    runtime: config.runtime ?? 'auto',
+    provider: config.provider ?? 'auto',
+    threads: Math.max(1, config.onnxThreads ?? os.availableParallelism())
+  }
+}
+
+/** Tests play machines with other providers through this. */
+export function setFrozenDeps(deps: FrozenDeps): void {
+  frozenDeps = deps
+}
+
+/** The frozen part of a backbone from its input to `to` (pooled when `reduce` says so), on ONNX
+ * Runtime or TF.js as decided on its first batch; one per worker, its session kept until the
+ * worker goes. */
+export function frozenSegment(bb: LoadedBackbone, to: string, reduce: 'concat-pool' | 'none'): FrozenForward {
+  const key = `${bb.spec.id}:${bb.source.sha256}:${to}:${reduce}`
+  let f = frozen.get(key)
+  if (!f) {
+    const seg = segment(bb, null, to)
+    const model = reduce === 'concat-pool' ? pooled(seg) : seg
+    f = new FrozenForward(model, { digest: bb.source.sha256, cut: `input-${to}-${reduce}`, opset: SEGMENT_OPSET }, frozenSettings(), frozenDeps)
+    frozen.set(key, f)
+  }
+  return f
+}
+
+/** A segment followed by concat pooling ([avg, max] over space, as the head reads it) as layers,
+ * so the pooling converts and runs on ONNX Runtime with the rest. */
+export function pooled(seg: tf.LayersModel): tf.LayersModel {
+  const map = seg.outputs[0]!
+  const avg = tf.layers.globalAveragePooling2d({ name: 'frozen_pool_avg' }).apply(map) as tf.SymbolicTensor
+  const max = tf.layers.globalMaxPooling2d({ name: 'frozen_pool_max' }).apply(map) as tf.SymbolicTensor
+  const out = tf.layers.concatenate({ name: 'frozen_pool_concat' }).apply([avg, max]) as tf.SymbolicTensor
+  return tf.model({ inputs: seg.inputs, outputs: out, name: `${seg.name}__pooled` })
+}
+
+/** A whole trained network (the fused image -> probabilities model), frozen for prediction: on
+ * ONNX Runtime once converted and checked like a segment, keyed by the digest of its bytes. */
+export function frozenModel(net: tf.LayersModel, digest: string): FrozenForward {
+  const key = `model:${digest}`
+  let f = frozen.get(key)
+  if (!f) {
+    f = new FrozenForward(net, { digest, cut: 'model', opset: SEGMENT_OPSET }, frozenSettings(), frozenDeps)
+    frozen.set(key, f)
+  }
+  return f
+}
+
+/** The frozen parts a training run reads, by where its backbone's weights come from: the
+ * published ones (shared, converted once and kept on disk), or a run's own copy, whose weights
+ * below a boundary are those of the moment the stage starts (converted in memory per stage, and
+ * released with `release`). */
+export function frozenParts(
+  bb: LoadedBackbone,
+  own: boolean,
+  segmentOf: (from: string | null, to: string) => tf.LayersModel
+): { frozen: (to: string, reduce: 'concat-pool' | 'none') => FrozenForward; release: () => Promise<void> } {
+  if (!own) return { frozen: (to, reduce) => frozenSegment(bb, to, reduce), release: async () => undefined }
+  const made: FrozenForward[] = []
+  return {
+    frozen: (to, reduce) => {
+      const seg = segmentOf(null, to)
+      const model = reduce === 'concat-pool' ? pooled(seg) : seg
+      const f = new FrozenForward(model, { digest: 'run-own-weights', cut: `input-${to}-${reduce}`, opset: SEGMENT_OPSET }, frozenSettings(), { ...frozenDeps, cache: null })
+      made.push(f)
+      return f
+    },
+    release: async () => {
+      await Promise.all(made.splice(0).map((f) => f.release()))
+    }
+  }
+}
+
+/** Releases this worker's ONNX Runtime sessions (the worker is going away). */
+export async function releaseFrozen(): Promise<void> {
+  const all = [...frozen.values()]
+  frozen.clear()
+  await Promise.all(all.map((f) => f.release()))
 }
 
 export function projectDb(projectDir: string): Db {

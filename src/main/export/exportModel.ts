@@ -56,7 +56,8 @@ function checkDestination(out: string, overwrite: boolean): 'absent' | 'empty' |
   const entries = fs.readdirSync(out)
   if (entries.length === 0) return 'empty'
   if (!overwrite) {
-    throw new ThawError('EXPORT_EXISTS', `${out} is not empty; choose a new folder, or replace an earlier export with --force`)
+    // in no transport's words: the CLI adds its flag (--force), the UI its checkbox
+    throw new ThawError('EXPORT_EXISTS', `${out} is not empty; choose a new folder, or replace the earlier export in it`)
   }
   if (!entries.includes(FILES.cardJson)) {
     throw new ThawError('EXPORT_EXISTS', `${out} is not empty and is not a Thaw bundle (no ${FILES.cardJson}); refusing to replace it`)

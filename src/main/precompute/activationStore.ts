@@ -58,12 +58,21 @@ export function cachedViews(db: Db, setId: number): Set<string> {
   return have
 }
 
-export function writeActivations(db: Db, setId: number, rows: { hash: string; view: number; values: Float32Array }[]): void {
-  const insert = db.prepare('INSERT OR REPLACE INTO activations (set_id, hash, view, data) VALUES (?, ?, ?, ?)')
+/** Which runtime computed a row: ONNX Runtime or TF.js (see engine/onnx/frozen.ts for how far
+ * they may differ). */
+export type ActivationRuntime = 'onnx' | 'tfjs'
+
+export function writeActivations(
+  db: Db,
+  setId: number,
+  rows: { hash: string; view: number; values: Float32Array }[],
+  runtime: ActivationRuntime = 'tfjs'
+): void {
+  const insert = db.prepare('INSERT OR REPLACE INTO activations (set_id, hash, view, data, runtime) VALUES (?, ?, ?, ?, ?)')
   db.transaction(() => {
     for (const r of rows) {
       const half = encodeHalf(r.values)
-      insert.run(setId, r.hash, r.view, Buffer.from(half.buffer, half.byteOffset, half.byteLength))
+      insert.run(setId, r.hash, r.view, Buffer.from(half.buffer, half.byteOffset, half.byteLength), runtime)
     }
   })()
 }
@@ -80,6 +89,12 @@ export function readActivations(db: Db, set: ActivationSet, keys: { hash: string
     decodeHalf(new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2), out, i * size)
   })
   return out
+}
+
+/** Rows of a set by the runtime that computed them. */
+export function rowsByRuntime(db: Db, setId: number): Partial<Record<ActivationRuntime, number>> {
+  const rows = db.prepare('SELECT runtime, count(*) AS n FROM activations WHERE set_id = ? GROUP BY runtime').all(setId) as { runtime: ActivationRuntime; n: number }[]
+  return Object.fromEntries(rows.map((r) => [r.runtime, r.n]))
 }
 
 export function setStats(db: Db, setId: number): { rows: number; bytes: number } {

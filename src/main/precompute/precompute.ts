@@ -1,4 +1,5 @@
-import type { PrecomputeResult } from '../../shared/types'
+import type { FrozenRuntimeReport, PrecomputeResult } from '../../shared/types'
+import { CHECK_TOLERANCE } from '../engine/onnx/tolerance'
 import type { EnginePool } from '../engine/pool'
 import type { BackboneDescription } from '../engine/tasks/describe'
 import type { JobContext } from '../jobs/jobs'
@@ -70,24 +71,38 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
   const missing = wanted.filter((w) => !have.has(`${w.hash}:${w.view}`))
   const batchSize = opts.batchSize ?? batchSizeFor(d.backend)
 
-  // Interleave so every worker gets a similar mix of images; one worker for small jobs, where
-  // starting a second backend would cost more than it saves.
-  const workers = Math.min(pool.size, Math.max(1, Math.ceil(missing.length / (batchSize * 2))))
-  const shards: ShardArgs[] = Array.from({ length: workers }, () => ({ projectDir: project.dir, key, items: [], batchSize }))
-  missing.forEach((item, i) => shards[i % workers]!.items.push(item))
-
-  const done = new Array<number>(workers).fill(0)
+  const done: number[] = []
   const computeStarted = Date.now()
   job.progress(0, missing.length, `computing ${missing.length} activations`)
-  const results = await pool.runEach<ShardResult>('precompute', missing.length ? shards : [], (i) => ({
+  const relay = (i: number) => ({
     signal: job.signal,
-    onProgress: (n) => {
+    onProgress: (n: number) => {
       done[i] = n
-      const sum = done.reduce((a, b) => a + b, 0)
+      const sum = done.reduce((a, b) => a + (b ?? 0), 0)
       const rate = sum / Math.max((Date.now() - computeStarted) / 1000, 1e-3)
       job.progress(sum, missing.length, `${layer} of ${d.spec.id}, ${rate.toFixed(1)} images/s`)
     }
-  }))
+  })
+  const shard = (items: ShardItem[]): ShardArgs => ({ projectDir: project.dir, key, items, batchSize })
+  const results: ShardResult[] = []
+  let rest = missing
+  let workers = 1
+  if (missing.length > batchSize * 2 && pool.size > 1) {
+    // The first batch decides the runtime (and checks it against TF.js). ONNX Runtime uses every
+    // core from one worker, with decoding overlapped; TF.js wasm runs one thread per worker, so it
+    // gets a worker per core. The rest is then spread accordingly.
+    results.push(await pool.run<ShardResult>('precompute', shard(missing.slice(0, batchSize)), { ...relay(0), worker: 0 }))
+    job.throwIfCancelled()
+    rest = missing.slice(batchSize)
+    workers = results[0]!.runtime?.runtime === 'onnx' ? onnxWorkers(pool.size) : pool.size
+  }
+  // Interleave so every worker gets a similar mix of images; one worker for small jobs, where
+  // starting a second backend would cost more than it saves.
+  workers = Math.min(workers, Math.max(1, Math.ceil(rest.length / (batchSize * 2))))
+  const shards: ShardArgs[] = Array.from({ length: workers }, () => shard([]))
+  rest.forEach((item, i) => shards[i % workers]!.items.push(item))
+  const offset = results.length
+  results.push(...(await pool.runEach<ShardResult>('precompute', rest.length ? shards : [], (i) => relay(offset + i))))
   job.throwIfCancelled()
   const computed = results.reduce((n, r) => n + r.computed, 0)
   const after = findSet(project.db, key)
@@ -102,6 +117,35 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
     views: opts.views,
     msPerImage: computed ? (Date.now() - computeStarted) / computed : 0,
     cache: after ? setStats(project.db, after.id) : { rows: 0, bytes: 0 },
-    ms: Date.now() - started
+    ms: Date.now() - started,
+    frozen: frozenReport(results, workers)
+  }
+}
+
+/** Engine workers a precompute on ONNX Runtime uses: one, whose session spreads over the cores
+ * while sharp decodes the next batch (THAW_ONNX_WORKERS overrides it, for the bench). */
+export function onnxWorkers(poolSize: number): number {
+  const n = Number(process.env.THAW_ONNX_WORKERS)
+  return Math.min(poolSize, Number.isInteger(n) && n > 0 ? n : 1)
+}
+
+/** What ran the shards, in the words of PrecomputeResult. */
+export function frozenReport(results: ShardResult[], workers: number): FrozenRuntimeReport {
+  const ran = results.find((r) => r.runtime)
+  const status = ran?.runtime ?? null
+  const settings = (ran ?? results[0])?.settings
+  const preference = settings?.runtime ?? 'auto'
+  if (!status) return { preference, runtime: null, provider: null, detail: 'nothing computed', reason: null, check: null, threads: null, workers: 0 }
+  const onnx = status.runtime === 'onnx'
+  const check = status.check && { maxAbsDiff: status.check.maxAbsDiff, relDiff: status.check.relDiff, images: status.check.images, tolerance: CHECK_TOLERANCE }
+  return {
+    preference,
+    runtime: status.runtime,
+    provider: status.provider?.name ?? null,
+    detail: onnx ? `ONNX Runtime, ${status.provider?.detail ?? 'CPU'}` : `TF.js ${ran!.backendDetail}`,
+    reason: status.reason ?? status.provider?.fallbackReason ?? null,
+    check,
+    threads: onnx ? (settings?.threads ?? null) : null,
+    workers: results.length > 1 ? Math.max(1, workers) : 1
   }
 }

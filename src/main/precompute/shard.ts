@@ -2,11 +2,10 @@
 // pairs and writes them to the project's database as it goes, so a cancel or a crash keeps
 // everything finished before it.
 import { ThawError } from '../errors'
-import * as tf from '@tensorflow/tfjs'
-import { toInputBatch, type RgbImage } from '../backbones/preprocess'
+import { toInputArray, type RgbImage } from '../backbones/preprocess'
+import type { FrozenSettings, RuntimeStatus } from '../engine/onnx/frozen'
 import type { TaskContext } from '../engine/protocol'
-import { backbone, engine, projectDb, segment } from '../engine/runtime'
-import { concatPool } from '../training/head'
+import { backbone, engine, frozenSegment, frozenSettings, projectDb, segment } from '../engine/runtime'
 import { ensureSet, writeActivations, type ActivationSetKey } from './activationStore'
 import { decodeView } from './views'
 
@@ -29,6 +28,12 @@ export interface ShardResult {
   /** time in the forward pass alone, and in all (decode included) */
   forwardMs: number
   ms: number
+  /** what ran the forward pass (null when there was nothing to compute) */
+  runtime: RuntimeStatus | null
+  /** the worker's runtime setting and ONNX Runtime threads */
+  settings: FrozenSettings
+  /** the worker's TF.js backend, for people */
+  backendDetail: string
 }
 
 type Decoded = { item: ShardItem; image: RgbImage } | { item: ShardItem; error: string }
@@ -44,33 +49,20 @@ async function decodeBatch(items: ShardItem[], spec: Parameters<typeof decodeVie
   )
 }
 
-/** Output of the cut layer for a batch, reduced as the set says, one Float32Array per image. */
-export function activationsOf(trunk: tf.LayersModel, input: tf.Tensor4D, reduce: ActivationSetKey['reduce']): Float32Array[] {
-  const out = tf.tidy(() => {
-    const map = trunk.predict(input) as tf.Tensor4D
-    return reduce === 'concat-pool' ? concatPool(map) : map
-  })
-  const n = out.shape[0]
-  const data = out.dataSync() as Float32Array
-  const size = data.length / n
-  out.dispose()
-  return Array.from({ length: n }, (_, i) => data.slice(i * size, (i + 1) * size))
-}
-
 export async function precomputeShard(args: ShardArgs, ctx: TaskContext): Promise<ShardResult> {
   const started = Date.now()
-  await engine()
+  const backend = await engine()
   const bb = await backbone(args.key.backbone)
   if (bb.source.sha256 !== args.key.backboneSha256) {
     throw new ThawError('BACKBONE_CHANGED', `the ${bb.spec.id} weights changed while precomputing (sha256 ${bb.source.sha256.slice(0, 12)})`)
   }
-  const trunk = segment(bb, null, args.key.layer)
-  const mapShape = trunk.outputs[0]!.shape.slice(1) as number[]
+  const mapShape = segment(bb, null, args.key.layer).outputs[0]!.shape.slice(1) as number[]
   const shape = args.key.reduce === 'concat-pool' ? [2 * mapShape[2]!] : mapShape
+  const frozen = frozenSegment(bb, args.key.layer, args.key.reduce)
   const db = projectDb(args.projectDir)
   const set = ensureSet(db, args.key, shape)
 
-  const result: ShardResult = { computed: 0, failed: [], forwardMs: 0, ms: 0 }
+  const result: ShardResult = { computed: 0, failed: [], forwardMs: 0, ms: 0, runtime: null, settings: frozenSettings(), backendDetail: backend.detail }
   const batches: ShardItem[][] = []
   for (let i = 0; i < args.items.length; i += args.batchSize) batches.push(args.items.slice(i, i + args.batchSize))
   // decoding runs in sharp's threads while this thread runs the forward pass of the batch before
@@ -82,17 +74,19 @@ export async function precomputeShard(args: ShardArgs, ctx: TaskContext): Promis
     for (const d of decoded) if ('error' in d) result.failed.push({ path: d.item.path, reason: d.error })
     if (ok.length) {
       const t0 = Date.now()
-      const input = toInputBatch(
+      const input = toInputArray(
         ok.map((d) => d.image),
         bb.spec
       )
-      const acts = activationsOf(trunk, input, args.key.reduce)
-      input.dispose()
+      const out = await frozen.run(input.data, input.shape)
       result.forwardMs += Date.now() - t0
+      result.runtime = frozen.status()
+      const size = out.data.length / ok.length
       writeActivations(
         db,
         set.id,
-        ok.map((d, i) => ({ hash: d.item.hash, view: d.item.view, values: acts[i]! }))
+        ok.map((d, i) => ({ hash: d.item.hash, view: d.item.view, values: out.data.subarray(i * size, (i + 1) * size) })),
+        result.runtime?.runtime ?? 'tfjs'
       )
       result.computed += ok.length
     }

@@ -142,6 +142,15 @@ export const migrations: Migration[] = [
   },
   {
     version: 4,
+    description: 'which runtime computed each activation row',
+    up: (db) => {
+      // 'onnx' or 'tfjs'; rows written before this step were all computed by TF.js. Rows of both
+      // runtimes serve the same set: they agree within the frozen segment's check tolerance.
+      db.exec(`ALTER TABLE activations ADD COLUMN runtime TEXT NOT NULL DEFAULT 'tfjs';`)
+    }
+  },
+  {
+    version: 5,
     description: 'excluded images and reviewed label suspects',
     up: (db) => {
       db.exec(`

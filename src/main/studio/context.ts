@@ -1,6 +1,11 @@
 import type { CommandName, CommandResult, EventName, Events, ParsedArgs } from '../../shared/contract'
 import type { EnginePool } from '../engine/pool'
-import type { BackendPreference } from '../engine/protocol'
+import type { BackendPreference, ProviderPreference, RuntimePreference } from '../engine/protocol'
+
+export interface FrozenRuntimeSettings {
+  runtime: RuntimePreference
+  provider: ProviderPreference
+}
 import type { Jobs } from '../jobs/jobs'
 import type { Project } from '../project/project'
 
@@ -12,6 +17,9 @@ export interface StudioContext {
   /** restarts the engine on another TF.js backend */
   setBackend(backend: BackendPreference): Promise<void>
   backendPreference(): BackendPreference
+  /** restarts the engine with another frozen-forward runtime or ONNX Runtime provider */
+  setFrozenRuntime(settings: FrozenRuntimeSettings): Promise<void>
+  frozenRuntime(): FrozenRuntimeSettings
   project(): Project
   maybeProject(): Project | null
   setProject(project: Project | null): void

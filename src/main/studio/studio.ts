@@ -11,7 +11,8 @@ import {
 } from '../../shared/contract'
 import { ThawError } from '../errors'
 import { EnginePool } from '../engine/pool'
-import type { BackendPreference } from '../engine/protocol'
+import type { BackendPreference, ProviderPreference, RuntimePreference } from '../engine/protocol'
+import type { FrozenRuntimeSettings } from './context'
 import { Jobs } from '../jobs/jobs'
 import { guardJob } from './jobGuard'
 import type { Project } from '../project/project'
@@ -44,7 +45,15 @@ export class Studio implements StudioContext {
   private pool: EnginePool | null = null
   private readonly listeners = new Set<Listener>()
 
-  constructor(private readonly options: { backend?: BackendPreference; engineWorkers?: number; waitForLock?: boolean } = {}) {
+  constructor(
+    private readonly options: {
+      backend?: BackendPreference
+      engineWorkers?: number
+      waitForLock?: boolean
+      runtime?: RuntimePreference
+      provider?: ProviderPreference
+    } = {}
+  ) {
     this.jobs = new Jobs(
       {
         progress: (p) => this.emit('jobProgress', p),
@@ -62,7 +71,7 @@ export class Studio implements StudioContext {
   }
 
   engine(): EnginePool {
-    this.pool ??= new EnginePool({ backend: this.options.backend ?? 'auto' }, this.options.engineWorkers)
+    this.pool ??= new EnginePool({ backend: this.options.backend ?? 'auto', ...this.frozenRuntime() }, this.options.engineWorkers)
     return this.pool
   }
 
@@ -75,6 +84,18 @@ export class Studio implements StudioContext {
     await this.pool?.close()
     this.pool = null
     this.options.backend = backend
+  }
+
+  frozenRuntime(): FrozenRuntimeSettings {
+    return { runtime: this.options.runtime ?? 'auto', provider: this.options.provider ?? 'auto' }
+  }
+
+  async setFrozenRuntime(settings: FrozenRuntimeSettings): Promise<void> {
+    if (this.jobs.active().length) throw new ThawError('BUSY', 'a job is running; wait for it or cancel it before switching the runtime')
+    await this.pool?.close()
+    this.pool = null
+    this.options.runtime = settings.runtime
+    this.options.provider = settings.provider
   }
 
   maybeProject(): Project | null {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { BackboneSpec } from '../backbones'
-import { toInputBatch } from '../backbones/preprocess'
+import { toInputArray } from '../backbones/preprocess'
 import { decodeView } from '../precompute/views'
 import { mulberry32, shuffled } from '../util/random'
 import { batchBounds, type Batch, type FitData } from './data'
@@ -14,8 +14,8 @@ export class ImageData implements FitData {
 
   constructor(
     private readonly spec: Pick<BackboneSpec, 'inputSize' | 'preprocessing'>,
-    /** image batch [n, h, w, 3] (preprocessed) -> the trainable part's input; runs in a tidy */
-    private readonly frozen: (input: tf.Tensor4D) => tf.Tensor,
+    /** image batch [n, h, w, 3] (preprocessed values) -> the trainable part's input */
+    private readonly frozen: (input: Float32Array, shape: number[]) => Promise<tf.Tensor>,
     private readonly train: LabelledImage[],
     private readonly valid: LabelledImage[],
     /** augmented views per training image: each epoch picks one of 0..views, as the cache does */
@@ -35,9 +35,8 @@ export class ImageData implements FitData {
     for (let b = 0; b < bounds.length; b++) {
       const images = await next!
       next = b + 1 < bounds.length ? decode(bounds[b + 1]!) : null
-      const input = toInputBatch(images, this.spec)
-      const x = tf.tidy(() => this.frozen(input))
-      if (x !== input) input.dispose() // with nothing frozen below the boundary, the images are the input
+      const input = toInputArray(images, this.spec)
+      const x = await this.frozen(input.data, input.shape)
       const labels = items.slice(bounds[b]![0], bounds[b]![1]).map((it) => it.image.label)
       yield { x, labels: tf.tensor1d(labels, 'int32') }
     }

@@ -4,7 +4,7 @@ import type { Stage } from '../../shared/plan'
 import type { LrFindResult } from '../../shared/types'
 import { buildSegment } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
-import { engine, projectDb, segment as sharedSegment } from '../engine/runtime'
+import { engine, frozenParts, projectDb, segment as sharedSegment } from '../engine/runtime'
 import { labelledSet, trainingProblem } from './dataset'
 import { buildHead } from './head'
 import { findLr } from './lrFind'
@@ -38,8 +38,9 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
     return seg
   }
   const head = buildHead(2 * bb.spec.featureShape[2], data.classes.length)
+  const parts = frozenParts(bb, own, segment)
   try {
-    const inputs = setupStage(args.stage, { db, bb, segment, head, data, views: args.views, cacheKey: args.cache.key })
+    const inputs = setupStage(args.stage, { db, bb, segment, frozen: parts.frozen, head, data, views: args.views, cacheKey: args.cache.key })
     return await findLr(inputs.model, inputs.data, args.stage, {
       steps: args.steps,
       signal: ctx.signal,
@@ -49,6 +50,7 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
       }
     })
   } finally {
+    await parts.release()
     head.dispose()
     for (const seg of segments) seg.dispose()
     if (own) bb.model.dispose()

@@ -3,7 +3,7 @@ import type { Plan } from '../../shared/plan'
 import type { EpochMetrics, TrainReport } from '../../shared/types'
 import { buildSegment } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
-import { engine, projectDb, segment as sharedSegment } from '../engine/runtime'
+import { engine, frozenParts, projectDb, segment as sharedSegment } from '../engine/runtime'
 import type { ActivationSetKey } from '../precompute/activationStore'
 import { ThawError } from '../errors'
 import { toArtifacts } from './artifacts'
@@ -74,6 +74,7 @@ async function run(args: TrainArgs, ctx: TaskContext, resumeFrom: CheckpointStat
     if (!segments.has(key)) segments.set(key, buildSegment(bb.model, from, to))
     return segments.get(key)!
   }
+  const parts = frozenParts(bb, own, segment)
   const head = buildHead(2 * bb.spec.featureShape[2], data.classes.length, { seed: args.seed })
   const classWeights = classWeightsFromCounts(data.counts)
   const totalBatches = args.plan.stages.reduce((n, s) => n + s.epochs * batchBounds(data.train.length, s.batchSize).length, 0)
@@ -95,7 +96,7 @@ async function run(args: TrainArgs, ctx: TaskContext, resumeFrom: CheckpointStat
       const stage = args.plan.stages[index]!
       const started = Date.now()
       const cache = args.stageCaches[index] ?? { key: null }
-      const inputs = setupStage(stage, { db, bb, segment, head, data, views: args.views, cacheKey: cache.key, ...(cache.reason ? { noCacheReason: cache.reason } : {}) })
+      const inputs = setupStage(stage, { db, bb, segment, frozen: parts.frozen, head, data, views: args.views, cacheKey: cache.key, ...(cache.reason ? { noCacheReason: cache.reason } : {}) })
       ctx.emit({ kind: 'stage', index, name: stage.name, cache: inputs.cache, note: inputs.note } satisfies TrainEvent)
       const optimizers = groupRates(stage.lr, inputs.model.groups.length).map((lr) => makeOptimizer(stage, lr))
       const resuming = restored && index === state.stageIndex && state.epochsDone > 0
@@ -187,6 +188,7 @@ async function run(args: TrainArgs, ctx: TaskContext, resumeFrom: CheckpointStat
     deleteCheckpoint(db, state.runId)
     return { ...report, modelId }
   } finally {
+    await parts.release()
     if (best) tf.dispose((best as { weights: tf.Tensor[] }).weights)
     if (restored) tf.dispose([...restored.head, ...restored.backbone, ...restored.optimizers.flat().map((t) => t.tensor)])
     head.dispose()

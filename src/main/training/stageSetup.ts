@@ -7,7 +7,8 @@ import { cachedData } from './cachedData'
 import type { FitData } from './data'
 import type { LabelledSet } from './dataset'
 import { boundaryLayer, groupMembers, isBatchNorm } from './groups'
-import { concatPool, headTrainable } from './head'
+import { headTrainable } from './head'
+import type { FrozenForward } from '../engine/onnx/frozen'
 import { ImageData } from './imageData'
 import { firstThawedGroup } from '../../shared/schedules'
 import type { Trainable } from './step'
@@ -27,6 +28,8 @@ export interface SetupContext {
   bb: LoadedBackbone
   /** builds (once) the part of the backbone between two layers */
   segment: (from: string | null, to: string) => tf.LayersModel
+  /** the frozen part from the input to a layer, on ONNX Runtime or TF.js (engine/onnx) */
+  frozen: (to: string, reduce: 'concat-pool' | 'none') => FrozenForward
   head: tf.LayersModel
   data: LabelledSet
   views: number
@@ -65,12 +68,13 @@ export function setupStage(stage: Stage, ctx: SetupContext): StageInputs {
   const note = frozenBn.length
     ? `trainBn: ${frozenBn.length} batch-norm layers below the boundary train, so the backbone runs on every image`
     : (ctx.noCacheReason ?? (ctx.cacheKey ? `no cached activations at ${boundary}` : 'precompute is off'))
-  // the inputs of the trainable part, computed from images (inference mode below the boundary)
-  const below = start === null ? null : ctx.segment(null, start)
-  const frozen = (input: tf.Tensor4D): tf.Tensor => {
-    if (!below) return input
-    const map = below.apply(input, { training: false }) as tf.Tensor4D
-    return headOnly && !frozenBn.length ? concatPool(map) : map
+  // the inputs of the trainable part, computed from images by the frozen part below the
+  // boundary (inference mode), on ONNX Runtime where it converts and passes its check
+  const below = start === null ? null : ctx.frozen(start, headOnly && !frozenBn.length ? 'concat-pool' : 'none')
+  const frozen = async (input: Float32Array, shape: number[]): Promise<tf.Tensor> => {
+    if (!below) return tf.tensor(input, shape, 'float32')
+    const out = await below.run(input, shape)
+    return tf.tensor(out.data, out.shape, 'float32')
   }
   return { model, data: new ImageData(spec, frozen, ctx.data.train, ctx.data.valid, ctx.views), cache: 'none', note }
 }

@@ -291,7 +291,10 @@ describe('failures leave nothing behind', () => {
     const mine = path.join(root, 'mine')
     fs.mkdirSync(mine)
     fs.writeFileSync(path.join(mine, 'notes.txt'), 'keep me')
-    await expect(p.api.exportModel({ format: 'onnx', out: mine })).rejects.toMatchObject({ code: 'EXPORT_EXISTS', message: expect.stringMatching(/--force/) })
+    // the studio speaks no transport's words: the CLI adds --force, the UI its checkbox
+    const refused = p.api.exportModel({ format: 'onnx', out: mine })
+    await expect(refused).rejects.toMatchObject({ code: 'EXPORT_EXISTS', message: expect.stringMatching(/is not empty; choose a new folder, or replace the earlier export in it$/) })
+    await expect(refused).rejects.toMatchObject({ message: expect.not.stringMatching(/--force/) })
     await expect(p.api.exportModel({ format: 'onnx', out: mine, overwrite: true })).rejects.toMatchObject({
       code: 'EXPORT_EXISTS',
       message: expect.stringMatching(/is not a Thaw bundle/)
@@ -345,7 +348,14 @@ describe('CLI bad inputs: one clear line, exit 1, nothing written', () => {
     fs.writeFileSync(file, 'x')
     expectFailure(await thaw('export', p.dir, '--format', 'tfjs', '--out', path.join(file, 'bundle')), /^thaw: error: cannot write the bundle to .*a-file\/bundle: part of the path is a file, not a folder\n$/)
 
-    expect(fs.readdirSync(root).sort()).toEqual(['a-file', 'untrained'])
+    // a folder that holds something: the CLI names its own flag
+    const full = path.join(root, 'full')
+    fs.mkdirSync(full)
+    fs.writeFileSync(path.join(full, 'notes.txt'), 'keep me')
+    expectFailure(await thaw('export', p.dir, '--format', 'tfjs', '--out', full), /^thaw: error: .*full is not empty; choose a new folder, or replace the earlier export in it with --force\n$/)
+    expect(fs.readdirSync(full)).toEqual(['notes.txt'])
+
+    expect(fs.readdirSync(root).sort()).toEqual(['a-file', 'full', 'untrained'])
   }, 120_000)
 
   it('export: a read-only folder (skipped as root, who may write anywhere)', async () => {

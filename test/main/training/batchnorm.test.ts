@@ -8,6 +8,7 @@ import { initBackend } from '../../../src/main/engine/backend'
 import type { LabelledSet } from '../../../src/main/training/dataset'
 import { fitStage } from '../../../src/main/training/fit'
 import { buildHead } from '../../../src/main/training/head'
+import { frozenParts } from '../../../src/main/engine/runtime'
 import { setupStage } from '../../../src/main/training/stageSetup'
 import { stageSchema } from '../../../src/shared/plan'
 import { HYMENOPTERA } from '../../helpers/tmp'
@@ -62,8 +63,11 @@ async function trainStage(bb: LoadedBackbone, trainBn: boolean): Promise<void> {
   }
   const head = buildHead(16, 2, { hidden: 8, seed: 3 })
   const stage = stageSchema.parse({ freezeTo: -2, epochs: 1, lr: 1e-2, batchSize: 4, trainBn })
-  const inputs = setupStage(stage, { db: null as never, bb, segment, head, data: images(), views: 0, cacheKey: null })
+  // the toy's weights are its own: the frozen part is converted in memory (ONNX Runtime, checked)
+  const parts = frozenParts(bb, true, segment)
+  const inputs = setupStage(stage, { db: null as never, bb, segment, frozen: parts.frozen, head, data: images(), views: 0, cacheKey: null })
   await fitStage({ stageIndex: 0, stage, model: inputs.model, data: inputs.data, classes: ['ants', 'bees'], classWeights: null, seed: 1 })
+  await parts.release()
   head.dispose()
 }
 

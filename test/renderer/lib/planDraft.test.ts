@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import { planSchema } from '../../../src/shared/plan'
+import { planSchema, type Stage } from '../../../src/shared/plan'
 import { firstThawedGroup } from '../../../src/shared/schedules'
 import {
   addStage,
   defaultStage,
   formatRate,
   freezeToFor,
+  isUnchangedPreset,
   moveStage,
   planFromPreset,
+  planSummary,
   PRESET_NAMES,
   removeStage,
   reviveDraft,
   serializeDraft,
+  stageNameWarning,
   updateStage,
   validatePlan,
   withLrMode,
@@ -96,25 +99,87 @@ describe('validatePlan', () => {
     expect(problems.map((p) => p.field).sort()).toEqual(['batchSize', 'epochs'])
   })
 
-  it('says so when a range runs backwards (checked once the fields themselves are valid)', () => {
+  it('says so when a range runs backwards, even while another field is wrong', () => {
+    const backwards = "Stage 1 (thaw): the lowest group's rate (1e-2) is above the head's (1e-4): the earliest groups should learn slowest, so swap them"
     const { problems } = validatePlan({ name: 'p', stages: [{ ...defaultStage('thaw'), lr: [1e-2, 1e-4] }] })
-    expect(problems).toEqual([
-      { stage: 0, field: 'lr', text: "Stage 1 (thaw): the lowest learning rate must not be above the head's (lr [lo, hi] needs lo <= hi)" }
-    ])
+    expect(problems).toEqual([{ stage: 0, field: 'lr', text: backwards }])
+    // the schema's own lo <= hi check waits until the rest of the object parses; this one does not
+    const both = validatePlan({ name: 'p', stages: [{ ...defaultStage('thaw'), lr: [1e-2, 1e-4], epochs: 2.5 }] })
+    expect(both.problems.map((p) => p.text)).toEqual([backwards, 'Stage 1 (thaw): epochs must be a whole number (not 2.5)'])
+    expect(both.plan).toBeNull()
   })
 
-  it("keeps the schema's own learning-rate messages", () => {
-    const { problems } = validatePlan({ name: 'p', stages: [{ ...defaultStage('head'), lr: 0 }] })
-    expect(problems[0]!.text).toBe('Stage 1 (head): a learning rate must be > 0')
+  it('says what is wrong with a learning rate, never "Invalid input"', () => {
+    const texts = (lr: Stage['lr']): string[] => validatePlan({ name: 'p', stages: [{ ...defaultStage('head'), lr }] }).problems.map((p) => p.text)
+    expect(texts(0)).toEqual(['Stage 1 (head): the learning rate must be more than 0'])
+    expect(texts(NaN)).toEqual(['Stage 1 (head): the learning rate needs a number'])
+    expect(texts(20)).toEqual(['Stage 1 (head): the learning rate must be at most 10 (a rate above 10 is surely a mistake)'])
+    expect(texts([NaN, 1e-3])).toEqual(["Stage 1 (head): the lowest group's learning rate needs a number"])
+    expect(texts([1e-4, -1])).toEqual(["Stage 1 (head): the head's learning rate must be more than 0"])
+    for (const lr of [0, NaN, 20, [NaN, 1e-3], [1e-4, -1]] as Stage['lr'][]) expect(texts(lr).join(' ')).not.toMatch(/invalid input/i)
+  })
+
+  it('calls 2.5 epochs what it is: not a whole number', () => {
+    const texts = (patch: Partial<Stage>): string[] => validatePlan({ name: 'p', stages: [{ ...defaultStage('s'), ...patch }] }).problems.map((p) => p.text)
+    expect(texts({ epochs: 2.5 })).toEqual(['Stage 1 (s): epochs must be a whole number (not 2.5)'])
+    expect(texts({ batchSize: 31.5 })).toEqual(['Stage 1 (s): the batch size must be a whole number (not 31.5)'])
+    expect(texts({ epochs: NaN })).toEqual(['Stage 1 (s): epochs needs a number'])
+    expect(texts({ warmupPct: 1 })).toEqual(['Stage 1 (s): the warm-up share must be at most 0.99'])
+    // fields the schedule does not use are not held against it
+    expect(texts({ schedule: 'constant', warmupPct: NaN })).toEqual([])
   })
 
   it('reports an empty plan', () => {
-    expect(validatePlan({ name: 'p', stages: [] }).problems[0]!.text).toBe('The plan a plan needs at least one stage')
+    expect(validatePlan({ name: 'p', stages: [] }).problems[0]!.text).toBe('A plan needs at least one stage')
   })
 
   it('gives back what planSchema parses', () => {
     const draft = planFromPreset('fine-tune')
     expect(validatePlan(draft).plan).toEqual(planSchema.parse(draft))
+  })
+})
+
+describe('planSummary', () => {
+  it('adds up epochs only when every stage has a valid count', () => {
+    const plan = planFromPreset('fine-tune')
+    expect(planSummary(plan)).toBe('2 stages, 6 epochs')
+    expect(planSummary(updateStage(plan, 1, { epochs: 2.5 }))).toBe('2 stages, epochs to fix')
+    expect(planSummary(updateStage(plan, 1, { epochs: NaN }))).toBe('2 stages, epochs to fix')
+    expect(planSummary(updateStage(plan, 1, { epochs: 0 }))).toBe('2 stages, epochs to fix')
+    expect(planSummary(planFromPreset('head only'))).toBe('1 stage, 10 epochs')
+  })
+})
+
+describe('presets and edits', () => {
+  it('knows a preset as it came from one the user changed', () => {
+    for (const name of PRESET_NAMES) expect(isUnchangedPreset(planFromPreset(name))).toBe(true)
+    expect(isUnchangedPreset(updateStage(planFromPreset('fine-tune'), 0, { epochs: 2 }))).toBe(false)
+    expect(isUnchangedPreset(addStage(planFromPreset('head only'), 5))).toBe(false)
+  })
+})
+
+describe('stage names follow the freeze boundary', () => {
+  it('renames a descriptive name when the boundary moves, and keeps the user\'s own', () => {
+    const plan = planFromPreset('gradual thaw')
+    const dragged = updateStage(plan, 0, { freezeTo: -4 })
+    expect(dragged.stages[0]).toMatchObject({ name: 'last 3 groups', freezeTo: -4 })
+    expect(updateStage(dragged, 0, { freezeTo: 0 }).stages[0]!.name).toBe('all')
+    expect(updateStage(updateStage(dragged, 0, { freezeTo: -2 }), 0, { freezeTo: -1 }).stages[0]!.name).toBe('head')
+    expect(updateStage(plan, 1, { freezeTo: -1 }).stages[1]!.name).toBe('head')
+    const mine = updateStage(plan, 0, { name: 'warm-up' })
+    expect(updateStage(mine, 0, { freezeTo: -3 }).stages[0]!.name).toBe('warm-up')
+    // a rename and a move together: the user's name wins
+    expect(updateStage(plan, 0, { freezeTo: -3, name: 'x' }).stages[0]!.name).toBe('x')
+  })
+
+  it('warns when a name the user typed says another boundary than the stage has', () => {
+    const stage = { ...defaultStage('head'), freezeTo: -4 }
+    expect(stageNameWarning(stage, 6)).toBe('The name “head” says it trains the head only, but this stage trains the last 3 groups and the head: rename it.')
+    expect(stageNameWarning({ ...stage, name: 'all' }, 6)).toMatch(/says it trains everything/)
+    expect(stageNameWarning({ ...stage, freezeTo: -1 }, 6)).toBeNull()
+    expect(stageNameWarning({ ...stage, name: 'my stage' }, 6)).toBeNull()
+    // "last 5 groups" of a 6-group backbone is everything: the same boundary, no warning
+    expect(stageNameWarning({ ...stage, name: 'last 5 groups', freezeTo: 0 }, 6)).toBeNull()
   })
 })
 

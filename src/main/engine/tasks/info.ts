@@ -1,10 +1,30 @@
 import { importBackboneFromFolder, listBackbones, type BackboneSpec } from '../../backbones'
 import type { BackboneInfo, EngineInfo } from '../../../shared/types'
-import { engine } from '../runtime'
+import { gpuProvider, thisMachine } from '../onnx/providers'
+import { engine, frozenSettings } from '../runtime'
 
 export async function engineInfo(): Promise<Omit<EngineInfo, 'preference'>> {
   const b = await engine()
-  return { backend: b.name, detail: b.detail, gpu: b.gpu }
+  return { backend: b.name, detail: b.detail, gpu: b.gpu, frozen: frozenEngineInfo(b.detail) }
+}
+
+/** What frozen forwards will run on, as far as can be known before a segment's first batch
+ * (which converts it, starts the provider and checks it against TF.js). */
+export function frozenEngineInfo(tfjsDetail: string, machine = thisMachine): EngineInfo['frozen'] {
+  const s = frozenSettings()
+  const gpu = gpuProvider(machine)
+  const gpuName = 'name' in gpu ? gpu.name : null
+  const onnx =
+    s.provider !== 'cpu' && gpuName
+      ? `ONNX Runtime on ${gpuName} (CPU if it fails to start)`
+      : `ONNX Runtime, CPU, ${s.threads} thread${s.threads === 1 ? '' : 's'}`
+  const detail =
+    s.runtime === 'tfjs'
+      ? `TF.js ${tfjsDetail}`
+      : s.runtime === 'onnx'
+        ? onnx
+        : `${onnx}, where the segment converts and passes its check; else TF.js ${tfjsDetail}`
+  return { runtime: s.runtime, provider: s.provider, gpuProvider: gpuName, gpuMissing: 'why' in gpu ? gpu.why : null, threads: s.threads, detail }
 }
 
 const info = (s: BackboneSpec): BackboneInfo => ({

@@ -34,6 +34,16 @@ export const engineHandlers = {
       throw err
     }
   },
+  setFrozenRuntime: async (settings, s) => {
+    const previous = s.frozenRuntime()
+    await s.setFrozenRuntime(settings)
+    try {
+      return await engineInfo(s)
+    } catch (err) {
+      await s.setFrozenRuntime(previous)
+      throw err
+    }
+  },
   importBackbone: (args, s) => s.engine().run<BackboneInfo>('importBackbone', args),
   listBackbones: (_args, s) => s.engine().run<BackboneInfo[]>('listBackbones', {}),
   backboneGroups: async ({ backbone }, s): Promise<BackboneGroups> => {

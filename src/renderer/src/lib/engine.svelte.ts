@@ -2,6 +2,7 @@
 // per window, and again after this window changes either (a backend switch, a backbone import).
 import type { BackboneInfo, EngineInfo } from '../../../shared/types'
 import type { BackendChoice } from './engineChoice'
+import type { ProviderChoice, RuntimeChoice } from './runtimeChoice'
 import { api } from './transport'
 import { attempt, reportError, toasts } from './toasts.svelte'
 
@@ -10,6 +11,9 @@ class Engine {
   backbones = $state<BackboneInfo[]>([])
   /** the backend preference the studio runs with (engineInfo says) */
   choice = $state<BackendChoice>('auto')
+  /** what runs frozen forwards, and ONNX Runtime's provider (engineInfo says) */
+  runtime = $state<RuntimeChoice>('auto')
+  provider = $state<ProviderChoice>('auto')
   /** a switch is under way: the engine workers are restarting */
   switching = $state(false)
   private loading: Promise<void> | null = null
@@ -52,9 +56,27 @@ class Engine {
     }
   }
 
+  /** Switches what runs the frozen forward passes, as setBackend does the TF.js backend. */
+  async setFrozenRuntime(runtime: RuntimeChoice, provider: ProviderChoice): Promise<boolean> {
+    if (this.switching) return false
+    this.switching = true
+    try {
+      this.show(await api.setFrozenRuntime({ runtime, provider }))
+      toasts.success(`Frozen part: ${this.info!.frozen.detail}`)
+      return true
+    } catch (err) {
+      reportError(err)
+      return false
+    } finally {
+      this.switching = false
+    }
+  }
+
   private show(info: EngineInfo): void {
     this.info = info
     this.choice = info.preference
+    this.runtime = info.frozen.runtime
+    this.provider = info.frozen.provider
   }
 }
 

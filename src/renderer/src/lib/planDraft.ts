@@ -61,8 +61,19 @@ export function moveStage(plan: PlanDraft, index: number, delta: number): PlanDr
   return { ...plan, stages }
 }
 
+/** A change to one stage. Moving the freeze boundary renames a stage whose name described the
+ * old boundary ("head" becomes "last 2 groups"); a name the user chose is kept. */
 export function updateStage(plan: PlanDraft, index: number, patch: Partial<Stage>): PlanDraft {
-  return { ...plan, stages: plan.stages.map((s, i) => (i === index ? { ...s, ...patch } : s)) }
+  return {
+    ...plan,
+    stages: plan.stages.map((s, i) => {
+      if (i !== index) return s
+      const next = { ...s, ...patch }
+      const moved = patch.freezeTo !== undefined && patch.freezeTo !== s.freezeTo && patch.name === undefined
+      if (moved && describesBoundary(s.name) && boundaryOfName(s.name) === s.freezeTo) next.name = boundaryName(next.freezeTo)
+      return next
+    })
+  }
 }
 
 export function lrMode(lr: Stage['lr']): LrMode {
@@ -111,53 +122,164 @@ const FIELD_WORDS: Record<keyof Stage, string> = {
 
 interface Issue {
   code: string
-  path: PropertyKey[]
   message: string
+  expected?: string
   minimum?: unknown
   maximum?: unknown
   inclusive?: boolean
 }
 
-/** zod's generic wording ("Too small: expected number to be >=1") made plain; the schema's own
- * messages (lr bounds, lo <= hi) are kept as they are. */
-function plainMessage(issue: Issue): string {
+/** zod's generic wording ("Too small: expected number to be >=1", "Invalid input") made plain,
+ * with the value that was typed when it helps ("2.5 is not a whole number"). */
+function plainMessage(issue: Issue, value: unknown): string {
+  if (typeof value !== 'number' || Number.isNaN(value)) return 'needs a number'
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return `must be a whole number (not ${value})`
   if (issue.code === 'invalid_type') return 'needs a number'
-  if (issue.code === 'too_small' && /^too small/i.test(issue.message)) {
-    return `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}`
-  }
-  if (issue.code === 'too_big' && /^too big/i.test(issue.message)) {
-    return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}`
-  }
+  if (issue.code === 'too_small') return `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}`
+  if (issue.code === 'too_big') return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${String(issue.maximum)}`
   return issue.message
 }
 
-/** planSchema on a draft: the parsed plan when it is valid, and every problem as a sentence. */
+type StageKey = keyof Stage
+const NUMBER_FIELDS = ['epochs', 'cycleLen', 'cycleMult', 'warmupPct', 'weightDecay', 'batchSize', 'freezeTo'] as const satisfies readonly StageKey[]
+const stageShape = stageSchema.shape
+/** one learning rate: the schema's own rule, field by field */
+const lrValue = stageShape.lr.options[0]
+
+/** A field the stage's schedule does not read (the editor hides it): not the user's concern. */
+function unusedBySchedule(key: StageKey, schedule: ScheduleName): boolean {
+  if (key === 'cycleLen' || key === 'cycleMult') return schedule !== 'sgdr'
+  if (key === 'warmupPct') return schedule === 'sgdr' || schedule === 'constant'
+  return false
+}
+
+/** The stage as the studio gets it: a hidden field left half-typed takes its default. */
+function withUnusedDefaults(stage: Stage): Stage {
+  const d = defaultStage()
+  const out = { ...stage }
+  for (const key of ['cycleLen', 'cycleMult', 'warmupPct'] as const) {
+    if (unusedBySchedule(key, stage.schedule) && !stageShape[key].safeParse(stage[key]).success) out[key] = d[key]
+  }
+  return out
+}
+
+/** Every problem of one stage, each field checked on its own, so a backwards range shows up
+ * while another field is still wrong (the schema's object-level check waits for the rest). */
+function stageProblems(stage: Stage, index: number): PlanProblem[] {
+  const label = stage.name?.trim() ? ` (${stage.name.trim()})` : ''
+  const out: PlanProblem[] = []
+  const add = (field: StageKey, sentence: string): void => {
+    out.push({ stage: index, field, text: `Stage ${index + 1}${label}: ${sentence}` })
+  }
+  const name = stageShape.name.safeParse(stage.name)
+  if (!name.success || !stage.name.trim()) add('name', 'give the stage a name')
+
+  const rates: [string, number][] = Array.isArray(stage.lr)
+    ? [
+        ["the lowest group's learning rate", stage.lr[0]],
+        ["the head's learning rate", stage.lr[1]]
+      ]
+    : [['the learning rate', stage.lr]]
+  let ratesValid = true
+  for (const [words, value] of rates) {
+    const r = lrValue.safeParse(value)
+    if (r.success) continue
+    ratesValid = false
+    const issue = r.error.issues[0] as unknown as Issue
+    add('lr', issue.code === 'too_big' ? `${words} must be at most 10 (a rate above 10 is surely a mistake)` : `${words} ${plainMessage(issue, value)}`)
+  }
+  if (ratesValid && Array.isArray(stage.lr) && stage.lr[0] > stage.lr[1]) {
+    const [lo, hi] = stage.lr
+    add('lr', `the lowest group's rate (${formatRate(lo)}) is above the head's (${formatRate(hi)}): the earliest groups should learn slowest, so swap them`)
+  }
+
+  for (const key of NUMBER_FIELDS) {
+    if (unusedBySchedule(key, stage.schedule)) continue
+    const r = stageShape[key].safeParse(stage[key])
+    if (!r.success) add(key, `${FIELD_WORDS[key]} ${plainMessage(r.error.issues[0] as unknown as Issue, stage[key])}`)
+  }
+  return out
+}
+
+/** The plan checked field by field: the parsed plan when it is valid, and every problem as a
+ * sentence that names the stage and the field. */
 export function validatePlan(draft: PlanDraft): { plan: Plan | null; problems: PlanProblem[] } {
-  const parsed = planSchema.safeParse(draft)
-  if (parsed.success) return { plan: parsed.data, problems: [] }
-  const problems = parsed.error.issues.map((raw): PlanProblem => {
-    const issue = raw as unknown as Issue
-    const [head, index, field, part] = issue.path
-    if (head !== 'stages' || typeof index !== 'number') {
-      const what = head === 'name' ? 'The plan name' : 'The plan'
-      return { stage: null, field: null, text: `${what} ${plainMessage(issue)}` }
-    }
-    const stage = draft.stages[index]
-    const key = (typeof field === 'string' && field in FIELD_WORDS ? field : null) as keyof Stage | null
-    let words = key ? FIELD_WORDS[key] : 'a field'
-    if (key === 'lr' && part === 0) words = 'the lowest learning rate'
-    if (key === 'lr' && part === 1) words = "the head's learning rate"
-    const label = stage?.name?.trim() ? ` (${stage.name.trim()})` : ''
-    const message = plainMessage(issue)
-    // the schema's own sentences already say what they are about
-    const sentence = /lo <= hi/.test(message)
-      ? "the lowest learning rate must not be above the head's (lr [lo, hi] needs lo <= hi)"
-      : /learning rate/.test(message)
-        ? message
-        : `${words} ${message}`
-    return { stage: index, field: key, text: `Stage ${index + 1}${label}: ${sentence}` }
-  })
+  const problems: PlanProblem[] = []
+  if (typeof draft.name !== 'string' || !draft.name.trim()) problems.push({ stage: null, field: null, text: 'Give the plan a name' })
+  else if (draft.name.trim().length > 100) problems.push({ stage: null, field: null, text: 'The plan name is at most 100 characters' })
+  if (draft.stages.length === 0) problems.push({ stage: null, field: null, text: 'A plan needs at least one stage' })
+  if (draft.stages.length > 20) problems.push({ stage: null, field: null, text: 'A plan has at most 20 stages' })
+  draft.stages.forEach((stage, i) => problems.push(...stageProblems(stage, i)))
+  const parsed = planSchema.safeParse({ ...draft, stages: draft.stages.map(withUnusedDefaults) })
+  if (problems.length === 0 && parsed.success) return { plan: parsed.data, problems }
+  // whatever the schema refuses that the checks above did not name is still shown, never lost
+  if (problems.length === 0 && !parsed.success) {
+    for (const issue of parsed.error.issues) problems.push({ stage: null, field: null, text: `The plan: ${issue.message}` })
+  }
   return { plan: null, problems }
+}
+
+/** "2 stages, 6 epochs"; the epochs are only added up when every stage has a valid count, so a
+ * total never counts 2.5 or an empty field. */
+export function planSummary(draft: PlanDraft): string {
+  const n = draft.stages.length
+  const stages = `${n} stage${n === 1 ? '' : 's'}`
+  const epochs = draft.stages.map((s) => s.epochs)
+  if (!epochs.every((e) => stageShape.epochs.safeParse(e).success)) return `${stages}, epochs to fix`
+  const total = epochs.reduce((a, b) => a + b, 0)
+  return `${stages}, ${total} epoch${total === 1 ? '' : 's'}`
+}
+
+/** true when the draft is a preset exactly as it comes (nothing of the user's would be lost by
+ * replacing it) */
+export function isUnchangedPreset(draft: PlanDraft): boolean {
+  const same = JSON.stringify(draft)
+  return PRESET_NAMES.some((name) => JSON.stringify(planFromPreset(name)) === same)
+}
+
+// Stage names that describe what a stage trains. The presets use them; once the boundary moves,
+// such a name would lie ("head" for a stage that trains three groups), so it follows the boundary.
+// A name the user wrote is theirs: it stays, with a warning when it names another boundary.
+
+/** the name a stage gets for what it trains: "head", "last group", "last 2 groups", "all" */
+export function boundaryName(freezeTo: number): string {
+  if (freezeTo === 0) return 'all'
+  if (freezeTo === -1) return 'head'
+  if (freezeTo === -2) return 'last group'
+  return `last ${-freezeTo - 1} groups`
+}
+
+const DESCRIPTIVE_NAME = /^(head|head only|all|everything|last group|last (two|three|\d+) groups)$/i
+
+function describesBoundary(name: string): boolean {
+  return DESCRIPTIVE_NAME.test(name.trim())
+}
+
+/** Which freeze boundary a descriptive name stands for (null for any other name). */
+function boundaryOfName(name: string): number | null {
+  const n = name.trim().toLowerCase()
+  if (!describesBoundary(n)) return null
+  if (n === 'head' || n === 'head only') return -1
+  if (n === 'all' || n === 'everything') return 0
+  if (n === 'last group') return -2
+  const count = { two: 2, three: 3 }[n.split(' ')[1] as 'two' | 'three'] ?? Number(n.split(' ')[1])
+  return -count - 1
+}
+
+/** A warning (the plan still runs) when the stage's name names another boundary than the one it
+ * has: the run's records and curves would say "head" for a stage that trained three groups. */
+export function stageNameWarning(stage: Stage, groups: number | null): string | null {
+  const named = boundaryOfName(stage.name)
+  if (named === null) return null
+  const same = groups ? firstThawedGroup(named, groups) === firstThawedGroup(stage.freezeTo, groups) : named === stage.freezeTo
+  if (same) return null
+  return `The name “${stage.name.trim()}” says it trains ${trainsPhrase(named)}, but this stage trains ${trainsPhrase(stage.freezeTo)}: rename it.`
+}
+
+function trainsPhrase(freezeTo: number): string {
+  if (freezeTo === -1) return 'the head only'
+  if (freezeTo === 0) return 'everything'
+  return `the ${boundaryName(freezeTo)} and the head`
 }
 
 // Storage: the draft as the user left it, per project, so a reload loses nothing, including a

@@ -93,8 +93,11 @@ class Training {
     if (path === this.projectPath && session.project?.path === path) this.model = model ?? null
   }
 
+  /** The field refuses what is out of range (numberRule.ts); anything else reaching here is a bug,
+   * and is refused too rather than clamped into another job than the one asked for. */
   setViews(views: number): void {
-    this.views = Math.min(16, Math.max(0, Math.round(views)))
+    if (!Number.isInteger(views) || views < 0 || views > 16) return
+    this.views = views
     if (this.projectPath) localStorage.setItem(viewsKey(this.projectPath), String(this.views))
   }
 
