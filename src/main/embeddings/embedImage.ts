@@ -1,12 +1,11 @@
 // Runs in an engine worker: the embedding of an image that is not in the cache (a picture from
-// outside the project), computed as precompute computes a plain view.
-import { toInputBatch } from '../backbones/preprocess'
-import { resizeOptions } from '../backbones/preprocess'
+// outside the project), computed by the same frozen forward precompute uses, so it is
+// comparable with the cached rows.
+import { resizeOptions, toInputArray } from '../backbones/preprocess'
 import { decodeForModel } from '../dataset/decode'
 import { ThawError } from '../errors'
-import { backbone, segment } from '../engine/runtime'
+import { backbone, frozenSegment } from '../engine/runtime'
 import type { ActivationSetKey } from '../precompute/activationStore'
-import { activationsOf } from '../precompute/shard'
 
 /** Decodes an image with the guarded decoder (pixel limit, damaged files refused) and runs the
  * backbone to the cached layer, pooled as the cache is. */
@@ -23,10 +22,7 @@ export async function embedImage(key: ActivationSetKey, input: string | Uint8Arr
     const what = typeof input === 'string' ? input : 'the image'
     throw new ThawError('BAD_IMAGE', `cannot read ${what}: ${(err as Error).message}`)
   }
-  const batch = toInputBatch([{ data, width, height }], bb.spec)
-  try {
-    return activationsOf(segment(bb, null, key.layer), batch, key.reduce)[0]!
-  } finally {
-    batch.dispose()
-  }
+  const batch = toInputArray([{ data, width, height }], bb.spec)
+  const out = await frozenSegment(bb, key.layer, key.reduce).run(batch.data, batch.shape)
+  return Float32Array.from(out.data)
 }
