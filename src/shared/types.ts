@@ -362,6 +362,8 @@ export interface InterruptedRun {
 export interface SimilarImage {
   imageId: number
   path: string
+  /** content hash (thumbnails are addressed by it) */
+  hash: string
   split: Split
   classId: number | null
   excluded: boolean
@@ -372,7 +374,7 @@ export interface SimilarImage {
 /** Images whose cached features are near-identical (resized, recompressed, lightly cropped
  * copies), or whose bytes are the same. */
 export interface DuplicateGroup {
-  images: { id: number; path: string; split: Split; classId: number | null }[]
+  images: { id: number; path: string; hash: string; split: Split; classId: number | null }[]
   /** the weakest link in the group (single linkage), cosine 0..1; 1 for exact-bytes copies */
   similarity: number
   splits: Split[]
@@ -396,6 +398,7 @@ export interface DuplicatesResult {
 export interface Suspect {
   imageId: number
   path: string
+  hash: string
   split: Split
   label: string
   suggested: string

@@ -117,7 +117,7 @@ function toGroup(source: ReturnType<typeof embeddedImages>, items: number[], sim
   const splits = [...new Set(images.map((i) => i.split))].sort()
   const labels = new Set(images.map((i) => i.classId))
   return {
-    images: images.map((i) => ({ id: i.id, path: i.path, split: i.split, classId: i.classId })),
+    images: images.map((i) => ({ id: i.id, path: i.path, hash: i.hash, split: i.split, classId: i.classId })),
     similarity,
     splits,
     leakage: splits.includes('train') && splits.includes('valid'),

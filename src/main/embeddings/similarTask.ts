@@ -73,7 +73,7 @@ export async function similarTask(args: SimilarArgs): Promise<SimilarResult> {
     queryImageId: queryId,
     similar: top.result().map(({ item, score }) => {
       const img = source.images[item]!
-      return { imageId: img.id, path: img.path, split: img.split, classId: img.classId, excluded: img.excluded, similarity: Math.min(1, score) }
+      return { imageId: img.id, path: img.path, hash: img.hash, split: img.split, classId: img.classId, excluded: img.excluded, similarity: Math.min(1, score) }
     })
   }
 }

@@ -118,6 +118,7 @@ export async function findSuspects(project: Project, pool: EnginePool, opts: Sus
     return {
       imageId: it.id,
       path: it.path,
+      hash: it.hash,
       split: it.split,
       label: classes[issue.label]!.name,
       suggested: classes[issue.suggested]!.name,
