@@ -23,10 +23,13 @@ export const MAIN_THREAD_FILES = [
   'src/main/project/**',
   'src/main/store/**',
   'src/main/media/**',
+  'src/main/tryit/**',
+  // shared by both threads, so held to the main thread's rule
+  'src/main/dataset/**',
+  'src/main/util/**',
   'src/preload/**',
   'src/shared/**'
 ]
-const WORKER_ONLY = ['@tensorflow/*', 'onnxruntime-node', 'onnxruntime-node/*']
 const workerOnlyMessage = 'TF.js and onnxruntime-node run only in the engine workers: call a worker task (src/main/engine/tasks) instead.'
 const sharpMessage = "The main thread loads sharp only when it first decodes: use `await import('sharp')` (a type-only import is fine)."
 
@@ -66,14 +69,25 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' }
   },
   {
+    // workers load onnxruntime-node on first use, through one loader (see that file for why)
+    files: ['src/main/**'],
+    ignores: ['src/main/engine/onnxruntime.ts', 'src/main/export/samples/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'onnxruntime-node', message: 'load it lazily with loadOnnxRuntime() (src/main/engine/onnxruntime.ts)', allowTypeImports: true }] }
+      ]
+    }
+  },
+  {
     files: MAIN_THREAD_FILES,
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: WORKER_ONLY, message: workerOnlyMessage, allowTypeImports: true },
-            { group: ['sharp'], message: sharpMessage, allowTypeImports: true }
+            { regex: '^(@tensorflow/|onnxruntime-node(/|$))', message: workerOnlyMessage, allowTypeImports: true },
+            { regex: '^sharp(/|$)', message: sharpMessage, allowTypeImports: true }
           ]
         }
       ],

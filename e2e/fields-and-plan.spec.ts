@@ -55,6 +55,13 @@ test('Views out of range is refused next to the field, and Precompute waits', as
   await views.fill('4')
   await expect(screen.getByRole('alert')).toHaveCount(0)
   await expect(precompute).toBeEnabled()
+  // before the click, the screen says what is cached and what one click would compute: nothing
+  // is cached in this project yet; 4 views add 4 rows per training image (245 of them)
+  const status = screen.getByTestId('cache-status')
+  await expect(status).toContainText(/^0 of 1,378 activations cached; 1,378 to compute\./, { timeout: 30_000 })
+  await expect(status).toContainText('398 images, one plain view each (0 cached), plus 4 augmented views of each training image (0 of 980 cached)')
+  await views.fill('0')
+  await expect(status).toContainText(/^0 of 398 activations cached; 398 to compute\./)
   // the choice is kept for the project (Train uses it); a refused value never was
   await page.reload()
   await expect(page.getByRole('status', { name: /Connection: Connected/ })).toBeVisible()
@@ -135,4 +142,18 @@ test('the plan editor names what is wrong, asks before a preset replaces edits, 
     await stage1.getByLabel('Name').fill('warm-up')
     await expect(stage1.getByTestId('stage-name-warning')).toHaveCount(0)
   })
+})
+
+test("a stage's LR finder shows its progress beside the stage while it builds the cache", async ({ page }) => {
+  await open(page, 'Layers')
+  const layers = page.getByRole('region', { name: 'Layers', exact: true })
+  const stage1 = layers.getByRole('group', { name: 'Stage 1', exact: true })
+  // nothing is precomputed in this project: the sweep first builds the head's cache
+  await stage1.getByRole('button', { name: 'LR finder for stage 1' }).click()
+  const progress = stage1.getByTestId('finder-progress')
+  await expect(progress).toBeVisible()
+  await expect(progress.getByRole('group', { name: /progress$/ })).toContainText('building the cache for the sweep', { timeout: 30_000 })
+  await progress.getByRole('button', { name: 'Cancel' }).click()
+  await expect(progress).toHaveCount(0, { timeout: 30_000 })
+  await expect(stage1.getByTestId('lr-suggestion')).toHaveCount(0)
 })

@@ -85,6 +85,7 @@ test('drop a picture on Try it and see the model’s probabilities; a text file 
   // the studio decodes the uploaded bytes with the same decoder as predict: the same figures
   for (const [cls, p] of Object.entries(expected.probs!)) expect(shown[cls]).toBeCloseTo(p * 100, 0)
   await expect(panel.getByRole('img', { name: /The picture being tried: bee\.jpg/ })).toBeVisible()
+  await panel.screenshot({ path: '/tmp/tryit-panel.png' })
 
   await panel.getByTestId('try-drop').dispatchEvent('drop', {
     dataTransfer: await filesTransfer(page, [{ name: 'notes.jpg', type: 'image/jpeg', bytes: Buffer.from('a shopping list, not a photo\n'.repeat(20)) }])
@@ -106,4 +107,46 @@ test('T opens Try it from the library, and a pasted picture is tried', async ({ 
   await probsShown(dialog)
   await page.keyboard.press('Escape')
   await expect(dialog).toBeHidden()
+})
+
+test('confusion-matrix cells open their images; the most-confused list opens a pair', async ({ page }) => {
+  test.skip(!project, `the data set is missing at ${hymenoptera}`)
+  await openProject(page)
+  await nav(page, 'Train')
+  const train = page.getByRole('region', { name: 'Train', exact: true })
+  const matrix = train.getByRole('table', { name: 'Confusion matrix' })
+  const cells = matrix.getByTestId('confusion-cell')
+  await expect(cells).toHaveCount(4)
+  const losses = train.getByRole('region', { name: 'Top losses' })
+  const tiles = losses.getByTestId('loss-tile')
+  await expect(losses.getByTestId('losses-heading')).toHaveText('Top losses')
+  await expect(tiles).toHaveCount(validImages.length)
+
+  // every cell opens exactly its images: as many tiles as the count, each with that label
+  for (const c of await cells.all()) {
+    const count = Number(await c.innerText())
+    const actual = (await c.getAttribute('data-actual'))!
+    const predicted = (await c.getAttribute('data-predicted'))!
+    await c.click()
+    await expect(c).toHaveAttribute('aria-pressed', 'true')
+    await expect(losses.getByTestId('losses-heading')).toHaveText(`${actual} predicted as ${predicted}`)
+    await expect(tiles).toHaveCount(count)
+    for (const t of await tiles.all()) await expect(t).toHaveAttribute('data-label', actual)
+    if (count) await expect(tiles.first()).toHaveAttribute('aria-label', new RegExp(`^${actual}, predicted ${predicted} at`))
+  }
+  await losses.getByRole('button', { name: 'Show every image' }).click()
+  await expect(losses.getByTestId('losses-heading')).toHaveText('Top losses')
+  await expect(tiles).toHaveCount(validImages.length)
+
+  const confused = train.getByRole('region', { name: 'Most confused' })
+  const pairs = confused.getByTestId('confused-pair')
+  if ((await pairs.count()) === 0) {
+    await expect(confused.getByTestId('most-confused-none')).toBeVisible()
+    return
+  }
+  const first = pairs.first()
+  const count = Number(await first.locator('.count').innerText())
+  await first.click()
+  await expect(losses.getByTestId('losses-heading')).toHaveText(/ predicted as /)
+  await expect(tiles).toHaveCount(count)
 })

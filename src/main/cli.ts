@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { registerEngineCommands } from './cli/engine'
 import { registerExportCommand } from './cli/export'
 import { registerLibraryCommands } from './cli/library'
+import { registerModelCommands } from './cli/models'
 import { registerServeCommand } from './cli/serve'
 import { registerQualityCommands } from './cli/quality'
 import { registerTrainingCommands } from './cli/training'
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<void> {
   registerEngineCommands(program)
   registerTrainingCommands(program)
   registerExportCommand(program)
+  registerModelCommands(program)
   registerServeCommand(program)
   registerQualityCommands(program)
   try {

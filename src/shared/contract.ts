@@ -19,7 +19,13 @@ import type {
   JobFinished,
   JobProgress,
   LrFindResult,
+  ModelComparison,
+  ModelDetail,
+  ModelList,
+  ModelRecord,
   ModelSummary,
+  PrecomputeStatus,
+  PredictAllResult,
   PrecomputeResult,
   PredictResult,
   StageCachePlan,
@@ -30,6 +36,7 @@ import type {
   TrainEpochEvent,
   TrainReport,
   UndoResult,
+  AutoTrainState,
   DuplicatesResult,
   EmbeddingMap,
   SimilarImage,
@@ -70,7 +77,11 @@ export const imageFilter = z.strictObject({
   classId: z.union([id, z.literal('unlabelled')]).optional(),
   split: split.optional(),
   status: z.enum(['any', 'ok', 'problem', 'issues', 'excluded']).optional(),
-  search: z.string().max(500).optional()
+  search: z.string().max(500).optional(),
+  // by the chosen model's predictions (issue #8 §2)
+  disagrees: z.boolean().optional(),
+  confidenceBelow: z.number().min(0, 'a confidence threshold is between 0 and 1').max(1, 'a confidence threshold is between 0 and 1').optional(),
+  order: z.enum(['id', 'margin']).optional()
 })
 
 export const commands = {
@@ -135,6 +146,13 @@ export const commands = {
   listBackbones: command<BackboneInfo[]>()(none),
   /** the layer groups of the project's backbone (or another), for the layers panel */
   backboneGroups: command<BackboneGroups>()(z.strictObject({ backbone: z.string().min(1).optional() })),
+  /** what the cache already holds for a backbone and views, before precomputing (nothing is computed) */
+  precomputeStatus: command<PrecomputeStatus>()(
+    z.strictObject({
+      backbone: z.string().min(1).optional(),
+      views: z.number().int().min(0, 'views cannot be negative').max(16, 'at most 16 augmented views').default(0)
+    })
+  ),
   precompute: command<PrecomputeResult>()(
     z.strictObject({
       backbone: z.string().min(1).optional(),
@@ -181,8 +199,44 @@ export const commands = {
   ),
   currentModel: command<ModelSummary | null>()(none),
   predict: command<{ modelId: number; results: PredictResult[] }>()(
-    z.strictObject({ paths: z.array(path).min(1, 'give at least one image').max(10_000) })
+    z.strictObject({ paths: z.array(path).min(1, 'give at least one image').max(10_000), modelId: id.optional() })
   ),
+
+  // models: every run kept as a numbered record, one chosen (issue #8 §1, §2, §8)
+  /** every model, newest first, with the chosen one and the disk they take */
+  listModels: command<ModelList>()(none),
+  /** one model with its curves and validation summary */
+  modelDetail: command<ModelDetail>()(z.strictObject({ id })),
+  /** the user's pick: it predicts and exports until another is picked or it is deleted */
+  chooseModel: command<ModelList>()(z.strictObject({ id })),
+  updateModel: command<ModelRecord>()(
+    z.strictObject({
+      id,
+      name: z.string().trim().max(200, 'a model name is at most 200 characters').optional(),
+      note: z.string().max(5000, 'a note is at most 5000 characters').optional()
+    })
+  ),
+  /** deletes a model and its predictions (frees its disk); the chosen one is picked again */
+  deleteModel: command<{ deleted: number; freedBytes: number; chosen: number | null }>()(z.strictObject({ id })),
+  /** two models side by side; their predictions are computed first when missing */
+  compareModels: command<ModelComparison>()(z.strictObject({ a: id, b: id })),
+  /** scores every usable image with the chosen model (or the one named) */
+  predictAll: command<PredictAllResult>()(z.strictObject({ modelId: id.optional(), withPredictions: z.boolean().default(true) })),
+  /** the model's prediction becomes the label: of the images given, or of every image under the
+   * filter, where the confidence reaches minConfidence; one undoable change */
+  acceptPredictions: command<{ changed: number; skipped: number }>()(
+    z
+      .strictObject({
+        ids: ids.optional(),
+        filter: imageFilter.optional(),
+        minConfidence: z.number().min(0, 'a confidence threshold is between 0 and 1').max(1, 'a confidence threshold is between 0 and 1').default(0),
+        modelId: id.optional()
+      })
+      .refine((a) => (a.ids === undefined) !== (a.filter === undefined), 'give either ids or a filter')
+  ),
+  /** train while labeling: the head retrains from the cache after label changes */
+  setAutoTrain: command<AutoTrainState>()(z.strictObject({ enabled: z.boolean() })),
+  autoTrainState: command<AutoTrainState>()(none),
 
   // export: a deployable bundle, proven equal to the studio's model; and running one
   exportModel: command<ExportResult>()(
@@ -257,7 +311,10 @@ export const commands = {
   ),
 
   // jobs
-  cancelJob: command<{ cancelled: boolean }>()(z.strictObject({ jobId: z.string().min(1) }))
+  cancelJob: command<{ cancelled: boolean }>()(z.strictObject({ jobId: z.string().min(1) })),
+
+  // health: the browser client's heartbeat; no answer in time means the studio stopped answering
+  ping: command<{ now: number }>()(none)
 } as const
 
 export type Commands = typeof commands
@@ -281,6 +338,12 @@ export interface Events {
   /** the library changed (import, labels, classes): clients refetch what they show */
   libraryChanged: { reason: string }
   projectChanged: ProjectInfo | null
+  /** a model was kept, chosen, renamed or deleted: clients refetch the list */
+  modelsChanged: { reason: string }
+  /** a model's stored predictions changed (new images scored, another model chosen) */
+  predictionsChanged: { modelId: number | null }
+  /** train while labeling started, finished or was superseded */
+  autoTrain: AutoTrainState
   /** a native menu item was chosen (Electron only) */
   menu: { action: string }
 }

@@ -61,8 +61,12 @@ export interface ImportReport {
   missing: number
   classes: Record<string, number>
   splits: SplitCounts
+  /** files that are in the library as problems: exactly what its problem filter shows */
   problems: FileProblem[]
   warnings: FileProblem[]
+  /** what the scan passed over and why (not images, folders reached twice through links...):
+   * not part of the library */
+  skipped: FileProblem[]
   layout: 'class-folders' | 'split-folders'
   root: string
   ms: number
@@ -78,6 +82,12 @@ export interface ImageFilter {
    * excluded; 'excluded' = excluded images only */
   status?: StatusFilter | undefined
   search?: string | undefined
+  /** by the chosen model's predictions: labelled images it disagrees with */
+  disagrees?: boolean | undefined
+  /** by the chosen model's predictions: its confidence below this (0..1) */
+  confidenceBelow?: number | undefined
+  /** 'margin': the least certain predictions first (what to label next) */
+  order?: 'id' | 'margin' | undefined
 }
 
 export interface ImageItem {
@@ -90,6 +100,8 @@ export interface ImageItem {
   /** left out of training, validation and metrics (kept on disk and in the project) */
   excluded: boolean
   reason: string | null
+  /** the chosen model's prediction, when it has scored this image */
+  prediction?: CellPrediction | null
 }
 
 export interface ImageDetail extends ImageItem {
@@ -127,7 +139,7 @@ export interface ExportTreeResult {
   skipped: FileProblem[]
 }
 
-export type JobKind = 'import' | 'export-tree' | 'precompute' | 'train' | 'lr-find' | 'export' | 'suspects' | 'duplicates' | 'embedding-map'
+export type JobKind = 'import' | 'export-tree' | 'precompute' | 'train' | 'lr-find' | 'export' | 'predict' | 'suspects' | 'duplicates' | 'embedding-map'
 
 export interface JobProgress {
   jobId: string
@@ -179,6 +191,23 @@ export interface BackboneInfo {
   inputSize: number
   featureLayer: string
   params: number
+}
+
+/** What the activations cache already holds for a backbone and a number of views, before a
+ * precompute: what one click would compute. Rows are (image content, view) pairs. */
+export interface PrecomputeStatus {
+  backbone: string
+  views: number
+  /** usable images (same bytes counted once) */
+  images: number
+  /** rows wanted: the plain view of every image, plus `views` augmented ones of each training image */
+  wanted: number
+  cached: number
+  missing: number
+  /** the plain views alone (what a head without augmentation needs) */
+  plain: { cached: number; missing: number }
+  /** bytes the cached rows of this backbone take */
+  bytes: number
 }
 
 export interface PrecomputeResult {
@@ -247,6 +276,8 @@ export interface StageReport {
   epochs: EpochMetrics[]
   valid: ValidSummary
   ms: number
+  /** what ran the training steps: 'onnxruntime-node (cpu, 2 threads)', or 'tfjs wasm (why not)' */
+  runtime?: string
 }
 
 export interface Prediction {
@@ -354,6 +385,110 @@ export interface InterruptedRun {
   stageEpochs: number
   stages: number
   savedAt: string
+}
+
+// ---- models: every run kept as a numbered record (issue #8 §1, §2) ----
+
+export type ModelStatus = 'finished' | 'cancelled' | 'interrupted'
+
+/** One training run as the Runs view and `thaw models` list it. */
+export interface ModelRecord {
+  id: number
+  /** the user's name for it, or "Model <id>" */
+  name: string
+  note: string
+  status: ModelStatus
+  /** made by train-while-labeling: only the latest is kept, never chosen by itself */
+  auto: boolean
+  /** the model that predicts and exports (the user's pick, else the newest finished run) */
+  chosen: boolean
+  /** it has weights (an interrupted run keeps only its checkpoint until it is resumed) */
+  usable: boolean
+  createdAt: string
+  plan: unknown
+  planName: string
+  seed: number | null
+  views: number | null
+  backbone: string
+  backboneSha256: string
+  datasetSha256: string | null
+  /** validation metrics of the kept weights; null until the run keeps weights */
+  valid: { accuracy: number; loss: number } | null
+  epochs: number
+  /** the interrupted run this record continued: its run id and where it stood */
+  continuedFrom: { runId: string; stageIndex: number; epochsDone: number } | null
+  /** bytes on disk: weights and stored predictions */
+  bytes: number
+}
+
+export interface ModelList {
+  models: ModelRecord[]
+  /** null when no model can predict yet */
+  chosen: number | null
+  /** true when the user picked it; false when it is the newest finished run by default */
+  pickedByUser: boolean
+  totalBytes: number
+}
+
+/** One image's prediction by a model. */
+export interface ImagePrediction {
+  imageId: number
+  path: string
+  split: Split
+  /** class name, null when unlabelled */
+  label: string | null
+  predicted: string
+  confidence: number
+  /** top-1 minus top-2 probability: small = uncertain */
+  margin: number
+  probs: Record<string, number>
+}
+
+export interface PredictAllResult {
+  model: number
+  /** scored now / already stored for this model / could not be scored */
+  computed: number
+  reused: number
+  failed: FileProblem[]
+  /** how they were scored: from the cached features, or the whole network over the images */
+  source: 'cache' | 'images'
+  ms: number
+  predictions: ImagePrediction[]
+}
+
+export interface ModelDetail extends ModelRecord {
+  /** null until the run keeps weights */
+  summary: ValidSummary | null
+  curves: EpochMetrics[]
+}
+
+export interface ModelComparison {
+  a: ModelDetail
+  b: ModelDetail
+  /** images whose predicted class differs between a and b (both must have predictions) */
+  changed: { imageId: number; path: string; split: Split; label: string | null; a: { predicted: string; confidence: number }; b: { predicted: string; confidence: number } }[]
+  /** images both models have predictions for */
+  compared: number
+}
+
+/** The chosen model's guess, shown on a grid cell. */
+export interface CellPrediction {
+  predicted: string
+  confidence: number
+  margin: number
+  /** labelled, and the prediction is another class */
+  disagrees: boolean
+}
+
+/** Train while labeling (issue #8 §8). */
+export interface AutoTrainState {
+  enabled: boolean
+  /** 'waiting': a change is being debounced; 'training': an auto run is going */
+  phase: 'off' | 'idle' | 'waiting' | 'training'
+  /** the kept auto run, if any */
+  lastModel: number | null
+  /** why the last auto run did not keep a model (e.g. not enough labels), or null */
+  lastError: string | null
 }
 
 // --- data quality (suspects, exclusion, near-duplicates, similar images, embedding map) ---

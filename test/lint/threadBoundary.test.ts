@@ -29,11 +29,20 @@ describe('thread boundary lint rules', () => {
     expect(await ruleIds(file, "import sharp from 'sharp'\nexport const s = sharp\n")).toContain('@typescript-eslint/no-restricted-imports')
     expect(await ruleIds(file, "export const load = async () => (await import('sharp')).default\n")).toEqual([])
     expect(await ruleIds(file, "import type { Sharp } from 'sharp'\nexport type S = Sharp\n")).toEqual([])
+    expect(await ruleIds('src/main/dataset/x.ts', "import { loadSharp } from './sharp'\nexport const l = loadSharp\n")).toEqual([])
     expect(await ruleIds(file, "import type * as tf from '@tensorflow/tfjs'\nexport type T = tf.Tensor\n")).toEqual([])
   })
 
-  it('lets the engine workers import TF.js and onnxruntime', async () => {
+  it('lets the engine workers import TF.js', async () => {
     expect(await ruleIds('src/main/engine/x.ts', "import * as tf from '@tensorflow/tfjs'\nexport const n = tf.memory()\n")).toEqual([])
-    expect(await ruleIds('src/main/export/onnx/x.ts', "import * as ort from 'onnxruntime-node'\nexport const e = ort.env\n")).toEqual([])
+    expect(await ruleIds('src/main/training/x.ts', "import * as tf from '@tensorflow/tfjs'\nexport const n = tf.memory()\n")).toEqual([])
+  })
+})
+
+describe('onnxruntime-node in the engine workers', () => {
+  it('is loaded lazily, through loadOnnxRuntime()', async () => {
+    expect(await ruleIds('src/main/export/x.ts', "import * as ort from 'onnxruntime-node'\nexport const e = ort.env\n")).toContain('@typescript-eslint/no-restricted-imports')
+    expect(await ruleIds('src/main/export/x.ts', "import type * as Ort from 'onnxruntime-node'\nexport type S = Ort.InferenceSession\n")).toEqual([])
+    expect(await ruleIds('src/main/engine/onnxruntime.ts', "export const load = () => import('onnxruntime-node')\n")).toEqual([])
   })
 })

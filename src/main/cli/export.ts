@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { EXPORT_FORMATS, type ExportFormat, type ExportResult } from '../../shared/export'
 import { ThawError } from '../errors'
+import { parseModelId } from './models'
 import { withStudio } from './session'
 
 function parseFormat(value: string | undefined): ExportFormat {
@@ -40,7 +41,7 @@ export function registerExportCommand(program: Command): void {
     .requiredOption('--format <format>', 'tfjs | onnx')
     .requiredOption('--out <dir>', 'folder for the bundle (new or empty)')
     .option('--opset <n>', 'ONNX opset (13 to 21)', '13')
-    .option('--model <id>', 'a model id (default: the newest)')
+    .option('--model <id>', 'a model id (default: the chosen one; thaw models <project> lists them)')
     .option('--force', 'replace an earlier export in --out')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
@@ -49,9 +50,10 @@ export function registerExportCommand(program: Command): void {
         // arguments first: a typo should not cost a project open
         const format = parseFormat(o.format)
         const opset = parseOpset(o.opset)
+        const modelId = o.model === undefined ? undefined : parseModelId(o.model, '--model')
         await api.openProject({ path: dir })
         const r = await api
-          .exportModel({ format, out: o.out, opset, overwrite: !!o.force, ...(o.model ? { modelId: Number(o.model) } : {}) })
+          .exportModel({ format, out: o.out, opset, overwrite: !!o.force, ...(modelId === undefined ? {} : { modelId }) })
           .catch((err: unknown) => {
             throw o.force ? err : withForceHint(err)
           })

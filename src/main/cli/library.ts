@@ -17,6 +17,7 @@ function humanImport(r: ImportReport): string {
   ]
   for (const p of r.problems) lines.push(`problem: ${p.path}: ${p.reason}`)
   for (const w of r.warnings) lines.push(`warning: ${w.path}: ${w.reason}`)
+  for (const s of r.skipped) lines.push(`skipped: ${s.path}: ${s.reason}`)
   return lines.join('\n')
 }
 
@@ -54,8 +55,8 @@ export function registerLibraryCommands(program: Command): void {
     .action((dir: string, folder: string, o: { validPct: string; seed: string; wait?: boolean; json?: boolean }) =>
       withStudio({ json: o.json, project: dir, wait: !!o.wait }, async ({ api, out }) => {
         const r = await api.importFolder({ root: folder, validPct: Number(o.validPct), seed: Number(o.seed) })
-        const { imported, unchanged, updated, missing, classes, splits, problems, warnings } = r
-        out.result({ imported, unchanged, updated, missing, classes, splits, problems, warnings }, () => humanImport(r))
+        const { imported, unchanged, updated, missing, classes, splits, problems, warnings, skipped } = r
+        out.result({ imported, unchanged, updated, missing, classes, splits, problems, warnings, skipped }, () => humanImport(r))
       })
     )
 

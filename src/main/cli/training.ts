@@ -5,6 +5,7 @@ import { ThawError } from '../errors'
 import { looksLikeBundle } from '../export/bundleFiles'
 import { defaultOf, WAIT_HELP } from './defaults'
 import { PLAN_MAX_BYTES, readRegularTextSync } from '../util/safeRead'
+import { parseModelId } from './models'
 import { withFrozenRuntimeOptions, withStudio } from './session'
 
 function readPlan(file: string): PlanInput {
@@ -151,15 +152,35 @@ export function registerTrainingCommands(program: Command): void {
     )
 
   withFrozenRuntimeOptions(program.command('predict'))
-    .description("predict images with the project's current model, or with an exported bundle")
+    .description("predict images with the project's chosen model (or --model), or with an exported bundle; --all scores every usable image of the project")
     .argument('<project>', 'project folder, or a bundle folder written by "thaw export"')
-    .argument('<images...>', 'image files')
+    .argument('[images...]', 'image files')
+    .option('--all', "every usable image of the project (train, valid, test, unlabelled), from the cache")
+    .option('--model <id>', 'a model id (default: the chosen one)')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print JSON')
-    .action((dir: string, images: string[], o: { json?: boolean; backend: string; runtime: string; provider: string }) => {
+    .action((dir: string, images: string[], o: { json?: boolean; backend: string; runtime: string; provider: string; all?: boolean; model?: string }) => {
       const bundle = looksLikeBundle(dir)
       return withStudio({ json: o.json, project: bundle ? undefined : dir, backend: o.backend, runtime: o.runtime, provider: o.provider }, async ({ api, out }) => {
-        const { results } = bundle ? await api.predictBundle({ bundle: dir, paths: images }) : await api.predict({ paths: images })
+        const modelId = o.model === undefined ? undefined : parseModelId(o.model, '--model')
+        if (bundle && (o.all || modelId !== undefined)) throw new ThawError('BAD_ARGS', `${o.all ? '--all' : '--model'} works on a project, and ${dir} is an exported bundle`)
+        if (o.all) {
+          if (images.length) throw new ThawError('BAD_ARGS', '--all scores every image of the project: give no image files with it')
+          const r = await api.predictAll({ ...(modelId === undefined ? {} : { modelId }) })
+          const predictions = r.predictions.map((p) => ({ path: p.path, split: p.split, label: p.label, predicted: p.predicted, confidence: p.confidence, probs: p.probs }))
+          out.result({ model: r.model, predictions }, () =>
+            [
+              ...r.predictions.map((p) => `${p.path}: ${p.predicted} (${(100 * p.confidence).toFixed(1)}%)${p.label !== null && p.label !== p.predicted ? ` — labelled ${p.label}` : ''}`),
+              `model ${r.model}: ${r.predictions.length} images (${r.computed} scored now, ${r.reused} already, from the ${r.source})`
+            ].join('\n')
+          )
+          if (r.failed.length) throw new ThawError('PREDICT_FAILED', `${r.failed.length} images could not be read: ${r.failed[0]!.path}: ${r.failed[0]!.reason}`)
+          return
+        }
+        if (!images.length) throw new ThawError('BAD_ARGS', 'give image files to predict, or --all for every image of the project')
+        const { results } = bundle
+          ? await api.predictBundle({ bundle: dir, paths: images })
+          : await api.predict({ paths: images, ...(modelId === undefined ? {} : { modelId }) })
         out.result(results, () =>
           results
             .map((r) => (r.error ? `${r.path}: error: ${r.error}` : `${r.path}: ${r.label} (${(100 * r.probs![r.label!]!).toFixed(1)}%)`))

@@ -1,5 +1,6 @@
-import sharp, { type Sharp } from 'sharp'
+import type { Sharp } from 'sharp'
 import { DEFAULT_MAX_PIXELS, decodeOptions, type ImageFormat } from './probe'
+import { loadSharp } from './sharp'
 
 export type Fit = 'squash' | 'center-crop'
 
@@ -23,7 +24,7 @@ export async function decodeForModel(
   opts: DecodeOptions = {}
 ): Promise<Uint8Array> {
   if (!Number.isInteger(size) || size < 1 || size > 4096) throw new RangeError(`size must be an integer from 1 to 4096, got ${size}`)
-  const { data, info } = await rgb8(open(input, opts.maxPixels), fit === 'squash' ? 'fill' : 'cover', size)
+  const { data, info } = await rgb8(await open(input, opts.maxPixels), fit === 'squash' ? 'fill' : 'cover', size)
     .raw()
     .toBuffer({ resolveWithObject: true })
   if (info.width !== size || info.height !== size || info.channels !== 3 || data.length !== size * size * 3) {
@@ -56,7 +57,7 @@ export function browserCanShow(format: ImageFormat, orientation = 1): boolean {
  * alpha, so transparency survives.
  */
 export async function decodePreview(input: string | Uint8Array, opts: DecodeOptions & { maxSide?: number } = {}): Promise<Preview> {
-  const image = open(input, opts.maxPixels)
+  const image = await open(input, opts.maxPixels)
   const meta = await image.metadata()
   const maxSide = opts.maxSide ?? PREVIEW_MAX_SIDE
   const resized = image.resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true }).toColourspace('srgb')
@@ -65,7 +66,8 @@ export async function decodePreview(input: string | Uint8Array, opts: DecodeOpti
   return { contentType: meta.hasAlpha ? 'image/webp' : 'image/jpeg', body: data, width: info.width, height: info.height }
 }
 
-function open(input: string | Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Sharp {
+async function open(input: string | Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<Sharp> {
+  const sharp = await loadSharp()
   return sharp(typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength), decodeOptions('error', maxPixels))
 }
 

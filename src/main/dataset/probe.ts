@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
-import sharp, { type FailOnOptions, type Metadata, type Sharp, type SharpOptions } from 'sharp'
+import type { FailOnOptions, Metadata, Sharp, SharpOptions } from 'sharp'
 import { describeFsError, errnoCode } from './errors'
 import { sniff } from './formats'
+import { loadSharp } from './sharp'
 import { isDamage, isMissingCodec, trimVipsMessage } from './vipsMessages'
 
 /** Header pixel count above which a file is refused before decoding (a decompression bomb
@@ -119,6 +120,7 @@ export async function probeWith(path: string, opts: ProbeOptions, step: DecodeSt
   if (!read.ok) return read
   const { buf, mtimeMs } = read
   const hash = createHash('sha256').update(buf).digest('hex')
+  const sharp = await loadSharp()
   const open = (failOn: FailOnOptions): Sharp => sharp(buf, decodeOptions(failOn, maxPixels)).timeout({ seconds })
   const known = { hash, bytes: buf.length, mtimeMs }
   if (buf.length === 0) return { ok: false, code: 'EMPTY', reason: 'empty file (0 bytes)', ...known }

@@ -56,6 +56,29 @@ interface Walk {
   splitHasClassFolders: boolean
   /** a top-level split-named folder exists */
   hasSplitFolder: boolean
+  /** folders reached through a symlink, followed once every real folder is scanned */
+  links: { full: string; segs: string[]; ancestors: string[] }[]
+  following: boolean
+}
+
+const bySegments = (a: string[], b: string[]): number => {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1
+  return a.length - b.length
+}
+
+async function followLink(walk: Walk, root: string, link: { full: string; segs: string[]; ancestors: string[] }): Promise<void> {
+  const real = link.ancestors[link.ancestors.length - 1]!
+  const rel = link.segs.join('/')
+  const seen = walk.visited.get(real)
+  if (seen !== undefined) {
+    const where = seen === '.' ? 'the import folder itself' : seen
+    walk.problems.push({ path: link.full, reason: `skipped: ${rel} is a link to ${where}, which is imported from there (a link never relabels a folder's images)` })
+    return
+  }
+  walk.visited.set(real, rel)
+  if (link.segs.length === 1 && splitFromFolderName(link.segs[0]!)) walk.hasSplitFolder = true
+  if (link.segs.length === 2 && splitFromFolderName(link.segs[0]!)) walk.splitHasClassFolders = true
+  await walkFolder(walk, root, link.full, link.segs, link.ancestors)
 }
 
 /**
@@ -74,9 +97,18 @@ export async function scanFolder(root: string): Promise<ScanResult> {
     problems: [],
     visited: new Map([[realRoot, '.']]),
     splitHasClassFolders: false,
-    hasSplitFolder: false
+    hasSplitFolder: false,
+    links: [],
+    following: false
   }
   await walkFolder(walk, realRoot, realRoot, [], [realRoot])
+  // then the linked folders, in order; a link found inside one waits for the next round
+  walk.following = true
+  while (walk.links.length) {
+    const links = walk.links.splice(0).sort((a, b) => bySegments(a.segs, b.segs))
+    for (const link of links) await followLink(walk, realRoot, link)
+  }
+  walk.files.sort((a, b) => bySegments(a.segments, b.segments))
 
   if (walk.files.length === 0) {
     if (walk.problems.length === 0) throw new ImportError('EMPTY', `${realRoot} is empty: there are no files to import`)
@@ -167,9 +199,15 @@ async function walkFolder(walk: Walk, root: string, dir: string, segments: strin
         walk.problems.push({ path: full, reason: `symlink loop: ${rel} points back to ${at === '.' ? 'the import folder' : at}, which contains it` })
         continue
       }
+      if (entry.isSymbolicLink() && !walk.following) {
+        // folders reached through links wait until every real folder is scanned: a link
+        // (ants/more -> ../bees) must never take a folder from the class its real place gives
+        walk.links.push({ full, segs, ancestors: [...ancestors, real] })
+        continue
+      }
       const seen = walk.visited.get(real)
       if (seen !== undefined) {
-        walk.problems.push({ path: full, reason: `folder already scanned: ${rel} is a link to ${seen}` })
+        walk.problems.push({ path: full, reason: `skipped: ${rel} is a link to ${seen}, which is imported from there (a link never relabels a folder's images)` })
         continue
       }
       walk.visited.set(real, rel)

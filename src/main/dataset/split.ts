@@ -5,6 +5,9 @@ export interface SplitItem {
   /** unique and stable across imports, e.g. the path relative to the import root */
   key: string
   className: string | null
+  /** the content hash: when given, it (not the key) draws the item's place, so the split is a
+   * function of each file's content and the seed, the same whatever the order or the path */
+  hash?: string
 }
 
 /**
@@ -26,12 +29,12 @@ export function assignSplits(items: readonly SplitItem[], validPct: number, seed
 
   const strata = new Map<string | null, { key: string; score: number }[]>()
   const seen = new Set<string>()
-  for (const { key, className } of items) {
+  for (const { key, className, hash } of items) {
     if (seen.has(key)) throw new RangeError(`duplicate key in split assignment: ${key}`)
     seen.add(key)
     let list = strata.get(className)
     if (!list) strata.set(className, (list = []))
-    list.push({ key, score: itemScore(seed, key) })
+    list.push({ key, score: itemScore(seed, hash ?? key) })
   }
 
   const out = new Map<string, 'train' | 'valid'>()
@@ -52,7 +55,7 @@ export function validCount(n: number, validPct: number): number {
 }
 
 /** A uniform number in [0, 1) for this (seed, key), from mulberry32 seeded with both. */
-function itemScore(seed: number, key: string): number {
+export function itemScore(seed: number, key: string): number {
   // fold the seed (any safe integer) and the key's FNV-1a hash into one 32-bit state
   const s = (fnv1a(key) ^ Math.imul((seed >>> 0) ^ Math.floor(seed / 2 ** 32), 0x9e3779b1)) >>> 0
   return mulberry32(s)()

@@ -4,7 +4,6 @@
 // the try-it panel's "nearest training images" call.
 import type { SimilarImage, Split } from '../../shared/types'
 import type { EnginePool } from '../engine/pool'
-import type { BackboneDescription } from '../engine/tasks/describe'
 import { ThawError } from '../errors'
 import { findSet, type ActivationSet, type ActivationSetKey } from '../precompute/activationStore'
 import { activationKey } from '../precompute/precompute'
@@ -25,7 +24,7 @@ export interface EmbeddingCache {
  * image at the backbone's feature layer, concat-pooled (what precompute builds by default). */
 export async function embeddingCache(project: Project, pool: EnginePool, signal?: AbortSignal): Promise<EmbeddingCache> {
   const backbone = project.info().backbone
-  const d = await pool.run<BackboneDescription>('describe', { backbone }, signal ? { signal } : {})
+  const d = await pool.run('describe', { backbone }, signal ? { signal } : {})
   const key = activationKey(d, d.spec.featureLayer, 'concat-pool')
   const set = findSet(project.db, key)
   const images = project.db.prepare(`SELECT count(DISTINCT hash) FROM images WHERE status = 'ok' AND hash IS NOT NULL`).pluck().get() as number
@@ -72,7 +71,7 @@ export async function similarImages(project: Project, pool: EnginePool, query: S
     ...(opts.splits ? { splits: opts.splits } : {}),
     ...(opts.includeExcluded ? { includeExcluded: true } : {})
   }
-  return pool.run<SimilarResult>('similar', args, opts.signal ? { signal: opts.signal } : {})
+  return pool.run('similar', args, opts.signal ? { signal: opts.signal } : {})
 }
 
 export type { SimilarImage }

@@ -1,19 +1,20 @@
 import os from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import { ThawError } from '../errors'
-import type { FromWorker, ToWorker, WorkerConfig } from './protocol'
+import type { FromWorker, TaskArgs, TaskEvent, TaskName, TaskResult, ToWorker, WorkerConfig } from './protocol'
 import { spawnEngineWorker } from './spawn'
 
-export interface RunOptions {
+/** How a caller follows a task: `E` is the task's event type (TaskEvent<name>). */
+export interface RunOptions<E = unknown> {
   signal?: AbortSignal
   onProgress?: (done: number, total: number, message: string) => void
-  onEvent?: (payload: unknown) => void
+  onEvent?: (payload: E) => void
 }
 
 interface Pending {
   resolve: (v: unknown) => void
   reject: (e: Error) => void
-  opts: RunOptions
+  opts: RunOptions<never>
 }
 
 /** One engine worker and the tasks it is running. A crashed worker fails its tasks with a clear
@@ -41,14 +42,15 @@ class WorkerHandle {
     else this.worker.unref()
   }
 
-  run(kind: string, args: unknown, opts: RunOptions): Promise<unknown> {
+  run<K extends TaskName>(kind: K, args: TaskArgs<K>, opts: RunOptions<TaskEvent<K>>): Promise<unknown> {
     const taskId = this.nextId++
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) {
         reject(new ThawError('CANCELLED', `${kind} was cancelled`))
         return
       }
-      this.pending.set(taskId, { resolve, reject, opts })
+      // the worker emits only the events its handler's TaskContext<E> allows
+      this.pending.set(taskId, { resolve, reject, opts: opts as RunOptions<never> })
       opts.signal?.addEventListener('abort', () => this.post({ type: 'cancel', taskId }), { once: true })
       this.updateRef()
       this.post({ type: 'run', taskId, kind, args })
@@ -81,7 +83,7 @@ class WorkerHandle {
     const p = this.pending.get(m.taskId)
     if (!p) return
     if (m.type === 'progress') p.opts.onProgress?.(m.done, m.total, m.message)
-    else if (m.type === 'event') p.opts.onEvent?.(m.payload)
+    else if (m.type === 'event') p.opts.onEvent?.(m.payload as never)
     else {
       this.pending.delete(m.taskId)
       this.updateRef()
@@ -124,14 +126,19 @@ export class EnginePool {
     return h
   }
 
-  /** Runs a task on worker `worker` (0 by default: the one that trains and predicts). */
-  run<R>(kind: string, args: unknown, opts: RunOptions & { worker?: number } = {}): Promise<R> {
-    return this.handle(opts.worker ?? 0).run(kind, args, opts) as Promise<R>
+  /** Runs a task of the table (./tasks/index.ts) on worker `worker` (0 by default: the one that
+   * trains and predicts). Name, arguments, result and events are typed from the task's handler. */
+  run<K extends TaskName>(kind: K, args: TaskArgs<K>, opts: RunOptions<TaskEvent<K>> & { worker?: number } = {}): Promise<TaskResult<K>> {
+    return this.handle(opts.worker ?? 0).run(kind, args, opts) as Promise<TaskResult<K>>
   }
 
   /** Runs one task per argument set, spread over the workers (data-parallel work). */
-  runEach<R>(kind: string, argsPerTask: unknown[], optsFor: (task: number) => RunOptions = () => ({})): Promise<R[]> {
-    return Promise.all(argsPerTask.map((args, i) => this.run<R>(kind, args, { ...optsFor(i), worker: i % this.size })))
+  runEach<K extends TaskName>(
+    kind: K,
+    argsPerTask: TaskArgs<K>[],
+    optsFor: (task: number) => RunOptions<TaskEvent<K>> = () => ({})
+  ): Promise<TaskResult<K>[]> {
+    return Promise.all(argsPerTask.map((args, i) => this.run(kind, args, { ...optsFor(i), worker: i % this.size })))
   }
 
   /** Tensor counts and memory of the running workers (for leak checks). */

@@ -1,7 +1,7 @@
 // An engine worker: owns one TF.js backend and runs tasks sent by the studio, one at a time.
 import { parentPort, workerData } from 'node:worker_threads'
 import { ThawError, toErrorInfo } from '../errors'
-import type { FromWorker, TaskContext, ToWorker, WorkerConfig } from './protocol'
+import type { AnyTaskHandler, FromWorker, TaskContext, ToWorker, WorkerConfig } from './protocol'
 import { taskHandlers } from './tasks'
 import { engineStats, setEngineConfig } from './runtime'
 
@@ -25,7 +25,7 @@ port.on('message', (msg: ToWorker) => {
   const controller = new AbortController()
   running.set(taskId, controller)
   let lastProgress = 0
-  const ctx: TaskContext = {
+  const ctx: TaskContext<unknown> = {
     signal: controller.signal,
     progress(done, total, message = '') {
       const now = Date.now()
@@ -36,11 +36,12 @@ port.on('message', (msg: ToWorker) => {
     emit: (payload) => send({ type: 'event', taskId, payload }),
     checkpoint: () => new Promise((resolve) => setImmediate(resolve))
   }
-  const handler = taskHandlers[kind]
+  // the name comes from the typed pool, but a message is data: an unknown name is still an error
+  const handler = Object.hasOwn(taskHandlers, kind) ? (taskHandlers[kind] as AnyTaskHandler) : undefined
   // async, so a handler that throws before its first await fails its task, not the worker
   const run = (async () => {
-    if (!handler) throw new ThawError('UNKNOWN_TASK', `unknown engine task ${kind}`)
-    return handler(args as never, ctx)
+    if (!handler) throw new ThawError('UNKNOWN_TASK', `unknown engine task ${String(kind)}`)
+    return handler(args, ctx)
   })()
   run.then(
     (result) => send({ type: 'done', taskId, result }),

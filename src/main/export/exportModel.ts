@@ -14,7 +14,7 @@ import { FsGuardError } from '../util/fsErrors'
 import { makeDirs, withFsTimeout } from '../util/fsTimeout'
 import { refusePseudoFs } from '../util/pseudoFs'
 import { FILES } from './bundleFiles'
-import type { ExportTaskArgs, ExportTaskResult } from './exportTask'
+import type { ExportTaskArgs } from './exportTask'
 
 export interface ExportOptions {
   format: ExportFormat
@@ -126,7 +126,7 @@ export async function exportModel(project: Project, pool: EnginePool, opts: Expo
       ...(opts.modelId === undefined ? {} : { modelId: opts.modelId }),
       ...(opts.tolerance === undefined ? {} : { tolerance: opts.tolerance })
     }
-    const r = await pool.run<ExportTaskResult>('exportModel', args, {
+    const r = await pool.run('exportModel', args, {
       signal: job.signal,
       onProgress: (done, total, message) => job.progress(done, total, message)
     })

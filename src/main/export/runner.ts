@@ -2,8 +2,8 @@
 // `thaw predict <bundle>` use, so both see exactly what a deployment would.
 import { ThawError } from '../errors'
 import * as tf from '@tensorflow/tfjs'
-import * as ort from 'onnxruntime-node'
 import path from 'node:path'
+import { loadOnnxRuntime } from '../engine/onnxruntime'
 import { FILES, readBundleMeta, type BundleMeta } from './bundleFiles'
 import { loadTfjsModel } from './tfjsFiles'
 
@@ -37,6 +37,7 @@ async function tfjsRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> 
 }
 
 async function onnxRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> {
+  const ort = await loadOnnxRuntime()
   const session = await ort.InferenceSession.create(path.join(dir, FILES.onnxModel))
   const input = session.inputNames[0]
   const output = session.outputNames[0]

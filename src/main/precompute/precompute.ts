@@ -1,4 +1,4 @@
-import type { FrozenRuntimeReport, PrecomputeResult } from '../../shared/types'
+import type { FrozenRuntimeReport, PrecomputeResult, PrecomputeStatus } from '../../shared/types'
 import { CHECK_TOLERANCE } from '../engine/onnx/tolerance'
 import type { EnginePool } from '../engine/pool'
 import type { BackboneDescription } from '../engine/tasks/describe'
@@ -6,7 +6,7 @@ import type { JobContext } from '../jobs/jobs'
 import type { Project } from '../project/project'
 import { cachedViews, findSet, setStats, type ActivationSetKey } from './activationStore'
 import type { ShardArgs, ShardItem, ShardResult } from './shard'
-import { AUGMENTATION } from './views'
+import { AUGMENTATION } from './augmentation'
 
 export interface PrecomputeOptions {
   backbone: string
@@ -50,6 +50,36 @@ export function wantedViews(project: Project, views: number): ShardItem[] {
   return items
 }
 
+/** What the cache holds for the backbone's feature layer and `views`, and what a precompute would
+ * compute: the same reckoning as precompute() below, without running anything. */
+export function cacheStatus(project: Project, d: BackboneDescription, views: number): PrecomputeStatus {
+  const key = activationKey(d, d.spec.featureLayer, 'concat-pool')
+  const wanted = wantedViews(project, views)
+  const set = findSet(project.db, key)
+  const have = set ? cachedViews(project.db, set.id) : new Set<string>()
+  let cached = 0
+  let plainCached = 0
+  let plain = 0
+  for (const w of wanted) {
+    const hit = have.has(`${w.hash}:${w.view}`)
+    if (hit) cached++
+    if (w.view === 0) {
+      plain++
+      if (hit) plainCached++
+    }
+  }
+  return {
+    backbone: d.spec.id,
+    views,
+    images: plain,
+    wanted: wanted.length,
+    cached,
+    missing: wanted.length - cached,
+    plain: { cached: plainCached, missing: plain - plainCached },
+    bytes: set ? setStats(project.db, set.id).bytes : 0
+  }
+}
+
 /** Batches sized to the backend: wasm (XNNPACK) gains little past 16 and needs the memory for two
  * workers; native TensorFlow keeps getting faster with larger batches, a GPU most of all. */
 export function batchSizeFor(backend: { name: string; gpu: boolean }): number {
@@ -62,7 +92,7 @@ export function batchSizeFor(backend: { name: string; gpu: boolean }): number {
 export async function precompute(project: Project, pool: EnginePool, opts: PrecomputeOptions, job: JobContext): Promise<PrecomputeResult> {
   const started = Date.now()
   job.progress(0, 1, `loading ${opts.backbone}`)
-  const d = await pool.run<BackboneDescription>('describe', { backbone: opts.backbone }, { signal: job.signal })
+  const d = await pool.run('describe', { backbone: opts.backbone }, { signal: job.signal })
   const layer = opts.layer ?? d.spec.featureLayer
   const key = activationKey(d, layer, opts.reduce ?? 'concat-pool')
   const wanted = wantedViews(project, opts.views)
@@ -91,7 +121,7 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
     // The first batch decides the runtime (and checks it against TF.js). ONNX Runtime uses every
     // core from one worker, with decoding overlapped; TF.js wasm runs one thread per worker, so it
     // gets a worker per core. The rest is then spread accordingly.
-    results.push(await pool.run<ShardResult>('precompute', shard(missing.slice(0, batchSize)), { ...relay(0), worker: 0 }))
+    results.push(await pool.run('precompute', shard(missing.slice(0, batchSize)), { ...relay(0), worker: 0 }))
     job.throwIfCancelled()
     rest = missing.slice(batchSize)
     workers = results[0]!.runtime?.runtime === 'onnx' ? onnxWorkers(pool.size) : pool.size
@@ -102,7 +132,7 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
   const shards: ShardArgs[] = Array.from({ length: workers }, () => shard([]))
   rest.forEach((item, i) => shards[i % workers]!.items.push(item))
   const offset = results.length
-  results.push(...(await pool.runEach<ShardResult>('precompute', rest.length ? shards : [], (i) => relay(offset + i))))
+  results.push(...(await pool.runEach('precompute', rest.length ? shards : [], (i) => relay(offset + i))))
   job.throwIfCancelled()
   const computed = results.reduce((n, r) => n + r.computed, 0)
   const after = findSet(project.db, key)

@@ -9,8 +9,8 @@ import { mulberry32, seedFrom } from '../util/random'
 // pure function of (image content hash, view number), so the cache key (hash, view) always names
 // the same pixels and a resumed precompute makes the same views.
 
-/** Part of the activations' cache key: change it whenever the view recipe below changes. */
-export const AUGMENTATION = 'v1:flip0.5,area0.6-1,aspect0.75-1.33,brightness0.2,contrast0.2'
+// AUGMENTATION (./augmentation.ts) names this recipe in the cache key: change it with the recipe.
+export { AUGMENTATION } from './augmentation'
 
 export interface ViewParams {
   flip: boolean

@@ -10,7 +10,7 @@ import type { Project } from '../project/project'
 import type { Db } from '../store/db'
 import { findLabelIssues } from './confidentLearning'
 import { stratifiedFolds } from './folds'
-import type { SuspectsArgs, SuspectsFoldResult } from './suspectsTask'
+import type { SuspectsArgs } from './suspectsTask'
 
 export interface SuspectItem {
   id: number
@@ -82,7 +82,7 @@ export async function findSuspects(project: Project, pool: EnginePool, opts: Sus
   for (let f = 0; f < opts.folds; f++) shares[f % workers]!.push(f)
   const taskItems = items.map((it, i) => ({ hash: it.hash, label: it.label, fold: fold[i]! }))
   const done = new Array<number>(workers).fill(0)
-  const results = await pool.runEach<SuspectsFoldResult>(
+  const results = await pool.runEach(
     'suspects',
     shares.map((folds): SuspectsArgs => ({ projectDir: project.dir, key: cache.key, classes: classes.length, items: taskItems, folds, seed: opts.seed })),
     (w) => ({

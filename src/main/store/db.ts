@@ -15,6 +15,9 @@ export function openDatabase(file: string, opts: { create: boolean }): Db {
     db.pragma('busy_timeout = 5000')
     db.pragma('foreign_keys = ON')
     const earlier = opts.create ? false : identify(db, file).kind === 'earlier-project'
+    // before the first table: deleted models and caches give their pages back to the file system
+    // (PRAGMA incremental_vacuum); a no-op on a file that already has tables
+    if (opts.create) db.pragma('auto_vacuum = INCREMENTAL')
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     migrate(db)

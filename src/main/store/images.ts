@@ -20,6 +20,10 @@ interface ImageRow {
   updated_at: string
   dups: number
   excluded: number
+  p_predicted?: string | null
+  p_confidence?: number | null
+  p_margin?: number | null
+  p_disagrees?: number | null
 }
 
 // An image whose bytes appear more than once among usable images is a 'warning': either the
@@ -28,9 +32,21 @@ interface ImageRow {
 const DUPS = `(coalesce((SELECT h.n FROM hash_counts h WHERE h.hash = i.hash), 0) - 1)`
 const DUP_HASHES = `(SELECT hash FROM hash_counts WHERE n > 1)`
 
+// The chosen model's prediction of each image (by content hash), for badges and filters; the
+// model id is the first parameter of every query that joins it.
+const PREDICTION_JOIN = 'LEFT JOIN model_predictions p ON p.model_id = ? AND p.hash = i.hash'
+const LABEL_NAME = '(SELECT name FROM classes WHERE id = i.class_id)'
+const PREDICTION_COLUMNS = `p.predicted AS p_predicted, p.confidence AS p_confidence, p.margin AS p_margin,
+  (i.class_id IS NOT NULL AND p.predicted IS NOT NULL AND p.predicted != ${LABEL_NAME}) AS p_disagrees`
+
 function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
   const parts: string[] = []
   const params: unknown[] = []
+  if (filter.disagrees) parts.push(`(i.class_id IS NOT NULL AND p.predicted IS NOT NULL AND p.predicted != ${LABEL_NAME})`)
+  if (filter.confidenceBelow !== undefined) {
+    parts.push('p.confidence < ?')
+    params.push(filter.confidenceBelow)
+  }
   if (filter.classId === 'unlabelled') parts.push('i.class_id IS NULL')
   else if (filter.classId !== undefined) {
     parts.push('i.class_id = ?')
@@ -67,30 +83,46 @@ function toItem(row: ImageRow): ImageItem {
     split: row.split,
     status,
     excluded: row.excluded === 1,
-    reason: status === 'warning' ? `same bytes as ${row.dups} other image${row.dups > 1 ? 's' : ''}` : row.reason
+    reason: status === 'warning' ? `same bytes as ${row.dups} other image${row.dups > 1 ? 's' : ''}` : row.reason,
+    prediction:
+      row.p_predicted === null || row.p_predicted === undefined
+        ? null
+        : { predicted: row.p_predicted, confidence: row.p_confidence!, margin: row.p_margin!, disagrees: row.p_disagrees === 1 }
   }
 }
 
 const SELECT = `SELECT i.*, CASE WHEN i.hash IS NULL OR i.status != 'ok' THEN 0 ELSE ${DUPS} END AS dups FROM images i`
+const SELECT_WITH_PREDICTION = `SELECT i.*, CASE WHEN i.hash IS NULL OR i.status != 'ok' THEN 0 ELSE ${DUPS} END AS dups, ${PREDICTION_COLUMNS}
+  FROM images i ${PREDICTION_JOIN}`
 
-export function queryImages(db: Db, filter: ImageFilter, offset: number, limit: number): ImagePage {
+/** Unscored images (no margin) sort after every scored one: margins are at most 1. */
+const MARGIN = 'coalesce(p.margin, 2)'
+const orderBy = (filter: ImageFilter): string => (filter.order === 'margin' ? `ORDER BY ${MARGIN}, i.id` : 'ORDER BY i.id')
+
+/** A page of images under a filter. `model` is the model whose predictions the items carry and
+ * the prediction filters use (the chosen one; null when there is none). */
+export function queryImages(db: Db, filter: ImageFilter, offset: number, limit: number, model: number | null = null): ImagePage {
   const where = whereClause(filter)
-  const total = (db.prepare(`SELECT count(*) AS n FROM images i ${where.sql}`).get(...where.params) as { n: number }).n
+  const total = (db.prepare(`SELECT count(*) AS n FROM images i ${PREDICTION_JOIN} ${where.sql}`).get(model, ...where.params) as { n: number }).n
   const rows = db
-    .prepare(`${SELECT} ${where.sql} ORDER BY i.id LIMIT ? OFFSET ?`)
-    .all(...where.params, limit, offset) as ImageRow[]
+    .prepare(`${SELECT_WITH_PREDICTION} ${where.sql} ${orderBy(filter)} LIMIT ? OFFSET ?`)
+    .all(model, ...where.params, limit, offset) as ImageRow[]
   return { total, offset, items: rows.map(toItem) }
 }
 
-export function indexOfImage(db: Db, id: number, filter: ImageFilter): number | null {
+export function indexOfImage(db: Db, id: number, filter: ImageFilter, model: number | null = null): number | null {
   const where = whereClause(filter)
-  const inFilter = db
-    .prepare(`SELECT 1 FROM images i ${where.sql ? `${where.sql} AND` : 'WHERE'} i.id = ?`)
-    .get(...where.params, id)
+  const and = where.sql ? `${where.sql} AND` : 'WHERE'
+  const inFilter = db.prepare(`SELECT ${MARGIN} AS m FROM images i ${PREDICTION_JOIN} ${and} i.id = ?`).get(model, ...where.params, id) as
+    | { m: number }
+    | undefined
   if (!inFilter) return null
-  const before = db
-    .prepare(`SELECT count(*) AS n FROM images i ${where.sql ? `${where.sql} AND` : 'WHERE'} i.id < ?`)
-    .get(...where.params, id) as { n: number }
+  const before =
+    filter.order === 'margin'
+      ? (db
+          .prepare(`SELECT count(*) AS n FROM images i ${PREDICTION_JOIN} ${and} (${MARGIN} < ? OR (${MARGIN} = ? AND i.id < ?))`)
+          .get(model, ...where.params, inFilter.m, inFilter.m, id) as { n: number })
+      : (db.prepare(`SELECT count(*) AS n FROM images i ${PREDICTION_JOIN} ${and} i.id < ?`).get(model, ...where.params, id) as { n: number })
   return before.n
 }
 

@@ -51,6 +51,32 @@ export function setLabel(db: Db, ids: number[], classId: number | null): { chang
   })()
 }
 
+/** Several images, each to its own class (accepting a model's predictions): one change, one undo
+ * entry that puts every label back. */
+export function setLabels(db: Db, labels: [id: number, classId: number][], what = 'label'): { changed: number } {
+  return db.transaction(() => {
+    const existing = new Set(requireImages(db, labels.map(([id]) => id)))
+    const get = db.prepare('SELECT class_id FROM images WHERE id = ?').pluck()
+    const changes: [number, number | null][] = []
+    const next = new Map<number, number>()
+    for (const [id, classId] of labels) {
+      if (!existing.has(id) || next.has(id)) continue
+      classRow(db, classId)
+      const prev = get.get(id) as number | null
+      if (prev !== classId) {
+        changes.push([id, prev])
+        next.set(id, classId)
+      }
+    }
+    if (changes.length === 0) return { changed: 0 }
+    const set = db.prepare('UPDATE images SET class_id = ?, updated_at = ? WHERE id = ?')
+    const now = nowIso()
+    for (const [id] of changes) set.run(next.get(id)!, now, id)
+    record(db, `${what} ${plural(changes.length, 'image')}`, { kind: 'label', changes })
+    return { changed: changes.length }
+  })()
+}
+
 export function setSplit(db: Db, ids: number[], split: Split): { changed: number } {
   return db.transaction(() => {
     const existing = requireImages(db, ids)

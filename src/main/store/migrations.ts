@@ -151,6 +151,42 @@ export const migrations: Migration[] = [
   },
   {
     version: 5,
+    description: 'models as numbered records: status, seed, dataset digest, names, notes, per-image predictions',
+    up: (db) => {
+      // Every run is a record, never overwritten. The models kept by older studios stay, with
+      // their ids; their status comes from their report (a cancelled run said so).
+      db.exec(`
+        ALTER TABLE models ADD COLUMN run_id TEXT;
+        ALTER TABLE models ADD COLUMN status TEXT NOT NULL DEFAULT 'finished' CHECK (status IN ('finished', 'cancelled', 'interrupted'));
+        ALTER TABLE models ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE models ADD COLUMN name TEXT;
+        ALTER TABLE models ADD COLUMN note TEXT NOT NULL DEFAULT '';
+        ALTER TABLE models ADD COLUMN seed INTEGER;
+        ALTER TABLE models ADD COLUMN views INTEGER;
+        ALTER TABLE models ADD COLUMN dataset_sha256 TEXT;
+        ALTER TABLE models ADD COLUMN continued_from TEXT;
+        UPDATE models SET status = 'cancelled' WHERE json_extract(report, '$.cancelled') = 1;
+        UPDATE models SET views = json_extract(report, '$.views');
+        CREATE UNIQUE INDEX models_run_id ON models (run_id) WHERE run_id IS NOT NULL;
+        -- A model's prediction for every usable image, keyed by content: an image's prediction
+        -- does not change with its label or split, and copies share one row.
+        CREATE TABLE model_predictions (
+          model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+          hash TEXT NOT NULL,
+          -- the class name, so filters compare it with a label in SQL
+          predicted TEXT NOT NULL,
+          confidence REAL NOT NULL,
+          margin REAL NOT NULL,
+          -- float32, in the order of the model's classes
+          probs BLOB NOT NULL,
+          PRIMARY KEY (model_id, hash)
+        ) WITHOUT ROWID;
+        CREATE INDEX model_predictions_margin ON model_predictions (model_id, margin);
+      `)
+    }
+  },
+  {
+    version: 6,
     description: 'excluded images and reviewed label suspects',
     up: (db) => {
       db.exec(`

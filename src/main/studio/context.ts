@@ -1,4 +1,4 @@
-import type { CommandName, CommandResult, EventName, Events, ParsedArgs } from '../../shared/contract'
+import type { CommandName, CommandResult, EventName, Events, ParsedArgs, StudioEvent } from '../../shared/contract'
 import type { EnginePool } from '../engine/pool'
 import type { BackendPreference, ProviderPreference, RuntimePreference } from '../engine/protocol'
 
@@ -24,6 +24,8 @@ export interface StudioContext {
   maybeProject(): Project | null
   setProject(project: Project | null): void
   emit<E extends EventName>(event: E, payload: Events[E]): void
+  /** every event the studio emits (for work that reacts to changes, e.g. train while labeling) */
+  subscribe(listener: (event: StudioEvent) => void): () => void
 }
 
 export type Handler<N extends CommandName> = (

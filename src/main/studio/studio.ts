@@ -19,15 +19,29 @@ import type { Project } from '../project/project'
 import type { Handlers, StudioContext } from './context'
 import { engineHandlers } from './handlers/engine'
 import { exportHandlers } from './handlers/export'
+import { healthHandlers } from './handlers/health'
 import { jobHandlers } from './handlers/jobs'
 import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
 import { qualityHandlers } from './handlers/quality'
 import { trainingHandlers } from './handlers/training'
+import { modelHandlers } from './handlers/models'
 import { tryitHandlers } from './handlers/tryit'
 
-const handlers: Handlers = { ...projectHandlers, ...libraryHandlers, ...labelHandlers, ...engineHandlers, ...trainingHandlers, ...exportHandlers, ...jobHandlers, ...tryitHandlers, ...qualityHandlers }
+const handlers: Handlers = {
+  ...projectHandlers,
+  ...libraryHandlers,
+  ...labelHandlers,
+  ...engineHandlers,
+  ...trainingHandlers,
+  ...exportHandlers,
+  ...jobHandlers,
+  ...tryitHandlers,
+  ...modelHandlers,
+  ...healthHandlers,
+  ...qualityHandlers
+}
 
 type Listener = (event: StudioEvent) => void
 

@@ -1,27 +1,15 @@
 import * as tf from '@tensorflow/tfjs'
 import { ThawError } from '../errors'
-import type { EpochMetrics, StageReport } from '../../shared/types'
 import { packBlob, unpackBlob } from '../store/blob'
 import type { Db } from '../store/db'
+import { nowIso } from '../store/db'
+import type { CheckpointState } from './checkpointRows'
 
 /** tfjs' { name, tensor } pair (its type is not re-exported by @tensorflow/tfjs). */
 export type NamedTensor = { name: string; tensor: tf.Tensor }
-import { nowIso } from '../store/db'
 
-/** Where a run stands after an epoch: enough, with the weights, to resume it exactly. Random
- * streams need no saving: shuffles, views and dropout masks are functions of (seed, stage,
- * epoch, batch). */
-export interface CheckpointState<Args = unknown> {
-  runId: string
-  args: Args
-  /** the stage in progress and the epochs of it already done */
-  stageIndex: number
-  epochsDone: number
-  /** reports of the stages already finished, and the epochs of the current one */
-  stages: StageReport[]
-  history: EpochMetrics[]
-  batchesDone: number
-}
+// the rows (state, time, delete) live in ./checkpointRows.ts, free of TF.js for the main thread
+export { checkpointTime, deleteCheckpoint, deleteCheckpoints, latestCheckpointState, type CheckpointState } from './checkpointRows'
 
 export interface CheckpointWeights {
   head: tf.Tensor[]
@@ -49,11 +37,6 @@ export async function saveCheckpoint(db: Db, state: CheckpointState, w: Checkpoi
   )
 }
 
-export function latestCheckpointState<Args>(db: Db): CheckpointState<Args> | null {
-  const row = db.prepare('SELECT state FROM checkpoints ORDER BY created_at DESC LIMIT 1').pluck().get() as string | undefined
-  return row ? (JSON.parse(row) as CheckpointState<Args>) : null
-}
-
 /** The weights of a checkpoint, as new tensors the caller owns. */
 export function loadCheckpointWeights(db: Db, runId: string): CheckpointWeights {
   const blob = db.prepare('SELECT weights FROM checkpoints WHERE run_id = ?').pluck().get(runId) as Buffer | undefined
@@ -71,17 +54,4 @@ export function loadCheckpointWeights(db: Db, runId: string): CheckpointWeights 
     else (w.optimizers[Number(kind.slice(3))] ??= [])[Number(index)] = { name: slot.join('/'), tensor }
   }
   return w
-}
-
-export function checkpointTime(db: Db, runId: string): string {
-  return (db.prepare('SELECT created_at FROM checkpoints WHERE run_id = ?').pluck().get(runId) as string | undefined) ?? ''
-}
-
-export function deleteCheckpoint(db: Db, runId: string): void {
-  db.prepare('DELETE FROM checkpoints WHERE run_id = ?').run(runId)
-}
-
-/** Drops every interrupted run's checkpoint; returns how many there were. */
-export function deleteCheckpoints(db: Db): number {
-  return db.prepare('DELETE FROM checkpoints').run().changes
 }

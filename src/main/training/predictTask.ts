@@ -25,6 +25,12 @@ const loaded = new Map<string, Promise<{ net: tf.LayersModel; forward: FrozenFor
  * inputs at 224 px are 9.6 MB. */
 const PREDICT_BATCH = 16
 
+/** Names a stored model's exact network: its converted ONNX file and check are kept under it. */
+export function modelDigest(db: Db, id: number): string {
+  const art = modelArtifacts(db, id)
+  return createHash('sha256').update(art.topology).update(art.weightData).digest('hex')
+}
+
 async function load(db: Db, id: number): Promise<{ net: tf.LayersModel; forward: FrozenForward }> {
   const art = modelArtifacts(db, id)
   const digest = createHash('sha256').update(art.topology).update(art.weightData).digest('hex')
@@ -32,7 +38,21 @@ async function load(db: Db, id: number): Promise<{ net: tf.LayersModel; forward:
   return { net, forward: frozenModel(net, digest) }
 }
 
-/** Predicts with a project's model (the newest by default): the fused network, so exactly what
+/** Runs `fn` with a project's model network: the one this worker keeps loaded for `predict`, if
+ * any, else a copy loaded for the call and disposed after it (scoring every image once should not
+ * pin a network in memory). */
+export async function withModel<T>(db: Db, projectDir: string, id: number, fn: (net: tf.LayersModel) => Promise<T>): Promise<T> {
+  const cached = loaded.get(`${projectDir}#${id}`)
+  if (cached) return fn((await cached).net)
+  const net = await fromArtifacts(modelArtifacts(db, id))
+  try {
+    return await fn(net)
+  } finally {
+    net.dispose()
+  }
+}
+
+/** Predicts with a project's model (the chosen one by default): the fused network, so exactly what
  * an export will compute. */
 export async function predictTask(args: PredictArgs): Promise<{ modelId: number; results: PredictResult[] }> {
   await engine()

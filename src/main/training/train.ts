@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { planSchema, type PlanInput, type Stage } from '../../shared/plan'
 import type { LrFindResult, StageCachePlan, TrainReport } from '../../shared/types'
-import type { EnginePool } from '../engine/pool'
-import type { BackboneDescription } from '../engine/tasks/describe'
+import type { EnginePool, RunOptions } from '../engine/pool'
 import type { JobContext } from '../jobs/jobs'
 import type { ActivationSetKey } from '../precompute/activationStore'
 import { precompute, wantedViews } from '../precompute/precompute'
@@ -17,6 +16,8 @@ export interface TrainOptions {
   views: number
   precompute: boolean
   seed: number
+  /** the run's id (its model record is begun under it); a new one when not given */
+  runId?: string
 }
 
 /** Where each stage of a plan gets its inputs, and what the caches cost: shown before building. */
@@ -26,7 +27,7 @@ export async function estimateCaches(
   opts: Omit<TrainOptions, 'seed'>,
   signal?: AbortSignal
 ): Promise<(StageCachePlan & { cache: StageCache })[]> {
-  const d = await pool.run<BackboneDescription>('describe', { backbone: opts.backbone }, signal ? { signal } : {})
+  const d = await pool.run('describe', { backbone: opts.backbone }, signal ? { signal } : {})
   return planStageCaches(d, planSchema.parse(opts.plan), wantedViews(project, opts.views).length, { precompute: opts.precompute })
 }
 
@@ -39,10 +40,10 @@ async function buildCaches(project: Project, pool: EnginePool, plans: { cache: S
   }
 }
 
-const relay = (job: JobContext, onEvent: (e: TrainEvent) => void) => ({
+const relay = (job: JobContext, onEvent: (e: TrainEvent) => void): RunOptions<TrainEvent> => ({
   signal: job.signal,
-  onProgress: (done: number, total: number, message: string) => job.progress(done, total, message),
-  onEvent: (e: unknown) => onEvent(e as TrainEvent)
+  onProgress: (done, total, message) => job.progress(done, total, message),
+  onEvent
 })
 
 /** Builds the caches a plan needs, then runs it in the engine worker. */
@@ -55,7 +56,7 @@ export async function train(project: Project, pool: EnginePool, opts: TrainOptio
   }
   await buildCaches(project, pool, stages, opts, job)
   const args: TrainArgs = {
-    runId: randomUUID(),
+    runId: opts.runId ?? randomUUID(),
     projectDir: project.dir,
     backbone: opts.backbone,
     plan,
@@ -64,12 +65,12 @@ export async function train(project: Project, pool: EnginePool, opts: TrainOptio
     seed: opts.seed,
     stageCaches: stages.map((s) => s.cache)
   }
-  return pool.run<TrainReport>('train', args, relay(job, onEvent))
+  return pool.run('train', args, relay(job, onEvent))
 }
 
 /** Continues the project's last interrupted run from its checkpoint. */
 export function resumeTraining(project: Project, pool: EnginePool, job: JobContext, onEvent: (e: TrainEvent) => void): Promise<TrainReport> {
-  return pool.run<TrainReport>('resume', { projectDir: project.dir }, relay(job, onEvent))
+  return pool.run('resume', { projectDir: project.dir }, relay(job, onEvent))
 }
 
 export async function lrFind(
@@ -79,7 +80,9 @@ export async function lrFind(
   job: JobContext
 ): Promise<LrFindResult> {
   const [plan] = await estimateCaches(project, pool, { ...opts, plan: { stages: [opts.stage] } }, job.signal)
-  await buildCaches(project, pool, [plan!], opts, job)
+  // the sweep may wait minutes for its cache: say so, rather than a bare precompute message
+  const building: JobContext = { ...job, progress: (done, total, message) => job.progress(done, total, message ? `building the cache for the sweep: ${message}` : '') }
+  await buildCaches(project, pool, [plan!], opts, building)
   const args: LrFindArgs = { projectDir: project.dir, backbone: opts.backbone, stage: opts.stage, views: opts.views, cache: plan!.cache, steps: opts.steps }
-  return pool.run<LrFindResult>('lrFind', args, { signal: job.signal, onProgress: (done, total, message) => job.progress(done, total, message) })
+  return pool.run('lrFind', args, { signal: job.signal, onProgress: (done, total, message) => job.progress(done, total, message) })
 }

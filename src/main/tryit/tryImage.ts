@@ -2,7 +2,6 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { TRY_MAX_BYTES, tooLargeForTry, type TryNeighbour, type TryResult } from '../../shared/tryit'
-import type { PredictResult } from '../../shared/types'
 import { probeImage } from '../dataset/probe'
 import type { EnginePool } from '../engine/pool'
 import { ThawError } from '../errors'
@@ -58,7 +57,7 @@ export async function tryImage(project: Project, engine: EnginePool, args: TryAr
     if (!probe.ok) throw new ThawError('BAD_IMAGE', `This file cannot be used: ${probe.reason}.`)
     const predictArgs: PredictArgs = { projectDir: project.dir, paths: [file], modelId: meta.id }
     const [predicted, near] = await Promise.all([
-      engine.run<{ modelId: number; results: PredictResult[] }>('predict', predictArgs),
+      engine.run('predict', predictArgs),
       findNearest ? findNearest(file, args.k) : Promise.resolve({ nearest: null, note: 'Nearest training images are not available in this build.' })
     ])
     const result = predicted.results[0]

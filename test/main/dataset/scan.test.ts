@@ -122,10 +122,27 @@ describe('scanFolder odd entries', () => {
     expect(summary(scan.files)).toEqual(['cats/a.jpg cats -', 'elsewhere/alias.jpg elsewhere -', 'elsewhere/b.jpg elsewhere -', 'linked/c.jpg linked -'])
     const problems = Object.fromEntries(scan.problems.map((p) => [path.relative(root, p.path), p.reason]))
     expect(problems).toEqual({
-      'cats-again': 'folder already scanned: cats-again is a link to cats',
+      'cats-again': "skipped: cats-again is a link to cats, which is imported from there (a link never relabels a folder's images)",
       'cats/broken.jpg': `broken symlink: cats/broken.jpg -> ${path.join(root, 'nowhere.jpg')} (target does not exist)`,
       'cats/loop': 'symlink loop: cats/loop points back to cats, which contains it',
       'cats/self.jpg': 'symlink loop: cats/self.jpg -> self.jpg never reaches a file'
+    })
+  })
+
+  it('a linked folder never takes images from the class their real folder gives (ants/more -> ../bees)', async () => {
+    const root = tree(['ants/a1.jpg', 'bees/b1.jpg', 'bees/b2.jpg', 'cats/c1.jpg', 'train/x.jpg'])
+    fs.symlinkSync('../bees', path.join(root, 'ants/more')) // sorted before the real bees folder
+    fs.symlinkSync('../ants', path.join(root, 'cats/ants-too')) // sorted after the real ants folder
+    const outside = tree(['d1.jpg'])
+    fs.symlinkSync(outside, path.join(root, 'dogs')) // a class folder kept elsewhere is imported
+    fs.symlinkSync(outside, path.join(root, 'dogs-again'))
+    const scan = await scanFolder(root)
+    expect(summary(scan.files)).toEqual(['ants/a1.jpg ants -', 'bees/b1.jpg bees -', 'bees/b2.jpg bees -', 'cats/c1.jpg cats -', 'dogs/d1.jpg dogs -', 'train/x.jpg train -'])
+    const problems = Object.fromEntries(scan.problems.map((p) => [path.relative(root, p.path), p.reason]))
+    expect(problems).toEqual({
+      'ants/more': "skipped: ants/more is a link to bees, which is imported from there (a link never relabels a folder's images)",
+      'cats/ants-too': "skipped: cats/ants-too is a link to ants, which is imported from there (a link never relabels a folder's images)",
+      'dogs-again': "skipped: dogs-again is a link to dogs, which is imported from there (a link never relabels a folder's images)"
     })
   })
 

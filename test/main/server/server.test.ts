@@ -50,7 +50,7 @@ function call(ws: WebSocket, id: number, command: string, args: unknown): Promis
 
 describe('browser-mode server', () => {
   it('serves the page with a CSP and nothing outside the renderer folder', async () => {
-    const page = await fetch(`${base}/`)
+    const page = await fetch(`${base}/`, { headers: { 'x-thaw-token': 't0k3n' } })
     expect(page.status).toBe(200)
     expect(await page.text()).toBe('<html>studio</html>')
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'(;|$)/)

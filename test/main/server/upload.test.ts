@@ -174,8 +174,9 @@ describe('upload endpoint', () => {
   it('needs the token and the page origin', async () => {
     const jpeg = await picture(4, 32, 32)
     expect((await upload('ants/t.jpg', jpeg, { token: 'wrong' })).status).toBe(401)
-    expect((await upload('ants/t.jpg', jpeg, { origin: 'http://evil.example' })).status).toBe(401)
-    expect((await upload('ants/t.jpg', jpeg, { origin: null })).status).toBe(401)
+    // another origin, or none, is forbidden (403) whatever the token (the guard of server/auth.ts)
+    expect((await upload('ants/t.jpg', jpeg, { origin: 'http://evil.example' })).status).toBe(403)
+    expect((await upload('ants/t.jpg', jpeg, { origin: null })).status).toBe(403)
     expect(filesBelow(uploads())).not.toContain('ants/t.jpg')
   })
 

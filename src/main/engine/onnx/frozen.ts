@@ -22,6 +22,8 @@ export interface FrozenSettings {
   provider: ProviderPreference
   /** ONNX Runtime intra-op threads */
   threads: number
+  /** TF.js runs on a GPU (tfjs-node-gpu): under auto, ONNX Runtime on CPU would be slower */
+  tfjsOnGpu?: boolean
 }
 
 export interface RuntimeStatus {
@@ -117,6 +119,10 @@ export class FrozenForward {
       return refuse(`ONNX Runtime cannot load it: ${(err as Error).message}`)
     }
     const { session, provider } = started
+    if (!forced && this.settings.tfjsOnGpu && !provider.gpu) {
+      await session.release()
+      return tfjsWith(`TF.js runs on the GPU and ONNX Runtime would run on the CPU${provider.fallbackReason ? ` (${provider.fallbackReason})` : ''}`)
+    }
     const cache = this.deps.cache === undefined ? new SegmentCache() : this.deps.cache
     let check = await cache?.readCheck(this.key, provider.name)
     let first: Output | undefined

@@ -1,5 +1,6 @@
 // The "proven equal" check: run the exported file in onnxruntime and compare with what tfjs said.
-import * as ort from 'onnxruntime-node'
+import type * as Ort from 'onnxruntime-node'
+import { loadOnnxRuntime } from '../../engine/onnxruntime'
 import { OnnxExportError } from './errors'
 
 export interface VerifyOptions {
@@ -26,7 +27,7 @@ function argmax(data: Float32Array, start: number, length: number): number {
   return best
 }
 
-function inferShape(session: ort.InferenceSession, length: number): number[] {
+function inferShape(session: Ort.InferenceSession, length: number): number[] {
   const meta = session.inputMetadata[0]
   if (!meta || !meta.isTensor) throw new OnnxExportError('ONNX_VERIFY', 'the ONNX model has no tensor input')
   const rest = meta.shape.slice(1)
@@ -45,6 +46,7 @@ function inferShape(session: ort.InferenceSession, length: number): number[] {
  * `expected` (e.g. tfjs's probabilities for the same batch).
  */
 export async function verifyOnnx(bytes: Uint8Array, inputs: Float32Array, expected: Float32Array, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const ort = await loadOnnxRuntime()
   const session = await ort.InferenceSession.create(bytes, opts.threads ? { intraOpNumThreads: opts.threads } : {})
   try {
     if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {

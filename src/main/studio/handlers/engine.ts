@@ -1,7 +1,6 @@
-import { precompute } from '../../precompute/precompute'
+import { cacheStatus, precompute } from '../../precompute/precompute'
 import type { Project } from '../../project/project'
-import type { BackboneGroups, BackboneInfo, EngineInfo } from '../../../shared/types'
-import type { BackboneDescription } from '../../engine/tasks/describe'
+import type { BackboneGroups, EngineInfo } from '../../../shared/types'
 import type { Handlers, StudioContext } from '../context'
 
 /** The backbone a command works with: the one it names, else the project's own. */
@@ -17,7 +16,7 @@ export function rememberBackbone(s: StudioContext, project: Project, id: string)
 }
 
 async function engineInfo(s: StudioContext): Promise<EngineInfo> {
-  const info = await s.engine().run<Omit<EngineInfo, 'preference'>>('engineInfo', {})
+  const info = await s.engine().run('engineInfo', {})
   return { ...info, preference: s.backendPreference() }
 }
 
@@ -44,12 +43,17 @@ export const engineHandlers = {
       throw err
     }
   },
-  importBackbone: (args, s) => s.engine().run<BackboneInfo>('importBackbone', args),
-  listBackbones: (_args, s) => s.engine().run<BackboneInfo[]>('listBackbones', {}),
+  importBackbone: (args, s) => s.engine().run('importBackbone', args),
+  listBackbones: (_args, s) => s.engine().run('listBackbones', {}),
   backboneGroups: async ({ backbone }, s): Promise<BackboneGroups> => {
     const id = backbone ?? projectBackbone(s.project())
-    const d = await s.engine().run<BackboneDescription>('describe', { backbone: id })
+    const d = await s.engine().run('describe', { backbone: id })
     return { backbone: d.spec.id, displayName: d.spec.displayName, featureLayer: d.spec.featureLayer, groups: d.groups }
+  },
+  precomputeStatus: async ({ backbone, views }, s) => {
+    const project = s.project()
+    const d = await s.engine().run('describe', { backbone: projectBackbone(project, backbone) })
+    return cacheStatus(project, d, views)
   },
   precompute: ({ backbone, views }, s) => {
     const project = s.project()

@@ -4,6 +4,7 @@ import { listClasses } from '../../store/classes'
 import { imageDetail, indexOfImage, queryImages } from '../../store/images'
 import { projectStatus } from '../../store/status'
 import type { Handlers } from '../context'
+import { predictionModel } from './models'
 
 export const libraryHandlers = {
   importFolder: async ({ root, validPct, seed }, studio) => {
@@ -16,8 +17,8 @@ export const libraryHandlers = {
   },
   projectStatus: (_args, studio) => projectStatus(studio.project().db),
   listClasses: (_args, studio) => listClasses(studio.project().db),
-  queryImages: ({ filter, offset, limit }, studio) => queryImages(studio.project().db, filter, offset, limit),
-  indexOfImage: ({ id, filter }, studio) => ({ index: indexOfImage(studio.project().db, id, filter) }),
+  queryImages: ({ filter, offset, limit }, studio) => queryImages(studio.project().db, filter, offset, limit, predictionModel(studio.project().db, filter)),
+  indexOfImage: ({ id, filter }, studio) => ({ index: indexOfImage(studio.project().db, id, filter, predictionModel(studio.project().db, filter)) }),
   imageDetail: ({ id }, studio) => imageDetail(studio.project().db, id),
   exportClassTree: ({ dest, bySplit }, studio) => {
     const project = studio.project()

@@ -1,6 +1,5 @@
 import path from 'node:path'
 import fs from 'node:fs'
-import type { DuplicatesResult, EmbeddingMap } from '../../../shared/types'
 import { embeddingCache, requireComplete, similarImages } from '../../embeddings'
 import type { DuplicatesArgs } from '../../embeddings/duplicatesTask'
 import type { MapArgs } from '../../embeddings/mapTask'
@@ -29,7 +28,7 @@ export const qualityHandlers = {
       async (job) => {
         const cache = requireComplete(await embeddingCache(project, s.engine(), job.signal))
         const args: DuplicatesArgs = { projectDir: project.dir, key: cache.key, threshold }
-        return s.engine().run<DuplicatesResult>('duplicates', args, { signal: job.signal, onProgress: (d, t, m) => job.progress(d, t, m) })
+        return s.engine().run('duplicates', args, { signal: job.signal, onProgress: (d, t, m) => job.progress(d, t, m) })
       },
       { exclusive: ['precompute'] }
     )
@@ -51,7 +50,7 @@ export const qualityHandlers = {
       async (job) => {
         const cache = requireComplete(await embeddingCache(project, s.engine(), job.signal))
         const args: MapArgs = { projectDir: project.dir, key: cache.key, method, seed }
-        return s.engine().run<EmbeddingMap>('embeddingMap', args, { signal: job.signal, onProgress: (d, t, m) => job.progress(d, t, m) })
+        return s.engine().run('embeddingMap', args, { signal: job.signal, onProgress: (d, t, m) => job.progress(d, t, m) })
       },
       { exclusive: ['precompute'] }
     )

@@ -1,32 +1,28 @@
 import path from 'node:path'
 import { headOnlyPlan, stageSchema } from '../../../shared/plan'
 import type { InterruptedRun, ModelSummary, TrainReport } from '../../../shared/types'
-import { checkpointTime, deleteCheckpoints, latestCheckpointState } from '../../training/checkpoint'
+import { checkpointTime, deleteCheckpoints, latestCheckpointState } from '../../training/checkpointRows'
 import { modelMeta } from '../../training/modelStore'
-import type { TrainArgs, TrainEvent } from '../../training/runPlan'
-import { estimateCaches, lrFind, resumeTraining, train } from '../../training/train'
+import type { TrainArgs } from '../../training/runPlan'
+import { estimateCaches, lrFind } from '../../training/train'
 import type { PredictArgs } from '../../training/predictTask'
+import { ThawError } from '../../errors'
+import { existingAutoTrainer } from '../autoTrain'
 import type { Handlers } from '../context'
-import { projectBackbone, rememberBackbone } from './engine'
+import { projectBackbone } from './engine'
+import { runTraining } from './runTraining'
 
 export const trainingHandlers = {
   train: ({ plan, epochs, lr, precompute, views, seed, backbone, resume }, s) => {
     const project = s.project()
     const opts = { backbone: projectBackbone(project, backbone), plan: plan ?? headOnlyPlan(epochs, lr), views, precompute, seed }
-    return s.jobs.run(
-      'train',
-      async (job) => {
-        const onEvent = (e: TrainEvent): void => {
-          if (e.kind === 'epoch') s.emit('trainEpoch', { jobId: job.id, stageName: e.stageName, metrics: e.metrics })
-          else s.emit('trainStage', { jobId: job.id, index: e.index, name: e.name, cache: e.cache, note: e.note })
-        }
-        if (resume) return resumeTraining(project, s.engine(), job, onEvent)
-        const report = await train(project, s.engine(), opts, job, onEvent)
-        rememberBackbone(s, project, opts.backbone)
-        return report
-      },
-      { exclusive: ['precompute', 'lr-find'] }
-    )
+    // a run the user asked for comes first: a train-while-labeling run in progress gives way
+    const auto = existingAutoTrainer(s)
+    const start = (): Promise<TrainReport> =>
+      s.jobs.run('train', (job) => runTraining(s, project, job, resume ? { resume: true } : { resume: false, opts, auto: false }), {
+        exclusive: ['precompute', 'lr-find']
+      })
+    return auto ? auto.yieldToUser().then(start) : start()
   },
   estimateCaches: async ({ plan, precompute, views, backbone }, s) => {
     const project = s.project()
@@ -59,8 +55,10 @@ export const trainingHandlers = {
     if (!meta) return null
     return { ...(meta.report as TrainReport), modelId: meta.id, createdAt: meta.createdAt, classes: meta.classes, plan: meta.plan }
   },
-  predict: ({ paths }, s) => {
-    const args: PredictArgs = { projectDir: s.project().dir, paths: paths.map((p) => path.resolve(p)) }
+  predict: ({ paths, modelId }, s) => {
+    const project = s.project()
+    if (!modelMeta(project.db, modelId)) throw new ThawError('NO_MODEL', 'this project has no trained model yet: train one first (thaw train <project>)')
+    const args: PredictArgs = { projectDir: project.dir, paths: paths.map((p) => path.resolve(p)), ...(modelId === undefined ? {} : { modelId }) }
     return s.engine().run('predict', args)
   }
 } satisfies Partial<Handlers>

@@ -1,11 +1,11 @@
 // What the whole app shares: the open project, the connection to the studio, and which screen
 // is up. The studio owns the project; this mirrors it from projectChanged events.
 import type { JobFinished, JobKind, ProjectInfo } from '../../../shared/types'
-import { api, transport } from './transport'
+import { api, transport, type ConnectionStatus } from './transport'
 import { attempt } from './toasts.svelte'
 
 export type Screen = 'projects' | 'library' | 'review' | 'precompute' | 'train' | 'layers' | 'export'
-export type Connection = 'open' | 'connecting' | 'closed'
+export type Connection = ConnectionStatus
 /** which form the projects screen shows first, when a menu item asked for one */
 export type ProjectsIntent = 'create' | 'open' | null
 

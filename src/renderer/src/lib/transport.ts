@@ -30,9 +30,16 @@ export interface Transport {
   onEvent(listener: (e: StudioEvent) => void): () => void
   /** URL of a thumbnail (by content hash) or a full image (by id) */
   mediaUrl(kind: 'thumb' | 'image', key: string | number): string
-  /** 'open' | 'connecting' | 'closed', for the connection badge */
-  onStatus(listener: (status: 'open' | 'connecting' | 'closed') => void): () => void
+  /** for the connection badge; 'unresponsive': connected, but the studio stopped answering */
+  onStatus(listener: (status: ConnectionStatus) => void): () => void
 }
+
+export type ConnectionStatus = 'open' | 'connecting' | 'closed' | 'unresponsive'
+
+/** The heartbeat: a ping this often, and "Not responding" when one goes unanswered this long
+ * (a blocked studio keeps its socket open, so only an unanswered request shows it). */
+export const HEARTBEAT_MS = 2000
+export const UNRESPONSIVE_MS = 6000
 
 function electronTransport(bridge: PreloadBridge): Transport {
   return {
@@ -54,22 +61,55 @@ function electronTransport(bridge: PreloadBridge): Transport {
 }
 
 function browserTransport(): Transport {
-  const params = new URLSearchParams(location.search)
-  const token = params.get('token') ?? sessionStorage.getItem('thaw-token') ?? ''
-  sessionStorage.setItem('thaw-token', token)
-  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`
+  // The token reached the server once, in the address `thaw serve` printed; the server traded it
+  // for an HttpOnly session cookie and redirected to the bare address. The WebSocket and media
+  // requests carry that cookie, so the token is in no URL, no history entry and no Referer.
+  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   const listeners = new Set<(e: StudioEvent) => void>()
-  const statusListeners = new Set<(s: 'open' | 'connecting' | 'closed') => void>()
+  const statusListeners = new Set<(s: ConnectionStatus) => void>()
   let nextId = 1
   let socket: WebSocket
   let opened: Promise<void>
   let retry = 250
+  let status: ConnectionStatus = 'connecting'
+  /** when the oldest unanswered heartbeat was sent (null: none outstanding) */
+  let pingSince: number | null = null
 
-  const setStatus = (s: 'open' | 'connecting' | 'closed'): void => statusListeners.forEach((l) => l(s))
+  const setStatus = (s: ConnectionStatus): void => {
+    status = s
+    statusListeners.forEach((l) => l(s))
+  }
+
+  function send(name: CommandName, args: unknown): Promise<unknown> {
+    const id = nextId++
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject })
+      socket.send(JSON.stringify({ id, command: name, args }))
+    })
+  }
+
+  function heartbeat(): void {
+    if (socket.readyState !== WebSocket.OPEN) return
+    const now = Date.now()
+    if (pingSince !== null) {
+      if (now - pingSince > UNRESPONSIVE_MS && status === 'open') setStatus('unresponsive')
+      return
+    }
+    pingSince = now
+    send('ping', {}).then(
+      () => {
+        pingSince = null
+        if (status === 'unresponsive') setStatus('open')
+      },
+      () => (pingSince = null)
+    )
+  }
+  setInterval(heartbeat, HEARTBEAT_MS)
 
   function connect(): void {
     setStatus('connecting')
+    pingSince = null
     socket = new WebSocket(wsUrl)
     opened = new Promise((resolve, reject) => {
       socket.addEventListener('open', () => {
@@ -106,17 +146,13 @@ function browserTransport(): Transport {
     kind: 'browser',
     async call(name, args) {
       await opened
-      const id = nextId++
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject })
-        socket.send(JSON.stringify({ id, command: name, args }))
-      })
+      return send(name, args)
     },
     onEvent(l) {
       listeners.add(l)
       return () => listeners.delete(l)
     },
-    mediaUrl: (kind, key) => `/media/${kind}/${encodeURIComponent(String(key))}?token=${encodeURIComponent(token)}`,
+    mediaUrl: (kind, key) => `/media/${kind}/${encodeURIComponent(String(key))}`,
     onStatus(l) {
       statusListeners.add(l)
       return () => statusListeners.delete(l)
