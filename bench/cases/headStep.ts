@@ -6,13 +6,21 @@
  *    the fused optimizer update, and the hand-back to TF.js once per epoch;
  *  - one epoch over 245 cached feature vectors of 2560 values (hymenoptera's train split through
  *    MobileNetV2's concat pool), batch 32, AdamW, in ms per image.
- * Synthetic features: the time does not depend on their values.
+ *  - a step thawing MobileNetV2's last group from its cached boundary (7x7x160), batch 16, on
+ *    TF.js wasm: its kernels' share, and what runs outside kernels (JavaScript gradients, copies).
+ * Synthetic inputs: the time does not depend on their values.
  *
  *   node --import tsx bench/cases/headStep.ts
  */
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
+import os from 'node:os'
+import path from 'node:path'
+import { buildSegment, loadBackbone } from '../../src/main/backbones'
 import { registerWasmTrainingKernels } from '../../src/main/engine/kernels'
+import { boundaryLayer, groupMembers } from '../../src/main/training/groups'
+import { thawedTrainable } from '../../src/main/training/trainable'
+import { BACKBONES } from './fixtures'
 import { ActivationData } from '../../src/main/training/data'
 import { OnnxHeadStep, releaseHeadSessions, trainingThreads } from '../../src/main/training/engines/onnxHeadStep'
 import { fitStage } from '../../src/main/training/fit'
@@ -35,6 +43,55 @@ function features(n: number, seed: number): ActivationData {
   return new ActivationData([FEATURES], rows, train, train.slice(0, 64).map((t) => ({ label: t.label, row: t.rows[0]! })))
 }
 
+/** Kernel shares of one profiled call, and the share of its wall time spent outside kernels. */
+async function profiled(body: () => void): Promise<{ msPerStep: number; outsideKernels: string; kernelShare: Record<string, string> }> {
+  const started = performance.now()
+  const profile = await tf.profile(body)
+  const wall = performance.now() - started
+  const kernels: Record<string, number> = {}
+  for (const k of profile.kernels) kernels[k.name] = (kernels[k.name] ?? 0) + (k.kernelTimeMs as number)
+  const total = Object.values(kernels).reduce((a, b) => a + b, 0)
+  const kernelShare = Object.fromEntries(
+    Object.entries(kernels)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, ms]) => [k, `${Math.round((ms / wall) * 100)}%`])
+  )
+  return { msPerStep: round(wall), outsideKernels: `${Math.round(Math.max(0, 1 - total / wall) * 100)}%`, kernelShare }
+}
+
+/** One step thawing MobileNetV2's last group (and the head) from the cache at its boundary. */
+async function thawedStep(): Promise<Record<string, unknown>> {
+  process.env.THAW_MODEL_MIRROR ??= BACKBONES
+  const bb = await loadBackbone('mobilenet_v2_1.0_224', { cacheDir: path.join(os.tmpdir(), 'thaw-bench-steps-cache') })
+  const spec = bb.spec
+  const first = spec.groups.length - 1
+  const boundary = boundaryLayer(spec, first)!
+  const segment = buildSegment(bb.model, boundary, spec.featureLayer)
+  const head = buildHead(2 * (segment.outputs[0]!.shape[3] as number), 2, { seed: 1 })
+  const layers = groupMembers(bb.model, spec)[first]!.map((n) => bb.model.getLayer(n))
+  const model = thawedTrainable(segment, head, [{ name: spec.groups[first]!.name, layers }])
+  const opts = model.groups.map(() => makeOptimizer({ optimizer: 'adam' }, 1e-4))
+  const shape = segment.inputs[0]!.shape.slice(1) as number[]
+  const x = tf.randomNormal([16, ...shape])
+  const labels = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 2), 'int32')
+  const step = (seed: number) => trainStep(model, opts, opts.map(() => 1e-4), 0.01, x, labels, null, seed, model.microBatch)
+  for (let i = 0; i < 2; i++) step(i)
+  const times: number[] = []
+  for (let i = 0; i < 4; i++) {
+    const t = performance.now()
+    step(10 + i)
+    times.push(performance.now() - t)
+  }
+  const profile = await profiled(() => void step(99))
+  tf.dispose([x, labels])
+  for (const o of opts) o.dispose()
+  head.dispose()
+  segment.dispose()
+  bb.model.dispose()
+  return { boundary, batch: 16, ...profile, msPerStep: round(median(times)), msPerImage: round(median(times) / 16) }
+}
+
 async function tfjsStep(): Promise<Record<string, unknown>> {
   const head = buildHead(FEATURES, 2, { seed: 1 })
   const model = headTrainable(head)
@@ -50,20 +107,11 @@ async function tfjsStep(): Promise<Record<string, unknown>> {
     step(10 + i)
     times.push(performance.now() - t)
   }
-  const profile = await tf.profile(() => void step(99))
-  const kernels: Record<string, number> = {}
-  for (const k of profile.kernels) kernels[k.name] = (kernels[k.name] ?? 0) + (k.kernelTimeMs as number)
-  const total = Object.values(kernels).reduce((a, b) => a + b, 0)
-  const share = Object.fromEntries(
-    Object.entries(kernels)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 8)
-      .map(([k, ms]) => [k, `${Math.round((ms / total) * 100)}%`])
-  )
+  const profile = await profiled(() => void step(99))
   tf.dispose([x, labels])
   opt.dispose()
   head.dispose()
-  return { msPerStep: round(median(times)), kernelShare: share }
+  return { ...profile, msPerStep: round(median(times)) }
 }
 
 async function epoch(native: boolean): Promise<{ msPerImage: number; timings?: Record<string, number>; runtime: string }> {
@@ -94,6 +142,7 @@ export async function run(): Promise<Record<string, unknown>> {
   await tf.setBackend('wasm')
   const before = tf.memory().numTensors
   const tfjs = await tfjsStep()
+  const thawed = await thawedStep()
   const [tfjsEpoch, ortEpoch] = [await epoch(false), await epoch(true)]
   await releaseHeadSessions()
   return {
@@ -101,6 +150,7 @@ export async function run(): Promise<Record<string, unknown>> {
     tfjsWasmStep: tfjs,
     headEpochMsPerImage: { tfjsWasm: tfjsEpoch.msPerImage, onnxRuntime: ortEpoch.msPerImage, speedup: round(tfjsEpoch.msPerImage / ortEpoch.msPerImage, 1) },
     onnxRuntimeStep: ortEpoch.timings,
+    thawedLastGroupStep: thawed,
     runtimes: [tfjsEpoch.runtime, ortEpoch.runtime],
     tensorsLeaked: tf.memory().numTensors - before
   }

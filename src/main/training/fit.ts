@@ -4,6 +4,7 @@ import type { EpochMetrics } from '../../shared/types'
 import { ThawError } from '../errors'
 import { seedFrom } from '../util/random'
 import { batchBounds, type FitData } from './data'
+import { checkLoss } from './finite'
 import { validMetrics, type ValidMetrics } from './metrics'
 import { makeOptimizer } from './optimizers'
 import { groupRates, scheduleFor } from '../../shared/schedules'
@@ -100,6 +101,7 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
           loss = await fast.step({ x: batch.x, labels: batch.labels, classWeights: args.classWeights, rates, weightDecay: stage.weightDecay, seed })
         } else loss = trainStep(model, optimizers, rates, stage.weightDecay, batch.x, batch.labels, weights, seed, model.microBatch)
         tf.dispose([batch.x, batch.labels])
+        checkLoss(loss, { stage: stageIndex, name: stage.name, epoch, batch: b })
         sum += loss
         b++
         for (const cb of callbacks) cb.afterBatch?.({ stage: stageIndex, epoch, batch: b, batches, loss, rates })
@@ -111,6 +113,7 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
       }
       const trainMs = Date.now() - started
       const evaluation = await evaluate(model, data, args.classes, Math.max(stage.batchSize, 64))
+      checkLoss(evaluation.loss, { stage: stageIndex, name: stage.name, epoch })
       const metrics: EpochMetrics = {
         stage: stageIndex,
         epoch: epoch + 1,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { ThawError } from '../errors'
+import { checkProbabilities } from './finite'
 import type { PredictResult } from '../../shared/types'
 import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
@@ -100,6 +101,11 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
       }
       const probs = Array.from(out.data.subarray(row * k, ++row * k))
       const best = probs.indexOf(Math.max(...probs))
+      const broken = checkProbabilities(probs)
+      if (broken) {
+        results.push({ path: d.path, error: broken })
+        continue
+      }
       results.push({ path: d.path, label: meta.classes[best]!, probs: Object.fromEntries(meta.classes.map((c, i) => [c, probs[i]!])) })
     }
   }
