@@ -1,3 +1,4 @@
+import { ThawError } from '../../errors'
 // A frozen part of a network (input -> cut) run on ONNX Runtime when it converts and agrees with
 // TF.js, else on TF.js with the reason. TF.js stays the definition and the reference: the
 // segment is converted from the TF.js model by the studio's own converter, and the first batch
@@ -100,7 +101,7 @@ export class FrozenForward {
     if (this.settings.runtime === 'tfjs') return tfjsWith('the runtime setting is tfjs')
     const forced = this.settings.runtime === 'onnx'
     const refuse = (reason: string) => {
-      if (forced) throw new Error(`the frozen segment cannot run on ONNX Runtime (runtime setting onnx): ${reason}`)
+      if (forced) throw new ThawError('ONNX_UNAVAILABLE', `the frozen segment cannot run on ONNX Runtime (runtime setting onnx): ${reason}`)
       return tfjsWith(reason)
     }
     let bytes: Uint8Array
