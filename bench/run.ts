@@ -13,7 +13,8 @@ const cases: Record<string, () => Promise<{ run: (opts?: never) => Promise<Recor
   kernels: () => import('./cases/kernels'),
   precompute: () => import('./cases/precompute'),
   memory: () => import('./cases/memory'),
-  train: () => import('./cases/train')
+  train: () => import('./cases/train'),
+  engine: () => import('./cases/engine')
 }
 
 async function main(): Promise<void> {

@@ -1,12 +1,12 @@
-// The browser sample page of an exported tfjs bundle: served by a plain static server (as a
-// deployer would), it loads the model with its vendored TF.js under its own strict CSP, and an
+// The browser sample pages of exported tfjs and ONNX bundles: served by a plain static server (as a
+// deployer would), each loads the model with its vendored runtime under its own strict CSP, with every other origin cut off, and an
 // image dropped on it gets the label `thaw predict` gives.
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { expect, test } from '@playwright/test'
+import { expect, test, type Page } from '@playwright/test'
 import type { PredictResult } from '../src/shared/types'
 import { serveFolder } from '../test/main/export/staticServer'
 import { hymenoptera, openStudio, repoRoot } from './helpers'
@@ -22,7 +22,7 @@ const thaw = (...args: string[]) =>
 let work: string
 let project: string
 let bundle: string
-let server: { url: string; close(): Promise<void> }
+let onnxBundle: string
 
 test.beforeAll(async ({}, testInfo) => {
   testInfo.setTimeout(300_000)
@@ -41,52 +41,78 @@ test.beforeAll(async ({}, testInfo) => {
   await thaw('import', project, path.join(work, 'images'))
   await thaw('train', project, '--epochs', '3')
   await thaw('export', project, '--format', 'tfjs', '--out', bundle)
-  server = await serveFolder(bundle)
+  onnxBundle = path.join(work, 'bundle-onnx')
+  await thaw('export', project, '--format', 'onnx', '--out', onnxBundle)
 })
 
 test.afterAll(async () => {
-  await server?.close()
   if (work) fs.rmSync(work, { recursive: true, force: true })
 })
 
-test('drop an image on the bundle page and see its label', async ({ page }) => {
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text())
-  })
-  page.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`))
+/** Serves `dir` on 127.0.0.1, opens its page with every other origin cut off (a deployer's page
+ * offline, or behind a strict proxy), drops the most confident of a few validation bees on it,
+ * and checks its label against `thaw predict` on the same bundle. */
+async function dropOnPage(page: Page, dir: string, ready: RegExp): Promise<void> {
+  const site = await serveFolder(dir)
+  try {
+    const problems: string[] = []
+    const elsewhere: string[] = []
+    page.on('pageerror', (e) => problems.push(e.message))
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text())
+    })
+    page.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`))
+    const origin = new URL(site.url).origin
+    await page.route('**/*', (route) => {
+      const url = route.request().url()
+      if (url.startsWith(origin) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue()
+      elsewhere.push(url)
+      return route.abort('internetdisconnected')
+    })
 
-  // the most confident of a few validation images: a canvas resize must not be able to flip it
-  const candidates = fs.readdirSync(path.join(hymenoptera, 'val', 'bees')).sort().slice(10, 14).map((n) => path.join(hymenoptera, 'val', 'bees', n))
-  const { stdout } = await thaw('predict', bundle, ...candidates, '--json')
-  const results = JSON.parse(stdout) as PredictResult[]
-  const best = results.reduce((a, b) => (Math.max(...Object.values(b.probs!)) > Math.max(...Object.values(a.probs!)) ? b : a))
+    // the most confident of a few validation images: a canvas resize must not be able to flip it
+    const candidates = fs.readdirSync(path.join(hymenoptera, 'val', 'bees')).sort().slice(10, 14).map((n) => path.join(hymenoptera, 'val', 'bees', n))
+    const { stdout } = await thaw('predict', dir, ...candidates, '--json')
+    const results = JSON.parse(stdout) as PredictResult[]
+    const best = results.reduce((a, b) => (Math.max(...Object.values(b.probs!)) > Math.max(...Object.values(a.probs!)) ? b : a))
 
-  await page.goto(server.url)
-  await expect(page.locator('#status')).toHaveText(/^Ready \(TF\.js wasm\)\. 2 classes: ants, bees\.$/, { timeout: 30_000 })
+    await page.goto(site.url)
+    await expect(page.locator('#status')).toHaveText(ready, { timeout: 60_000 })
 
-  // a real drop: a DataTransfer holding the file, built in the page (a string: no DOM types here)
-  const b64 = JSON.stringify(fs.readFileSync(best.path).toString('base64'))
-  const dataTransfer = await page.evaluateHandle(`(() => {
-    const dt = new DataTransfer()
-    dt.items.add(new File([Uint8Array.from(atob(${b64}), (c) => c.charCodeAt(0))], ${JSON.stringify(path.basename(best.path))}, { type: 'image/jpeg' }))
-    return dt
-  })()`)
-  await page.locator('#drop').dispatchEvent('drop', { dataTransfer })
+    // a real drop: a DataTransfer holding the file, built in the page (a string: no DOM types here)
+    const b64 = JSON.stringify(fs.readFileSync(best.path).toString('base64'))
+    const dataTransfer = await page.evaluateHandle(`(() => {
+      const dt = new DataTransfer()
+      dt.items.add(new File([Uint8Array.from(atob(${b64}), (c) => c.charCodeAt(0))], ${JSON.stringify(path.basename(best.path))}, { type: 'image/jpeg' }))
+      return dt
+    })()`)
+    await page.locator('#drop').dispatchEvent('drop', { dataTransfer })
 
-  const label = page.locator('#label')
-  await expect(label).toHaveAttribute('data-label', best.label!, { timeout: 30_000 })
-  await expect(label).toHaveText(new RegExp(`^${best.label} \\(\\d+\\.\\d%\\)$`))
-  await expect(page.getByRole('list', { name: 'Probabilities' }).getByRole('listitem')).toHaveCount(2)
-  await expect(page.locator('#preview')).toBeVisible()
+    const label = page.locator('#label')
+    await expect(label).toHaveAttribute('data-label', best.label!, { timeout: 30_000 })
+    await expect(label).toHaveText(new RegExp(`^${best.label} \\(\\d+\\.\\d%\\)$`))
+    await expect(page.getByRole('list', { name: 'Probabilities' }).getByRole('listitem')).toHaveCount(2)
+    await expect(page.locator('#preview')).toBeVisible()
 
-  // the browser decodes with a canvas, not sharp: close to the studio, not equal (see the card)
-  const probs = JSON.parse((await label.getAttribute('data-probs'))!) as number[]
-  const diff = Math.max(...['ants', 'bees'].map((c, i) => Math.abs(probs[i]! - best.probs![c]!)))
-  test.info().annotations.push({ type: 'browser vs studio max |diff|', description: diff.toExponential(2) })
-  expect(diff).toBeLessThan(0.1)
-  expect(problems).toEqual([])
+    // the browser decodes with a canvas, not sharp: close to the studio, not equal (see the card)
+    const probs = JSON.parse((await label.getAttribute('data-probs'))!) as number[]
+    const diff = Math.max(...['ants', 'bees'].map((c, i) => Math.abs(probs[i]! - best.probs![c]!)))
+    test.info().annotations.push({ type: 'browser vs studio max |diff|', description: diff.toExponential(2) })
+    expect(diff).toBeLessThan(0.1)
+    expect(problems).toEqual([])
+    expect(elsewhere, 'requests to other origins').toEqual([])
+  } finally {
+    await site.close()
+  }
+}
+
+test('drop an image on the tfjs bundle page and see its label, offline', async ({ page }) => {
+  await dropOnPage(page, bundle, /^Ready \(TF\.js wasm\)\. 2 classes: ants, bees\.$/)
+})
+
+test('the ONNX bundle page runs its vendored onnxruntime-web offline, under its strict CSP', async ({ page }) => {
+  test.setTimeout(120_000)
+  await dropOnPage(page, onnxBundle, /^Ready \(onnxruntime-web 1\.30\.0\)\. 2 classes: ants, bees\.$/)
 })
 
 test('the Export screen writes an ONNX bundle and shows its proof', async ({ page }) => {

@@ -55,6 +55,13 @@ test('Views out of range is refused next to the field, and Precompute waits', as
   await views.fill('4')
   await expect(screen.getByRole('alert')).toHaveCount(0)
   await expect(precompute).toBeEnabled()
+  // before the click, the screen says what is cached and what one click would compute: nothing
+  // is cached in this project yet; 4 views add 4 rows per training image (245 of them)
+  const status = screen.getByTestId('cache-status')
+  await expect(status).toContainText(/^0 of 1,378 activations cached; 1,378 to compute\./, { timeout: 30_000 })
+  await expect(status).toContainText('398 images, one plain view each (0 cached), plus 4 augmented views of each training image (0 of 980 cached)')
+  await views.fill('0')
+  await expect(status).toContainText(/^0 of 398 activations cached; 398 to compute\./)
   // the choice is kept for the project (Train uses it); a refused value never was
   await page.reload()
   await expect(page.getByRole('status', { name: /Connection: Connected/ })).toBeVisible()

@@ -4,18 +4,23 @@
  *    image (--precompute false);
  *  - one epoch of a stage that thaws the last group, with the cache at its freeze boundary
  *    against without it;
- *  - ms per training image for the last four blocks and the head, from a cached cut (PyTorch 1.13
- *    CPU with 2 threads: 109 ms/image here);
- *  - validation accuracy of head only, the "gradual thaw" preset and the best plan found.
+ *  - ms per training image for the last four blocks and the head, from a cached cut;
+ *  - the "fine-tune" preset's wall time;
+ *  - where a head step's time goes on each runtime (headStep.ts);
+ *  - each beside PyTorch CPU on the same cores, run in the same session
+ *    (../shared/bench/torch_reference.py, when Debian's python3-torch is installed);
+ *  - validation accuracy of head only, the presets and the best plan found.
  *
  *   node --import tsx bench/cases/train.ts [quick]
  */
-import { gradualThawPlan, headOnlyPlan, type PlanInput } from '../../src/shared/plan'
+import { fineTunePlan, gradualThawPlan, headOnlyPlan, type PlanInput } from '../../src/shared/plan'
 import type { TrainReport } from '../../src/shared/types'
 import { benchProject } from './fixtures'
+import { run as headStep } from './headStep'
+import { torchReference } from './torch'
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const round = (x: number): number => Math.round(x * 10) / 10
+const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits
 const pct = (x: number): number => Math.round(x * 1000) / 10
 
 /** Best plan found so far (3 seeds each, against head only and the presets): a longer head
@@ -30,6 +35,9 @@ export const BEST_PLAN: PlanInput = {
 }
 
 export async function run(opts: { quick?: boolean } = {}): Promise<Record<string, unknown>> {
+  // PyTorch first, while nothing else of ours holds the cores
+  const torch = torchReference()
+  const steps = await headStep()
   const { studio, api } = await benchProject('train')
   const seeds = opts.quick ? [1] : [1, 2, 3]
   try {
@@ -52,10 +60,16 @@ export async function run(opts: { quick?: boolean } = {}): Promise<Record<string
     // last four blocks (groups late + final) and the head, from the cached cut after block 13
     const lastFour = await api.train({ plan: { stages: [{ name: 'last four blocks', freezeTo: -3, epochs: 1, lr: [1e-4, 1e-3] }] } })
 
+    // the whole "fine-tune" preset (caches already built above), wall time
+    const fineTuneStarted = performance.now()
+    const fineTune = await api.train({ plan: fineTunePlan(), views: 0 })
+    const fineTuneSeconds = round((performance.now() - fineTuneStarted) / 1000)
+
     const accuracy: Record<string, unknown> = {}
     for (const [name, plan, views] of [
       ['head only', headOnlyPlan(10, 3e-3), 0],
       ['head only, 4 views', headOnlyPlan(10, 3e-3), 4],
+      ['fine-tune', fineTunePlan(), 0],
       ['gradual thaw, 4 views', gradualThawPlan(4, 3e-3), 4],
       [`${BEST_PLAN.name!}, 4 views`, BEST_PLAN, 4]
     ] as const) {
@@ -67,10 +81,21 @@ export async function run(opts: { quick?: boolean } = {}): Promise<Record<string
       accuracy[name] = { runs: accs, mean: round(accs.reduce((a, b) => a + b, 0) / accs.length), msPerEpoch: median(runs.map((r) => r.msPerEpoch)) }
     }
     const stats = await studio.engine().stats()
+    const torchFigure = (key: string): number | string => (torch.ok ? (torch.figures[key] as number) : torch.why)
     return {
-      headEpoch: { cachedMs: headCachedMs, uncachedMs: headUncachedMs, speedup: round(headUncachedMs / Math.max(headCachedMs, 1)) },
-      thawLastGroupEpoch: { cachedMs: thawCachedMs, uncachedMs: thawUncachedMs, speedup: round(thawUncachedMs / thawCachedMs) },
-      lastFourBlocks: { msPerTrainImage: round(lastFour.epochs[0]!.trainMs / 245), pytorchReferenceMsPerImage: 109 },
+      pytorch: torch.ok ? torch.figures : torch.why,
+      headEpoch: {
+        cachedMs: headCachedMs,
+        cachedMsPerImage: round(headCachedMs / 245, 3),
+        runtime: cached.stages[0]?.runtime,
+        uncachedMs: headUncachedMs,
+        speedup: round(headUncachedMs / Math.max(headCachedMs, 1)),
+        pytorchMsPerImage: torchFigure('head_epoch_ms_per_img')
+      },
+      headStep: steps,
+      thawLastGroupEpoch: { cachedMs: thawCachedMs, uncachedMs: thawUncachedMs, speedup: round(thawUncachedMs / thawCachedMs), msPerTrainImage: round(thawCachedMs / 245), pytorchMsPerImage: torchFigure('train_cut_ms_per_img') },
+      lastFourBlocks: { msPerTrainImage: round(lastFour.epochs[0]!.trainMs / 245), pytorchMsPerImage: torchFigure('train_cut13_ms_per_img') },
+      fineTunePreset: { seconds: fineTuneSeconds, accuracy: pct(fineTune.valid.accuracy), runtimes: fineTune.stages.map((s) => s.runtime) },
       accuracy,
       workerTensors: stats.map((s) => s.numTensors)
     }

@@ -24,6 +24,7 @@ import type {
   ModelList,
   ModelRecord,
   ModelSummary,
+  PrecomputeStatus,
   PredictAllResult,
   PrecomputeResult,
   PredictResult,
@@ -136,6 +137,13 @@ export const commands = {
   listBackbones: command<BackboneInfo[]>()(none),
   /** the layer groups of the project's backbone (or another), for the layers panel */
   backboneGroups: command<BackboneGroups>()(z.strictObject({ backbone: z.string().min(1).optional() })),
+  /** what the cache already holds for a backbone and views, before precomputing (nothing is computed) */
+  precomputeStatus: command<PrecomputeStatus>()(
+    z.strictObject({
+      backbone: z.string().min(1).optional(),
+      views: z.number().int().min(0, 'views cannot be negative').max(16, 'at most 16 augmented views').default(0)
+    })
+  ),
   precompute: command<PrecomputeResult>()(
     z.strictObject({
       backbone: z.string().min(1).optional(),

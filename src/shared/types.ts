@@ -187,6 +187,23 @@ export interface BackboneInfo {
   params: number
 }
 
+/** What the activations cache already holds for a backbone and a number of views, before a
+ * precompute: what one click would compute. Rows are (image content, view) pairs. */
+export interface PrecomputeStatus {
+  backbone: string
+  views: number
+  /** usable images (same bytes counted once) */
+  images: number
+  /** rows wanted: the plain view of every image, plus `views` augmented ones of each training image */
+  wanted: number
+  cached: number
+  missing: number
+  /** the plain views alone (what a head without augmentation needs) */
+  plain: { cached: number; missing: number }
+  /** bytes the cached rows of this backbone take */
+  bytes: number
+}
+
 export interface PrecomputeResult {
   computed: number
   reused: number
@@ -253,6 +270,8 @@ export interface StageReport {
   epochs: EpochMetrics[]
   valid: ValidSummary
   ms: number
+  /** what ran the training steps: 'onnxruntime-node (cpu, 2 threads)', or 'tfjs wasm (why not)' */
+  runtime?: string
 }
 
 export interface Prediction {

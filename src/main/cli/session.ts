@@ -23,7 +23,7 @@ export function withFrozenRuntimeOptions(command: Command): Command {
 function parseChoice<T extends string>(flag: string, options: readonly T[], value: string | undefined, out: Output): T {
   if (value === undefined) return options[0]!
   if ((options as readonly string[]).includes(value)) return value as T
-  return out.fail(new Error(`${flag} must be one of ${options.join(', ')}, not "${value}"`))
+  return out.fail(new ThawError('BAD_ARGS', `${flag} must be one of ${options.join(', ')}, not "${value}"`))
 }
 
 export interface Session {

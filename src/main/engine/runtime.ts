@@ -22,8 +22,13 @@ export function setEngineConfig(c: WorkerConfig): void {
   config = c
 }
 
+let backendOnGpu = false
+
 export function engine(): Promise<BackendInfo> {
-  backend ??= initBackend(config.backend)
+  backend ??= initBackend(config.backend).then((info) => {
+    backendOnGpu = info.gpu
+    return info
+  })
   return backend
 }
 
@@ -54,8 +59,15 @@ export function frozenSettings(): FrozenSettings {
   return {
     runtime: config.runtime ?? 'auto',
     provider: config.provider ?? 'auto',
-    threads: Math.max(1, config.onnxThreads ?? os.availableParallelism())
+    threads: Math.max(1, config.onnxThreads ?? (envThreads() || os.availableParallelism())),
+    tfjsOnGpu: backendOnGpu
   }
+}
+
+/** THAW_ONNX_THREADS overrides the intra-op threads (the bench measures 1 against 2). */
+function envThreads(): number {
+  const n = Number(process.env.THAW_ONNX_THREADS)
+  return Number.isInteger(n) && n > 0 ? n : 0
 }
 
 /** Tests play machines with other providers through this. */
@@ -98,6 +110,12 @@ export function frozenModel(net: tf.LayersModel, digest: string): FrozenForward 
     frozen.set(key, f)
   }
   return f
+}
+
+/** The same for a network loaded for one call: not kept in the worker; the caller releases it
+ * (the converted file and its check stay on disk, keyed by the digest). */
+export function transientFrozenModel(net: tf.LayersModel, digest: string): FrozenForward {
+  return new FrozenForward(net, { digest, cut: 'model', opset: SEGMENT_OPSET }, frozenSettings(), frozenDeps)
 }
 
 /** The frozen parts a training run reads, by where its backbone's weights come from: the

@@ -88,7 +88,7 @@ export function cardMarkdown(card: ModelCard): string {
       ? ['- Node: `npm install` here, then `node predict.mjs <image>... [--json]`.', '- Browser: serve this folder (e.g. `npx http-server .`), open `index.html`, drop an image on the page.']
       : [
           '- Node: `npm install` here, then `node predict.mjs <image>... [--json]` (onnxruntime-node).',
-          '- Browser: serve this folder and open `index.html`; it loads onnxruntime-web from the jsDelivr CDN (see the comment in the page to serve it yourself).',
+          '- Browser: serve this folder (e.g. `npx http-server .`), open `index.html`, drop an image on the page; onnxruntime-web (wasm) is in `vendor/`, so the page needs no network.',
           '- Python: `onnxruntime.InferenceSession("model.onnx").run(None, {"image": batch})` with a float32 NHWC batch of 0..255 RGB values.'
         ]
   return [

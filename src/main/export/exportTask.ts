@@ -20,7 +20,7 @@ import { datasetInfo } from './datasetInfo'
 import { tfjsToOnnx, unsupportedLayers } from './onnx'
 import { writeManifest } from './manifest'
 import { openBundle } from './runner'
-import { bundlePackageJson, classifyJs, indexHtml, TFJS_VENDOR } from './samples/page'
+import { bundlePackageJson, classifyJs, indexHtml, ORT_VENDOR, TFJS_VENDOR } from './samples/page'
 import { predictMjs } from './samples/predictMjs'
 import { writeTfjsModel } from './tfjsFiles'
 import { studioVersion } from './version'
@@ -85,10 +85,11 @@ function listFiles(dir: string, prefix = ''): ExportedFile[] {
     .sort((a, b) => a.name.localeCompare(b.name))
 }
 
-function copyVendor(dir: string): void {
+function copyVendor(dir: string, format: ExportFormat): void {
   fs.mkdirSync(path.join(dir, FILES.vendor))
-  for (const v of TFJS_VENDOR) {
-    // both packages' "main" lives in dist/, beside the browser builds
+  for (const v of format === 'tfjs' ? TFJS_VENDOR : ORT_VENDOR) {
+    // each entry resolves to a file in dist/, beside the browser builds (tfjs's "main";
+    // onnxruntime-web's "./wasm" export, the very file the page loads)
     const src = path.join(path.dirname(require.resolve(v.pkg)), path.basename(v.file))
     fs.writeFileSync(path.join(dir, FILES.vendor, path.basename(v.file)), fs.readFileSync(src))
   }
@@ -175,7 +176,7 @@ export async function exportTask(args: ExportTaskArgs, ctx: TaskContext): Promis
     fs.writeFileSync(path.join(dir, FILES.page), indexHtml(args.format, `${args.projectName}: image classifier`))
     fs.writeFileSync(path.join(dir, FILES.pageScript), classifyJs(args.format))
     fs.writeFileSync(path.join(dir, FILES.packageJson), bundlePackageJson(args.format, args.projectName))
-    if (args.format === 'tfjs') copyVendor(dir)
+    copyVendor(dir, args.format)
     writeManifest(dir) // now over every file written
     ctx.progress(1, 1, 'done')
     return { modelId: meta.id, files: listFiles(dir), check, card }

@@ -6,6 +6,7 @@ import type { BundleSummary } from '../../shared/export'
 import type { PredictResult } from '../../shared/types'
 import { decodeForModel } from '../dataset/decode'
 import { engine } from '../engine/runtime'
+import { checkProbabilities } from '../training/finite'
 import { argmax } from '../training/metrics'
 import { IMAGE_MAX_BYTES, readRegularFile } from '../util/safeRead'
 import { FILES } from './bundleFiles'
@@ -59,6 +60,11 @@ export async function predictBundleTask(args: PredictBundleArgs): Promise<{ bund
       continue
     }
     const probs = await runner.run(Float32Array.from(pixels), 1)
+    const broken = checkProbabilities(probs)
+    if (broken) {
+      results.push({ path: file, error: broken })
+      continue
+    }
     results.push({ path: file, label: labels[argmax(probs)]!, probs: Object.fromEntries(labels.map((l, i) => [l, probs[i]!])) })
   }
   return { bundle: { dir: args.dir, format: runner.meta.format, classes: labels }, results }

@@ -1,4 +1,4 @@
-import type { FrozenRuntimeReport, PrecomputeResult } from '../../shared/types'
+import type { FrozenRuntimeReport, PrecomputeResult, PrecomputeStatus } from '../../shared/types'
 import { CHECK_TOLERANCE } from '../engine/onnx/tolerance'
 import type { EnginePool } from '../engine/pool'
 import type { BackboneDescription } from '../engine/tasks/describe'
@@ -46,6 +46,36 @@ export function wantedViews(project: Project, views: number): ShardItem[] {
     if (r.train) for (let v = 1; v <= views; v++) items.push({ hash: r.hash, path: r.path, view: v })
   }
   return items
+}
+
+/** What the cache holds for the backbone's feature layer and `views`, and what a precompute would
+ * compute: the same reckoning as precompute() below, without running anything. */
+export function cacheStatus(project: Project, d: BackboneDescription, views: number): PrecomputeStatus {
+  const key = activationKey(d, d.spec.featureLayer, 'concat-pool')
+  const wanted = wantedViews(project, views)
+  const set = findSet(project.db, key)
+  const have = set ? cachedViews(project.db, set.id) : new Set<string>()
+  let cached = 0
+  let plainCached = 0
+  let plain = 0
+  for (const w of wanted) {
+    const hit = have.has(`${w.hash}:${w.view}`)
+    if (hit) cached++
+    if (w.view === 0) {
+      plain++
+      if (hit) plainCached++
+    }
+  }
+  return {
+    backbone: d.spec.id,
+    views,
+    images: plain,
+    wanted: wanted.length,
+    cached,
+    missing: wanted.length - cached,
+    plain: { cached: plainCached, missing: plain - plainCached },
+    bytes: set ? setStats(project.db, set.id).bytes : 0
+  }
 }
 
 /** Batches sized to the backend: wasm (XNNPACK) gains little past 16 and needs the memory for two

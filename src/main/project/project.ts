@@ -34,14 +34,24 @@ export class Project {
         throw new ThawError('FOLDER_NOT_EMPTY', `${abs} is not empty; a new project needs a new or empty folder`)
       }
     }
+    const existed = fs.existsSync(abs)
     makeDirsSync(path.join(abs, 'thumbs'), 'the project folder') // never Node's recursive mkdir: it loops on /proc
-    const db = openDatabase(path.join(abs, DB_FILE), { create: true })
-    const setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
-    db.transaction(() => {
-      setMeta.run('name', name ?? path.basename(abs))
-      setMeta.run('created_at', nowIso())
-    })()
-    return new Project(abs, db)
+    let db: Db | null = null
+    try {
+      db = openDatabase(path.join(abs, DB_FILE), { create: true })
+      const setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
+      db.transaction(() => {
+        setMeta.run('name', name ?? path.basename(abs))
+        setMeta.run('created_at', nowIso())
+      })()
+      return new Project(abs, db)
+    } catch (err) {
+      // a project that could not be made leaves nothing behind (else a retry says FOLDER_NOT_EMPTY)
+      db?.close()
+      for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, 'thumbs']) fs.rmSync(path.join(abs, f), { recursive: true, force: true })
+      if (!existed) fs.rmSync(abs, { recursive: true, force: true })
+      throw err
+    }
   }
 
   static open(dir: string): Project {

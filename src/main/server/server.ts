@@ -1,3 +1,4 @@
+import { ThawError } from '../errors'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
@@ -63,7 +64,7 @@ export async function startServer(studio: Studio, opts: ServerOptions): Promise<
   const token = opts.token ?? randomBytes(16).toString('hex')
   const root = path.resolve(opts.rendererDir)
   if (!fs.existsSync(path.join(root, 'index.html'))) {
-    throw new Error(`the studio's web page is not built (${root}/index.html is missing); run "npm run build"`)
+    throw new ThawError('NOT_BUILT', `the studio's web page is not built (${root}/index.html is missing); run "npm run build"`)
   }
   let port = opts.port ?? 0
   const guard = createGuard({ token, host, port: () => port })

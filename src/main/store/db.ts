@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { identify, THAW_APPLICATION_ID } from './identity'
 import { migrate } from './migrations'
+import { sqliteBinding } from './nativeBinding'
 
 export type Db = Database.Database
 
@@ -9,7 +10,7 @@ export type Db = Database.Database
  * existing file writes nothing until it is known to be a Thaw project (identify): a read-only
  * command pointed at another application's database must not change it. */
 export function openDatabase(file: string, opts: { create: boolean }): Db {
-  const db = new Database(file, { fileMustExist: !opts.create })
+  const db = new Database(file, { fileMustExist: !opts.create, ...nativeBindingOption() })
   try {
     // connection settings only: none of these writes to the file
     db.pragma('busy_timeout = 5000')
@@ -28,6 +29,12 @@ export function openDatabase(file: string, opts: { create: boolean }): Db {
     db.close()
     throw err
   }
+}
+
+/** Electron (not packaged) loads the second build of better-sqlite3 (./nativeBinding.ts). */
+function nativeBindingOption(): { nativeBinding?: string } {
+  const binding = sqliteBinding()
+  return binding ? { nativeBinding: binding } : {}
 }
 
 export const nowIso = (): string => new Date().toISOString()

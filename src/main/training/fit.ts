@@ -4,6 +4,7 @@ import type { EpochMetrics } from '../../shared/types'
 import { ThawError } from '../errors'
 import { seedFrom } from '../util/random'
 import { batchBounds, type FitData } from './data'
+import { checkLoss } from './finite'
 import { validMetrics, type ValidMetrics } from './metrics'
 import { makeOptimizer } from './optimizers'
 import { groupRates, scheduleFor } from '../../shared/schedules'
@@ -45,6 +46,8 @@ export interface FitStageArgs {
   signal?: AbortSignal
   /** lets the worker's event loop run between batches (cancel messages) */
   yieldEvery?: () => Promise<void>
+  /** told once what runs the stage's steps: a native engine, or TF.js and why */
+  onRuntime?: (runtime: string) => void
 }
 
 /** Predicts every validation item and scores it. */
@@ -74,6 +77,11 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
   const batches = Math.max(1, batchBounds(data.trainSize, stage.batchSize).length)
   const weights = args.classWeights ? tf.tensor1d(args.classWeights) : null
   const history: EpochMetrics[] = []
+  // a native engine runs the steps when it can start (engines/); TF.js's autodiff otherwise
+  const unavailable = model.fast ? await model.fast.begin(stage, optimizers) : 'no native engine for this stage'
+  const fast = unavailable === null ? model.fast! : null
+  args.onRuntime?.(fast ? fast.describe() : `tfjs ${tf.getBackend()} (${unavailable})`)
+  let unsynced = false
   try {
     for (let epoch = args.startEpoch ?? 0; epoch < stage.epochs; epoch++) {
       const started = Date.now()
@@ -87,15 +95,25 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
         const pos = (epoch * batches + b) / (stage.epochs * batches)
         const rates = peaks.map((lr) => lr * sched(pos))
         const seed = seedFrom(args.seed, stageIndex, epoch, b)
-        const loss = trainStep(model, optimizers, rates, stage.weightDecay, batch.x, batch.labels, weights, seed, model.microBatch)
+        let loss: number
+        if (fast) {
+          unsynced = true
+          loss = await fast.step({ x: batch.x, labels: batch.labels, classWeights: args.classWeights, rates, weightDecay: stage.weightDecay, seed })
+        } else loss = trainStep(model, optimizers, rates, stage.weightDecay, batch.x, batch.labels, weights, seed, model.microBatch)
         tf.dispose([batch.x, batch.labels])
+        checkLoss(loss, { stage: stageIndex, name: stage.name, epoch, batch: b })
         sum += loss
         b++
         for (const cb of callbacks) cb.afterBatch?.({ stage: stageIndex, epoch, batch: b, batches, loss, rates })
         await args.yieldEvery?.()
       }
+      if (fast) {
+        await fast.sync(optimizers)
+        unsynced = false
+      }
       const trainMs = Date.now() - started
       const evaluation = await evaluate(model, data, args.classes, Math.max(stage.batchSize, 64))
+      checkLoss(evaluation.loss, { stage: stageIndex, name: stage.name, epoch })
       const metrics: EpochMetrics = {
         stage: stageIndex,
         epoch: epoch + 1,
@@ -113,6 +131,8 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
       if (stop) break
     }
   } finally {
+    // a cancelled epoch leaves TF.js where the steps that ran left it, as the TF.js path does
+    if (fast && unsynced) await fast.sync(optimizers)
     weights?.dispose()
     if (!args.optimizers) for (const o of optimizers) o.dispose()
   }

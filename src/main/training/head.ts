@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { concatPoolWithGradient } from '../engine/kernels/fast_gradients'
+import { dropoutMask } from './dropout'
+import { OnnxHeadStep } from './engines/onnxHeadStep'
 import type { Trainable } from './step'
 
 export const HEAD_PREFIX = 'head_'
@@ -52,7 +54,12 @@ export function applyHead(head: tf.LayersModel, x: tf.Tensor, training: boolean,
     if (layer.getClassName() === 'InputLayer') continue
     if (layer.getClassName() === 'Dropout') {
       const rate = (layer.getConfig() as { rate: number }).rate
-      if (training && rate > 0) y = tf.dropout(y, rate, undefined, seed + k++)
+      if (training && rate > 0) {
+        const [rows, width] = y.shape as [number, number]
+        const mask = tf.tensor2d(dropoutMask(rows, width, rate, seed + k++), [rows, width])
+        y = tf.mul(y, mask)
+        mask.dispose() // mul keeps what its gradient needs
+      }
       continue
     }
     y = layer.apply(y, { training }) as tf.Tensor
@@ -69,6 +76,7 @@ export function trainableVars(layers: readonly tf.layers.Layer[]): tf.Variable[]
 export function headTrainable(head: tf.LayersModel): Trainable {
   return {
     forward: (x, training, seed) => applyHead(head, x, training, seed),
-    groups: [{ name: 'head', vars: trainableVars(head.layers) }]
+    groups: [{ name: 'head', vars: trainableVars(head.layers) }],
+    fast: new OnnxHeadStep(head)
   }
 }

@@ -1,3 +1,4 @@
+import { ThawError } from '../errors'
 import type { Stage } from '../../shared/plan'
 import type { LrFindResult } from '../../shared/types'
 import { seedFrom } from '../util/random'
@@ -12,7 +13,7 @@ import * as tf from '@tensorflow/tfjs'
  * two thirds of the way down it. */
 export function valley(lrs: number[], losses: number[]): number {
   const n = losses.length
-  if (n === 0) throw new Error('no losses to read a learning rate from')
+  if (n === 0) throw new ThawError('LR_FIND_FAILED', 'the LR range test gave no losses to read a learning rate from')
   const lds = new Array<number>(n).fill(1)
   let maxStart = 0
   let maxEnd = 0

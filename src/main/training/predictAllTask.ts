@@ -7,12 +7,12 @@ import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
 import { decodeForModel } from '../dataset/decode'
 import type { TaskContext } from '../engine/protocol'
-import { engine, projectDb } from '../engine/runtime'
+import { engine, projectDb, transientFrozenModel } from '../engine/runtime'
 import { ThawError } from '../errors'
 import { readActivations, type ActivationSet } from '../precompute/activationStore'
 import type { Db } from '../store/db'
 import { modelMeta, type StoredModelMeta } from './modelStore'
-import { withModel } from './predictTask'
+import { modelDigest, withModel } from './predictTask'
 import { unscored, writePredictions, type PredictionRow } from './predictionStore'
 
 export interface PredictAllArgs {
@@ -82,32 +82,36 @@ async function score(db: Db, net: tf.LayersModel, meta: StoredModelMeta, args: P
   if (fromImages.length) {
     const spec = (meta.report as { spec: BackboneSpec }).spec
     const { width, height } = resizeOptions(spec)
-    for (let i = 0; i < fromImages.length; i += IMAGE_BATCH) {
-      if (ctx.signal.aborted) throw new ThawError('CANCELLED', 'scoring the images was cancelled')
-      const items: typeof fromImages = []
-      const pixels: Uint8Array[] = []
-      await Promise.all(
-        fromImages.slice(i, i + IMAGE_BATCH).map(async (it) => {
-          try {
-            const px = await decodeForModel(it.path, width, spec.preprocessing.resize)
-            items.push(it)
-            pixels.push(px)
-          } catch (err) {
-            failed.push({ path: it.path, reason: (err as Error).message })
-          }
-        })
-      )
-      if (items.length) {
-        const batch = new Float32Array(items.length * height * width * 3)
-        pixels.forEach((px, k) => batch.set(px, k * height * width * 3))
-        const probs = tf.tidy(() => net.predict(tf.tensor4d(batch, [items.length, height, width, 3])) as tf.Tensor)
-        const values = (await probs.data()) as Float32Array
-        probs.dispose()
-        writePredictions(db, meta.id, meta.classes, rowsOf(items, values, meta.classes.length))
+    // the whole network is frozen here: ONNX Runtime where it converts and passes its check
+    const forward = transientFrozenModel(net, modelDigest(db, meta.id))
+    try {
+      for (let i = 0; i < fromImages.length; i += IMAGE_BATCH) {
+        if (ctx.signal.aborted) throw new ThawError('CANCELLED', 'scoring the images was cancelled')
+        const items: typeof fromImages = []
+        const pixels: Uint8Array[] = []
+        await Promise.all(
+          fromImages.slice(i, i + IMAGE_BATCH).map(async (it) => {
+            try {
+              const px = await decodeForModel(it.path, width, spec.preprocessing.resize)
+              items.push(it)
+              pixels.push(px)
+            } catch (err) {
+              failed.push({ path: it.path, reason: (err as Error).message })
+            }
+          })
+        )
+        if (items.length) {
+          const batch = new Float32Array(items.length * height * width * 3)
+          pixels.forEach((px, k) => batch.set(px, k * height * width * 3))
+          const values = (await forward.run(batch, [items.length, height, width, 3])).data
+          writePredictions(db, meta.id, meta.classes, rowsOf(items, values, meta.classes.length))
+        }
+        done += IMAGE_BATCH
+        ctx.progress(Math.min(done, total), total, 'scoring images with the whole network')
+        await ctx.checkpoint()
       }
-      done += IMAGE_BATCH
-      ctx.progress(Math.min(done, total), total, 'scoring images with the whole network')
-      await ctx.checkpoint()
+    } finally {
+      await forward.release()
     }
   }
   return { computed: total - failed.length, failed, source: fromImages.length ? 'images' : 'cache' }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { ThawError } from '../errors'
+import { checkProbabilities } from './finite'
 import type { PredictResult } from '../../shared/types'
 import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
@@ -24,6 +25,12 @@ const loaded = new Map<string, Promise<{ net: tf.LayersModel; forward: FrozenFor
 /** Images decoded and run together: ONNX Runtime and TF.js both gain from batches, and 16 RGB
  * inputs at 224 px are 9.6 MB. */
 const PREDICT_BATCH = 16
+
+/** Names a stored model's exact network: its converted ONNX file and check are kept under it. */
+export function modelDigest(db: Db, id: number): string {
+  const art = modelArtifacts(db, id)
+  return createHash('sha256').update(art.topology).update(art.weightData).digest('hex')
+}
 
 async function load(db: Db, id: number): Promise<{ net: tf.LayersModel; forward: FrozenForward }> {
   const art = modelArtifacts(db, id)
@@ -94,6 +101,11 @@ export async function predictTask(args: PredictArgs): Promise<{ modelId: number;
       }
       const probs = Array.from(out.data.subarray(row * k, ++row * k))
       const best = probs.indexOf(Math.max(...probs))
+      const broken = checkProbabilities(probs)
+      if (broken) {
+        results.push({ path: d.path, error: broken })
+        continue
+      }
       results.push({ path: d.path, label: meta.classes[best]!, probs: Object.fromEntries(meta.classes.map((c, i) => [c, probs[i]!])) })
     }
   }

@@ -16,7 +16,8 @@ import { buildHead } from './head'
 import { classWeightsFromCounts } from './metrics'
 import { saveModel } from './modelStore'
 import { datasetDigest } from './datasetDigest'
-import { makeOptimizer } from './optimizers'
+import { faultAfterCheckpoint } from './faults'
+import { makeOptimizer, optimizerState, restoreOptimizer } from './optimizers'
 import { predictions, summary } from './report'
 import { groupRates } from '../../shared/schedules'
 import { backboneForStages } from './ownBackbone'
@@ -101,8 +102,9 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
       ctx.emit({ kind: 'stage', index, name: stage.name, cache: inputs.cache, note: inputs.note } satisfies TrainEvent)
       const optimizers = groupRates(stage.lr, inputs.model.groups.length).map((lr) => makeOptimizer(stage, lr))
       const resuming = restored && index === state.stageIndex && state.epochsDone > 0
-      if (resuming) for (const [g, opt] of optimizers.entries()) await opt.setWeights(restored!.optimizers[g] ?? [])
+      if (resuming) for (const [g, opt] of optimizers.entries()) await restoreOptimizer(opt, restored!.optimizers[g] ?? [])
       const history: EpochMetrics[] = resuming ? [...state.history] : []
+      let runtime = ''
 
       const callbacks: Callback[] = [
         { afterBatch: (b) => ctx.progress(++state.batchesDone, totalBatches, `${stage.name}: epoch ${b.epoch + 1}/${stage.epochs}`) },
@@ -115,10 +117,13 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
               best = { loss: metrics.validLoss, weights: weightsToKeep().map((w) => w.clone()), evaluation }
             }
             state = { ...state, stageIndex: index, epochsDone: metrics.epoch, history }
-            const opts = await Promise.all(s.optimizers.map((o) => o.getWeights()))
-            await saveCheckpoint(db, state, { head: head.getWeights(), backbone: own ? bb.model.getWeights() : [], optimizers: opts })
-            // getWeights() makes a new scalar for the iteration count; the rest are live slots
-            tf.dispose(opts.map((o) => o[0]!.tensor))
+            const opts = await Promise.all(s.optimizers.map((o) => optimizerState(o)))
+            try {
+              await saveCheckpoint(db, state, { head: head.getWeights(), backbone: own ? bb.model.getWeights() : [], optimizers: opts.map((o) => o.slots) })
+            } finally {
+              for (const o of opts) o.dispose()
+            }
+            faultAfterCheckpoint(index, metrics.epoch)
             // announced once it is safe on disk: whoever sees the epoch can rely on resuming from it
             ctx.emit({ kind: 'epoch', stageName: stage.name, metrics } satisfies TrainEvent)
           }
@@ -137,7 +142,8 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
             startEpoch: resuming ? state.epochsDone : 0,
             optimizers,
             signal: ctx.signal,
-            yieldEvery: ctx.checkpoint
+            yieldEvery: ctx.checkpoint,
+            onRuntime: (r) => (runtime = r)
           },
           callbacks
         )
@@ -150,7 +156,7 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
       // resumed after the stage's last epoch (killed before the model was saved): score it again
       if (!last && !cancelled) last = await evaluate(inputs.model, inputs.data, data.classes, 64)
       if (last && history.length) {
-        state.stages.push({ name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, epochs: history, valid: summary(last), ms: Date.now() - started })
+        state.stages.push({ name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, epochs: history, valid: summary(last), ms: Date.now() - started, ...(runtime ? { runtime } : {}) })
       }
       state = { ...state, stageIndex: index + 1, epochsDone: 0, history: [] }
     }

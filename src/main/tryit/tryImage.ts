@@ -34,7 +34,7 @@ export function pictureBytes(base64: string): Buffer {
 }
 
 /**
- * Scores one picture with a project's model (the chosen one unless named). The picture is written
+ * Scores one picture with a project's model (the chosen one, as the models record says, unless named). The picture is written
  * to a private temporary file and checked by the import's own probe (size, type, pixel limit, a
  * full decode under the same guards), so a file the library would refuse is refused here with
  * the same reason; then the engine worker predicts from that file with the model's own
@@ -43,12 +43,9 @@ export function pictureBytes(base64: string): Buffer {
 export async function tryImage(project: Project, engine: EnginePool, args: TryArgs, findNearest: NearestFinder | null): Promise<TryResult> {
   const started = Date.now()
   const bytes = pictureBytes(args.image)
+  // the chosen model unless one is named; an unknown or unusable id is modelMeta's error
   const meta = modelMeta(project.db, args.modelId)
-  if (!meta) {
-    throw args.modelId === undefined
-      ? new ThawError('NO_MODEL', 'There is no trained model yet: train one on the Train screen first.')
-      : new ThawError('NOT_FOUND', `There is no model ${args.modelId} in this project.`)
-  }
+  if (!meta) throw new ThawError('NO_MODEL', 'There is no trained model yet: train one on the Train screen first.')
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'thaw-try-'))
   try {
     const file = path.join(dir, 'picture')

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeForModel } from '../../../src/main/dataset/decode'
 import { exportModel, type ExportOptions } from '../../../src/main/export/exportModel'
 import { decodeModel } from '../../../src/main/export/onnx'
+import { ORT_VENDOR } from '../../../src/main/export/samples/page'
 import { Project } from '../../../src/main/project/project'
 import type { BundlePreprocessing, ExportResult, ModelCard } from '../../../src/shared/export'
 import type { PredictResult } from '../../../src/shared/types'
@@ -153,6 +154,10 @@ describe('onnx bundle', () => {
     expectProof(r)
     expect(r.files.map((f) => f.name)).toContain('model.onnx')
     expect(r.files.map((f) => f.name)).not.toContain('model.json')
+    // the page's runtime is vendored (it came from a CDN before): nothing to fetch from elsewhere
+    expect(r.files.map((f) => f.name)).toEqual(expect.arrayContaining(['index.html', 'classify.js', ...ORT_VENDOR.map((v) => `vendor/${path.basename(v.file)}`)]))
+    const page = fs.readFileSync(path.join(r.dir, 'index.html'), 'utf8') + fs.readFileSync(path.join(r.dir, 'classify.js'), 'utf8')
+    expect(page).not.toMatch(/https?:\/\//)
     const proto = decodeModel(fs.readFileSync(path.join(r.dir, 'model.onnx')))
     expect(proto.opsetImport.find((o) => !o.domain)?.version).toBe(13)
   })

@@ -41,6 +41,15 @@ describe('expected failures have their own codes', () => {
     await expect(api.engineInfo({})).resolves.toMatchObject({ backend: expect.any(String) })
   })
 
+  it('a damaged bundle is BAD_BUNDLE, not INTERNAL', async () => {
+    const bundle = tempDir('thaw-bundle-')
+    fs.writeFileSync(path.join(bundle, 'labels.json'), JSON.stringify(['ants', 'bees']))
+    fs.writeFileSync(path.join(bundle, 'preprocessing.json'), JSON.stringify({ size: { width: 224, height: 224 }, resize: 'squash', channels: 'RGB' }))
+    fs.writeFileSync(path.join(bundle, 'model.json'), '{ this is not json')
+    const err = (await api.predictBundle({ bundle, paths: ['/nonexistent.jpg'] }).catch((e: unknown) => e)) as { code: string }
+    expect(err.code).toMatch(/^BAD_BUNDLE|^BUNDLE_/)
+  })
+
   it('predict before any training is NO_MODEL', async () => {
     await expect(api.predict({ paths: ['/nonexistent.jpg'] })).rejects.toMatchObject({ code: 'NO_MODEL', message: expect.stringMatching(/no trained model yet/) })
   })

@@ -45,13 +45,28 @@ describe('engine', () => {
 
 describe('precompute', () => {
   it('computes every plain view once, then nothing', async () => {
+    // before anything is computed, the status says what one click would do
+    expect(await api.precomputeStatus({ views: 1 })).toMatchObject({
+      backbone: 'mobilenet_v2_1.0_224',
+      images: 36,
+      wanted: 60,
+      cached: 0,
+      missing: 60,
+      plain: { cached: 0, missing: 36 },
+      bytes: 0
+    })
     const first = await api.precompute({ views: 1 })
     expect(first).toMatchObject({ computed: 36 + 24, reused: 0, backend: 'wasm', backbone: 'mobilenet_v2_1.0_224' })
     expect(first.cache.bytes).toBeGreaterThan(0)
     const again = await api.precompute({ views: 1 })
     expect(again).toMatchObject({ computed: 0, reused: 60 })
-    // more views: only the new ones
+    expect(await api.precomputeStatus({ views: 1 })).toMatchObject({ wanted: 60, cached: 60, missing: 0, plain: { cached: 36, missing: 0 } })
+    // more views: the status and the precompute agree on what is missing
+    const status = await api.precomputeStatus({ views: 2 })
+    expect(status).toMatchObject({ wanted: 84, cached: 60, missing: 24 })
+    expect(status.bytes).toBe(again.cache.bytes)
     expect(await api.precompute({ views: 2 })).toMatchObject({ computed: 24, reused: 60 })
+    await expect(api.precomputeStatus({ views: 17 })).rejects.toThrow(/at most 16 augmented views/)
   })
 
   it('leaves the worker with no leaked tensors', async () => {

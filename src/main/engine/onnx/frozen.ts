@@ -1,3 +1,4 @@
+import { ThawError } from '../../errors'
 // A frozen part of a network (input -> cut) run on ONNX Runtime when it converts and agrees with
 // TF.js, else on TF.js with the reason. TF.js stays the definition and the reference: the
 // segment is converted from the TF.js model by the studio's own converter, and the first batch
@@ -22,6 +23,8 @@ export interface FrozenSettings {
   provider: ProviderPreference
   /** ONNX Runtime intra-op threads */
   threads: number
+  /** TF.js runs on a GPU (tfjs-node-gpu): under auto, ONNX Runtime on CPU would be slower */
+  tfjsOnGpu?: boolean
 }
 
 export interface RuntimeStatus {
@@ -98,7 +101,7 @@ export class FrozenForward {
     if (this.settings.runtime === 'tfjs') return tfjsWith('the runtime setting is tfjs')
     const forced = this.settings.runtime === 'onnx'
     const refuse = (reason: string) => {
-      if (forced) throw new Error(`the frozen segment cannot run on ONNX Runtime (runtime setting onnx): ${reason}`)
+      if (forced) throw new ThawError('ONNX_UNAVAILABLE', `the frozen segment cannot run on ONNX Runtime (runtime setting onnx): ${reason}`)
       return tfjsWith(reason)
     }
     let bytes: Uint8Array
@@ -117,6 +120,10 @@ export class FrozenForward {
       return refuse(`ONNX Runtime cannot load it: ${(err as Error).message}`)
     }
     const { session, provider } = started
+    if (!forced && this.settings.tfjsOnGpu && !provider.gpu) {
+      await session.release()
+      return tfjsWith(`TF.js runs on the GPU and ONNX Runtime would run on the CPU${provider.fallbackReason ? ` (${provider.fallbackReason})` : ''}`)
+    }
     const cache = this.deps.cache === undefined ? new SegmentCache() : this.deps.cache
     let check = await cache?.readCheck(this.key, provider.name)
     let first: Output | undefined

@@ -1,5 +1,6 @@
 // ONNX Runtime sessions for the engine workers. onnxruntime-node is imported on first use only,
 // so a worker that never runs a frozen forward on it never loads its native library.
+import { loadOnnxRuntime } from '../onnxruntime'
 import { describeProvider, providerAttempts, thisMachine, type ProviderChoice, type ProviderMachine, type ProviderName, type ProviderPreference } from './providers'
 
 /** The part of an ort.InferenceSession the studio uses (tests hand in fakes). */
@@ -18,7 +19,7 @@ export interface SessionOptions {
 export type CreateSession = (bytes: Uint8Array, opts: SessionOptions) => Promise<OrtSession>
 
 export const createOrtSession: CreateSession = async (bytes, opts) => {
-  const ort = await import('onnxruntime-node')
+  const ort = await loadOnnxRuntime()
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: opts.provider === 'cpu' ? ['cpu'] : [opts.provider, 'cpu'],
     intraOpNumThreads: opts.threads,

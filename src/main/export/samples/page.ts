@@ -3,9 +3,19 @@
 // runtimes compile WebAssembly, and only for that.
 import type { ExportFormat } from '../../../shared/export'
 
-/** onnxruntime-web is not shipped in the bundle (Thaw does not install it): pinned CDN copy. */
+/** onnxruntime-web, pinned to the onnxruntime-node the studio checks bundles with (a test keeps
+ * the two and package.json in step). */
 export const ORT_WEB_VERSION = '1.30.0'
-const ORT_CDN = `https://cdn.jsdelivr.net/npm/onnxruntime-web@${ORT_WEB_VERSION}/dist/`
+
+/** Files copied from onnxruntime-web into vendor/ for an ONNX bundle, so the page works offline
+ * and under a CSP that allows only the page's own origin (it loaded from a CDN before): the
+ * wasm-only build (no WebGL/WebGPU code the page never uses), its Emscripten glue, which the
+ * build imports as a module, and the SIMD wasm binary (one thread: no cross-origin isolation). */
+export const ORT_VENDOR = [
+  { pkg: 'onnxruntime-web/wasm', file: 'dist/ort.wasm.min.js' },
+  { pkg: 'onnxruntime-web/wasm', file: 'dist/ort-wasm-simd-threaded.mjs' },
+  { pkg: 'onnxruntime-web/wasm', file: 'dist/ort-wasm-simd-threaded.wasm' }
+] as const
 
 /** Files copied from @tensorflow/tfjs* into vendor/ for a tfjs bundle, so the page works offline.
  * The es2017 builds: the ES5 ones carry polyfills that evaluate strings (regenerator's
@@ -22,14 +32,13 @@ function escapeHtml(s: string): string {
 }
 
 export function indexHtml(format: ExportFormat, title: string): string {
+  // both runtimes are vendored: nothing is fetched from anywhere but the page's own origin
   const csp =
-    format === 'tfjs'
-      ? "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'"
-      : `default-src 'self'; script-src 'self' 'wasm-unsafe-eval' ${ORT_CDN}; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self' ${ORT_CDN}; worker-src 'self' blob:; object-src 'none'; base-uri 'none'`
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'"
   const runtime =
     format === 'tfjs'
       ? '    <script src="vendor/tf.es2017.min.js"></script>\n    <script src="vendor/tf-backend-wasm.es2017.min.js"></script>'
-      : `    <!-- onnxruntime-web from a CDN; to serve it yourself, copy its dist/ folder here and change both URLs (and ORT_BASE in classify.js) -->\n    <script src="${ORT_CDN}ort.min.js"></script>`
+      : `    <!-- onnxruntime-web ${ORT_WEB_VERSION} (wasm build), vendored: the page needs no network -->\n    <script src="vendor/ort.wasm.min.js"></script>`
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -84,9 +93,8 @@ export function classifyJs(format: ExportFormat): string {
     }
   }
 }`
-      : `const ORT_BASE = '${ORT_CDN}'
-async function loadModel() {
-  ort.env.wasm.wasmPaths = ORT_BASE
+      : `async function loadModel() {
+  ort.env.wasm.wasmPaths = new URL('vendor/', location.href).href
   ort.env.wasm.numThreads = 1 // threads need a cross-origin isolated page
   const session = await ort.InferenceSession.create('model.onnx', { executionProviders: ['wasm'] })
   return {

@@ -1,4 +1,4 @@
-import { precompute } from '../../precompute/precompute'
+import { cacheStatus, precompute } from '../../precompute/precompute'
 import type { Project } from '../../project/project'
 import type { BackboneGroups, EngineInfo } from '../../../shared/types'
 import type { Handlers, StudioContext } from '../context'
@@ -49,6 +49,11 @@ export const engineHandlers = {
     const id = backbone ?? projectBackbone(s.project())
     const d = await s.engine().run('describe', { backbone: id })
     return { backbone: d.spec.id, displayName: d.spec.displayName, featureLayer: d.spec.featureLayer, groups: d.groups }
+  },
+  precomputeStatus: async ({ backbone, views }, s) => {
+    const project = s.project()
+    const d = await s.engine().run('describe', { backbone: projectBackbone(project, backbone) })
+    return cacheStatus(project, d, views)
   },
   precompute: ({ backbone, views }, s) => {
     const project = s.project()

@@ -8,6 +8,7 @@ import {
   type StudioEvent,
   type WsMessage
 } from '../../../shared/contract'
+import { UPLOAD_PATH } from '../../../shared/upload'
 
 export class StudioError extends Error {
   constructor(readonly code: string, message: string) {
@@ -30,6 +31,9 @@ export interface Transport {
   onEvent(listener: (e: StudioEvent) => void): () => void
   /** URL of a thumbnail (by content hash) or a full image (by id) */
   mediaUrl(kind: 'thumb' | 'image', key: string | number): string
+  /** browser mode: where one file is POSTed into the project's uploads folder (null in the
+   * desktop app, which imports dropped folders where they are) */
+  uploadUrl(relPath: string): string | null
   /** for the connection badge; 'unresponsive': connected, but the studio stopped answering */
   onStatus(listener: (status: ConnectionStatus) => void): () => void
 }
@@ -53,6 +57,7 @@ function electronTransport(bridge: PreloadBridge): Transport {
     },
     onEvent: (l) => bridge.onEvent(l),
     mediaUrl: (kind, key) => `${bridge.mediaBase}${kind}/${encodeURIComponent(String(key))}`,
+    uploadUrl: () => null,
     onStatus: (l) => {
       l('open')
       return () => undefined
@@ -153,6 +158,8 @@ function browserTransport(): Transport {
       return () => listeners.delete(l)
     },
     mediaUrl: (kind, key) => `/media/${kind}/${encodeURIComponent(String(key))}`,
+    // the session cookie carries the token, as for media
+    uploadUrl: (relPath) => `${UPLOAD_PATH}?path=${encodeURIComponent(relPath)}`,
     onStatus(l) {
       statusListeners.add(l)
       return () => statusListeners.delete(l)

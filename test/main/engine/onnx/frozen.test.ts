@@ -113,6 +113,22 @@ describe('FrozenForward', () => {
     model.dispose()
   })
 
+  it('under auto, keeps TF.js on a GPU rather than ONNX Runtime on the CPU; a GPU provider wins', async () => {
+    const model = convNet()
+    const x = batch(2)
+    const f = new FrozenForward(model, key('gpu'), settings({ provider: 'auto', tfjsOnGpu: true }), { cache: null, machine: { platform: 'linux', cudaInstalled: () => false, cores: 2 } })
+    await f.run(x.data, x.shape)
+    expect(f.status()).toMatchObject({ runtime: 'tfjs' })
+    expect(f.status()!.reason).toMatch(/TF.js runs on the GPU and ONNX Runtime would run on the CPU \(the CUDA 12 provider/)
+    // a machine whose CUDA provider starts (played by a CPU session under its name)
+    const cuda: CreateSession = (bytes, opts) => createOrtSession(bytes, { ...opts, provider: 'cpu' })
+    const g = new FrozenForward(model, key('gpu'), settings({ provider: 'auto', tfjsOnGpu: true }), { cache: null, create: cuda, machine: { platform: 'linux', cudaInstalled: () => true, cores: 2 } })
+    await g.run(x.data, x.shape)
+    expect(g.status()).toMatchObject({ runtime: 'onnx', provider: { name: 'cuda', gpu: true } })
+    await g.release()
+    model.dispose()
+  })
+
   it('runs TF.js alone when the setting says tfjs, and leaves ONNX Runtime unloaded', async () => {
     const model = convNet()
     let created = 0

@@ -1,9 +1,9 @@
 // The precompute screen's state, kept outside the component so a precompute that is running (and
 // its result) is still there after a visit to another screen.
-import type { BackboneInfo, PrecomputeResult } from '../../../../shared/types'
+import type { BackboneInfo, PrecomputeResult, PrecomputeStatus } from '../../../../shared/types'
 import { engine } from '../../lib/engine.svelte'
 import { plural } from '../../lib/format'
-import { api } from '../../lib/transport'
+import { api, StudioError } from '../../lib/transport'
 import { attempt, toasts } from '../../lib/toasts.svelte'
 
 class PrecomputeState {
@@ -11,13 +11,34 @@ class PrecomputeState {
   result = $state<PrecomputeResult | null>(null)
   /** the backbone picked on the screen; null: the project's own */
   chosen = $state<string | null>(null)
+  /** what the cache already holds for the picked backbone and views (null until the studio says) */
+  status = $state<PrecomputeStatus | null>(null)
+  statusError = $state<string | null>(null)
+  private statusSeq = 0
   private projectPath: string | null = null
+
+  /** Asks the studio what is cached for this backbone and views; only the latest answer counts. */
+  async loadStatus(backbone: string, views: number): Promise<void> {
+    const seq = ++this.statusSeq
+    if (this.status && (this.status.backbone !== backbone || this.status.views !== views)) this.status = null
+    try {
+      const status = await api.precomputeStatus({ backbone, views })
+      if (seq !== this.statusSeq) return
+      this.status = status
+      this.statusError = null
+    } catch (err) {
+      if (seq !== this.statusSeq) return
+      this.status = null
+      this.statusError = err instanceof StudioError || err instanceof Error ? err.message : String(err)
+    }
+  }
 
   open(projectPath: string): void {
     if (projectPath === this.projectPath) return
     this.projectPath = projectPath
     this.result = null
     this.chosen = null
+    this.status = null
   }
 
   async run(backbone: string, views: number): Promise<void> {

@@ -1,0 +1,207 @@
+// Runs in the engine worker. Head-only training steps on ONNX Runtime: the gradients from one
+// native graph (headStepGraph.ts) over every core, the update from fusedOptimizers.ts. TF.js
+// stays the definition: the head is a tf.LayersModel, its dropout masks are the ones the TF.js path draws from
+// the step's seed, and weights, running statistics and optimizer state go back into TF.js
+// (`sync`) before anything else reads them: evaluation, checkpoints, best weights, the saved model.
+import os from 'node:os'
+import * as tf from '@tensorflow/tfjs'
+import type * as Ort from 'onnxruntime-node'
+import type { Stage } from '../../../shared/plan'
+import type { FastStep, StepBatch } from '../step'
+import { dropoutMask } from '../dropout'
+import { FusedOptimizer, type FusedParam } from './fusedOptimizers'
+import { HEAD_PARAMS, headStepGraph, paramShape, type HeadDims, type HeadParam } from './headStepGraph'
+
+/** `THAW_TRAIN_RUNTIME=tfjs` keeps every step on TF.js (the reference path; benchmarks compare). */
+export function onnxTrainingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.THAW_TRAIN_RUNTIME ?? 'auto') !== 'tfjs'
+}
+
+interface HeadLayers {
+  bn1: tf.layers.Layer
+  fc1: tf.layers.Layer
+  bn2: tf.layers.Layer
+  logits: tf.layers.Layer
+  /** dropout rates, in order */
+  rates: [number, number]
+  dims: HeadDims
+}
+
+type LayerConfig = { activation?: string; rate?: number; epsilon?: number; momentum?: number; units?: number; center?: boolean; scale?: boolean; useBias?: boolean }
+const config = (l: tf.layers.Layer): LayerConfig => l.getConfig() as LayerConfig
+
+/** The head's layers when it is the studio's head (head.ts), or why the native step cannot run it. */
+export function headLayers(head: tf.LayersModel): HeadLayers | string {
+  const layers = head.layers.filter((l) => l.getClassName() !== 'InputLayer')
+  const kinds = layers.map((l) => l.getClassName()).join(',')
+  if (kinds !== 'BatchNormalization,Dropout,Dense,BatchNormalization,Dropout,Dense') return `the head is not the studio's (layers ${kinds})`
+  const [bn1, drop1, fc1, bn2, drop2, logits] = layers as [tf.layers.Layer, tf.layers.Layer, tf.layers.Layer, tf.layers.Layer, tf.layers.Layer, tf.layers.Layer]
+  if (config(fc1).activation !== 'relu' || config(logits).activation !== 'linear') return 'the head has other activations than relu, linear'
+  if (config(bn1).epsilon !== config(bn2).epsilon) return 'the head has two batch norms of different epsilon'
+  for (const l of [bn1, bn2]) if (config(l).center === false || config(l).scale === false) return 'a batch norm of the head has no scale or offset'
+  for (const l of [fc1, logits]) if (config(l).useBias === false) return 'a dense layer of the head has no bias'
+  const features = (bn1.outputShape as number[])[1]!
+  return {
+    bn1,
+    fc1,
+    bn2,
+    logits,
+    rates: [config(drop1).rate ?? 0, config(drop2).rate ?? 0],
+    dims: { features, hidden: config(fc1).units!, classes: config(logits).units!, epsilon: config(bn1).epsilon! }
+  }
+}
+
+let ortModule: Promise<typeof Ort> | undefined
+const sessions = new Map<string, Promise<Ort.InferenceSession>>()
+
+/** Intra-op threads: every core of the machine (a training step has the worker to itself). */
+export const trainingThreads = (): number => Math.max(1, os.availableParallelism())
+
+async function sessionFor(dims: HeadDims): Promise<Ort.InferenceSession> {
+  const key = `${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}`
+  let session = sessions.get(key)
+  if (!session) {
+    // imported on first use only: the worker loads onnxruntime when a stage trains on it
+    ortModule ??= import('onnxruntime-node')
+    const ort = await ortModule
+    session = ort.InferenceSession.create(headStepGraph(dims), { intraOpNumThreads: trainingThreads(), interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    sessions.set(key, session)
+    session.catch(() => sessions.delete(key))
+  }
+  return session
+}
+
+/** Frees the sessions (a worker that is about to exit, tests). */
+export async function releaseHeadSessions(): Promise<void> {
+  const all = [...sessions.values()]
+  sessions.clear()
+  for (const s of all) await (await s).release()
+}
+
+export class OnnxHeadStep implements FastStep {
+  private layers: HeadLayers | null = null
+  private session: Ort.InferenceSession | null = null
+  private ort: typeof Ort | null = null
+  private params: Record<HeadParam, FusedParam> | null = null
+  private moving: { mean: Float32Array; variance: Float32Array; momentum: number }[] = []
+  private optimizer: FusedOptimizer | null = null
+  /** where a step's time goes, summed over the steps (the bench reads it) */
+  readonly timings = { steps: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0 }
+
+  constructor(private readonly head: tf.LayersModel) {}
+
+  describe(): string {
+    return `onnxruntime-node (cpu, ${trainingThreads()} threads)`
+  }
+
+  async begin(stage: Stage, optimizers: tf.Optimizer[]): Promise<string | null> {
+    if (!onnxTrainingWanted()) return 'THAW_TRAIN_RUNTIME=tfjs'
+    if (optimizers.length !== 1) return `a head-only stage has one optimizer, not ${optimizers.length}`
+    const layers = headLayers(this.head)
+    if (typeof layers === 'string') return layers
+    try {
+      this.session = await sessionFor(layers.dims)
+      this.ort = await ortModule!
+    } catch (err) {
+      return `onnxruntime-node could not start: ${(err as Error).message}`
+    }
+    this.layers = layers
+    const variables: Record<HeadParam, tf.Variable> = {
+      bn1_gamma: weight(layers.bn1, 0),
+      bn1_beta: weight(layers.bn1, 1),
+      fc1_kernel: weight(layers.fc1, 0),
+      fc1_bias: weight(layers.fc1, 1),
+      bn2_gamma: weight(layers.bn2, 0),
+      bn2_beta: weight(layers.bn2, 1),
+      logits_kernel: weight(layers.logits, 0),
+      logits_bias: weight(layers.logits, 1)
+    }
+    this.params = Object.fromEntries(
+      HEAD_PARAMS.map((p) => [p, { variable: variables[p], value: (variables[p].dataSync() as Float32Array).slice(), decays: /kernel/.test(variables[p].name) }])
+    ) as Record<HeadParam, FusedParam>
+    this.moving = [layers.bn1, layers.bn2].map((l) => {
+      const [mean, variance] = l.nonTrainableWeights.map((w) => (w.read().dataSync() as Float32Array).slice())
+      return { mean: mean!, variance: variance!, momentum: config(l).momentum ?? 0.99 }
+    })
+    // the optimizer's slots follow the order of the head's trainable variables (trainableVars)
+    this.optimizer = new FusedOptimizer(stage.optimizer ?? 'adam', HEAD_PARAMS.map((p) => this.params![p]))
+    await this.optimizer.load(optimizers[0]!)
+    return null
+  }
+
+  async step(batch: StepBatch): Promise<number> {
+    const { session, ort, layers, params, optimizer } = this.ready()
+    const { dims } = layers
+    const t0 = performance.now()
+    const labels = (await batch.labels.data()) as Int32Array
+    const n = labels.length
+    const x = (await batch.x.data()) as Float32Array
+    const target = new Float32Array(n * dims.classes)
+    let total = 0
+    for (let i = 0; i < n; i++) total += batch.classWeights ? batch.classWeights[labels[i]!]! : 1
+    for (let i = 0; i < n; i++) target[i * dims.classes + labels[i]!] = (batch.classWeights ? batch.classWeights[labels[i]!]! : 1) / total
+    // the masks applyHead draws: dropout layer k with a rate uses seed + k
+    let k = 0
+    const mask = (rate: number, width: number): Float32Array => dropoutMask(n, width, rate, rate > 0 ? batch.seed + k++ : 0)
+    const mask1 = mask(layers.rates[0], dims.features)
+    const mask2 = mask(layers.rates[1], dims.hidden)
+    const t = (data: Float32Array, shape: number[]): Ort.Tensor => new ort.Tensor('float32', data, shape)
+    const feeds: Record<string, Ort.Tensor> = {
+      x: t(x, [n, dims.features]),
+      target: t(target, [n, dims.classes]),
+      mask1: t(mask1, [n, dims.features]),
+      mask2: t(mask2, [n, dims.hidden])
+    }
+    for (const p of HEAD_PARAMS) feeds[p] = t(params[p].value, paramShape(p, dims))
+    const t1 = performance.now()
+    const out = await session.run(feeds)
+    const t2 = performance.now()
+    const grads = HEAD_PARAMS.map((p) => out[`grad_${p}`]!.data as Float32Array)
+    optimizer.step(grads, batch.rates[0]!, batch.weightDecay)
+    // running statistics, as tfjs-layers' BatchNormalization: moving -= (moving - batch) * (1 - momentum)
+    for (const [i, tag] of (['bn1', 'bn2'] as const).entries()) {
+      const m = this.moving[i]!
+      movingAverage(m.mean, out[`${tag}_mean`]!.data as Float32Array, m.momentum)
+      movingAverage(m.variance, out[`${tag}_var`]!.data as Float32Array, m.momentum)
+    }
+    const loss = (out.loss!.data as Float32Array)[0]!
+    for (const v of Object.values(out)) v.dispose()
+    const t3 = performance.now()
+    this.timings.steps++
+    this.timings.inputsMs += t1 - t0
+    this.timings.runMs += t2 - t1
+    this.timings.updateMs += t3 - t2
+    return loss
+  }
+
+  async sync(optimizers: tf.Optimizer[]): Promise<void> {
+    const { layers, params, optimizer } = this.ready()
+    const started = performance.now()
+    // assign shares the new tensor's data with the variable: tidy frees the temporaries' handles
+    tf.tidy(() => {
+      for (const p of HEAD_PARAMS) params[p].variable.assign(tf.tensor(params[p].value, params[p].variable.shape))
+      for (const [i, l] of [layers.bn1, layers.bn2].entries()) {
+        const m = this.moving[i]!
+        const [mean, variance] = l.nonTrainableWeights
+        mean!.write(tf.tensor(m.mean, mean!.read().shape))
+        variance!.write(tf.tensor(m.variance, variance!.read().shape))
+      }
+    })
+    await optimizer.store(optimizers[0]!)
+    this.timings.syncMs += performance.now() - started
+  }
+
+  private ready() {
+    if (!this.session || !this.ort || !this.layers || !this.params || !this.optimizer) throw new Error('internal: OnnxHeadStep.step before begin')
+    return { session: this.session, ort: this.ort, layers: this.layers, params: this.params, optimizer: this.optimizer }
+  }
+}
+
+function weight(layer: tf.layers.Layer, i: number): tf.Variable {
+  return layer.trainableWeights[i]!.read() as tf.Variable
+}
+
+function movingAverage(moving: Float32Array, batch: Float32Array, momentum: number): void {
+  const decay = 1 - momentum
+  for (let i = 0; i < moving.length; i++) moving[i] = moving[i]! - (moving[i]! - batch[i]!) * decay
+}

@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
+import * as ort from 'onnxruntime-node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ActivationData } from '../../../../src/main/training/data'
+import { dropoutMask } from '../../../../src/main/training/dropout'
+import { FusedOptimizer } from '../../../../src/main/training/engines/fusedOptimizers'
+import { HEAD_PARAMS, headStepGraph } from '../../../../src/main/training/engines/headStepGraph'
+import { headLayers, OnnxHeadStep, releaseHeadSessions } from '../../../../src/main/training/engines/onnxHeadStep'
+import { fitStage, type EpochMetrics } from '../../../../src/main/training/fit'
+import { applyHead, buildHead, headTrainable, trainableVars } from '../../../../src/main/training/head'
+import { makeOptimizer } from '../../../../src/main/training/optimizers'
+import { weightedCrossEntropy, type Trainable } from '../../../../src/main/training/step'
+import { mulberry32 } from '../../../../src/main/util/random'
+import { stageSchema } from '../../../../src/shared/plan'
+
+const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let scale = 1e-6
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!))
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!))
+  return diff / scale
+}
+
+function randoms(n: number, seed: number): Float32Array {
+  const rand = mulberry32(seed)
+  return Float32Array.from({ length: n }, () => rand() * 2 - 1)
+}
+
+/** A head with weights away from their initial values, so every gradient term is exercised. */
+function perturbedHead(features: number, classes: number, hidden: number, seed: number): tf.LayersModel {
+  const head = buildHead(features, classes, { hidden, seed })
+  head.setWeights(head.getWeights().map((w, i) => tf.tidy(() => tf.add(w, tf.tensor(randoms(w.size, seed + i), w.shape).mul(0.3)))))
+  // moving variance must stay positive
+  head.layers.forEach((l) => {
+    if (l.getClassName() === 'BatchNormalization') l.nonTrainableWeights[1]!.write(tf.tidy(() => tf.abs(l.nonTrainableWeights[1]!.read()).add(0.5)))
+  })
+  return head
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu') // the reference: TF.js's plain JavaScript kernels
+})
+afterAll(async () => {
+  await releaseHeadSessions()
+})
+
+describe('the head step graph', () => {
+  it('gives the gradients TF.js autodiff gives (class weights, dropout, both batch norms)', async () => {
+    const [features, hidden, classes, n, seed] = [12, 6, 3, 9, 77]
+    const head = perturbedHead(features, classes, hidden, 5)
+    const x = tf.tensor2d(randoms(n * features, 1), [n, features])
+    const labels = tf.tensor1d([0, 1, 2, 2, 1, 0, 0, 2, 1], 'int32')
+    const classWeights = [0.5, 1.5, 2]
+    const vars = trainableVars(head.layers)
+    const reference = tf.variableGrads(() => weightedCrossEntropy(applyHead(head, x, true, seed), labels, tf.tensor1d(classWeights)), vars)
+
+    const layers = headLayers(head)
+    if (typeof layers === 'string') throw new Error(layers)
+    const session = await ort.InferenceSession.create(headStepGraph(layers.dims))
+    const total = [0, 1, 2, 2, 1, 0, 0, 2, 1].reduce((s, l) => s + classWeights[l]!, 0)
+    const target = new Float32Array(n * classes)
+    ;[0, 1, 2, 2, 1, 0, 0, 2, 1].forEach((l, i) => (target[i * classes + l] = classWeights[l]! / total))
+    const mask = (rate: number, width: number, k: number) => dropoutMask(n, width, rate, seed + k)
+    const feeds: Record<string, ort.Tensor> = {
+      x: new ort.Tensor('float32', x.dataSync() as Float32Array, [n, features]),
+      target: new ort.Tensor('float32', target, [n, classes]),
+      mask1: new ort.Tensor('float32', mask(layers.rates[0], features, 0), [n, features]),
+      mask2: new ort.Tensor('float32', mask(layers.rates[1], hidden, 1), [n, hidden])
+    }
+    HEAD_PARAMS.forEach((p, i) => (feeds[p] = new ort.Tensor('float32', vars[i]!.dataSync() as Float32Array, vars[i]!.shape)))
+    const out = await session.run(feeds)
+    await session.release()
+
+    expect(layers.rates[0]).toBeGreaterThan(0) // dropout really is in the graph
+    expect(maxRelDiff(out.loss!.data as Float32Array, reference.value.dataSync())).toBeLessThan(1e-5)
+    HEAD_PARAMS.forEach((p, i) => {
+      expect(maxRelDiff(out[`grad_${p}`]!.data as Float32Array, reference.grads[vars[i]!.name]!.dataSync()), p).toBeLessThan(1e-4)
+    })
+    tf.dispose([x, labels, reference.value, ...Object.values(reference.grads)])
+    head.dispose()
+  })
+
+  it('refuses a head that is not the studio head, with the reason', () => {
+    const input = tf.input({ shape: [4] })
+    const other = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(input) as tf.SymbolicTensor })
+    expect(headLayers(other)).toMatch(/not the studio's \(layers Dense\)/)
+    other.dispose()
+  })
+})
+
+describe('fused optimizers', () => {
+  for (const kind of ['adam', 'sgd'] as const) {
+    it(`${kind}: the same updates as TF.js's optimizer, and its state handed back and forth`, async () => {
+      const shape = [5, 3]
+      const start = randoms(15, 3)
+      const reference = tf.variable(tf.tensor(start, shape), true, `ref_${kind}`)
+      const mine = tf.variable(tf.tensor(start, shape), true, `mine_${kind}`)
+      const refOpt = makeOptimizer({ optimizer: kind }, 0.05)
+      const tfOpt = makeOptimizer({ optimizer: kind }, 0.05)
+      const value = start.slice()
+      const fused = new FusedOptimizer(kind, [{ variable: mine, value, decays: true }])
+      await fused.load(tfOpt)
+      for (let step = 0; step < 6; step++) {
+        const g = randoms(15, 100 + step)
+        refOpt.applyGradients({ [reference.name]: tf.tensor(g, shape) })
+        tf.tidy(() => reference.assign(tf.mul(reference, 1 - 0.05 * 0.01)))
+        fused.step([g], 0.05, 0.01)
+        if (step === 2) {
+          // a checkpoint in the middle: the state goes to TF.js and comes back
+          await fused.store(tfOpt)
+          const again = new FusedOptimizer(kind, [{ variable: mine, value, decays: true }])
+          await again.load(tfOpt)
+          Object.assign(fused, again)
+        }
+      }
+      expect(maxRelDiff(value, reference.dataSync())).toBeLessThan(1e-5)
+      await fused.store(tfOpt)
+      const [a, b] = [await refOpt.getWeights(), await tfOpt.getWeights()]
+      expect(b.map((w) => w.name.replace('mine', 'ref'))).toEqual(a.map((w) => w.name))
+      expect(b[0]!.tensor.dataSync()[0]).toBe(6)
+      for (let i = 1; i < a.length; i++) expect(maxRelDiff(b[i]!.tensor.dataSync(), a[i]!.tensor.dataSync())).toBeLessThan(1e-5)
+      tf.dispose([a[0]!.tensor, b[0]!.tensor, reference, mine])
+      refOpt.dispose()
+      tfOpt.dispose()
+    })
+  }
+})
+
+/** Two gaussian blobs (as fit.test.ts), features of a given width. */
+function blobs(n: number, dim: number, seed = 1): ActivationData {
+  const rand = mulberry32(seed)
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
+  const rows: number[] = []
+  const train: { label: number; rows: number[] }[] = []
+  const valid: { label: number; row: number }[] = []
+  for (let i = 0; i < n; i++) {
+    const label = i % 3
+    const row = rows.length / dim
+    for (let d = 0; d < dim; d++) rows.push((d % 3 === label ? 1 : -0.5) + gauss())
+    if (i % 4 === 3) valid.push({ label, row })
+    else train.push({ label, rows: [row] })
+  }
+  return new ActivationData([dim], Float32Array.from(rows), train, valid)
+}
+
+describe('a head-only stage on ONNX Runtime', () => {
+  for (const optimizer of ['adam', 'sgd'] as const) {
+    it(`${optimizer}: follows the TF.js path epoch by epoch, hands its weights back, leaks no tensors`, async () => {
+      await tf.setBackend('wasm') // what the engine workers run
+      const data = blobs(240, 24)
+      const stage = stageSchema.parse({ epochs: 5, lr: optimizer === 'adam' ? 1e-2 : 5e-2, batchSize: 32, weightDecay: 0.01, optimizer })
+      const run = async (native: boolean) => {
+        const head = buildHead(24, 3, { hidden: 16, seed: 3 })
+        const base = headTrainable(head)
+        const model: Trainable = native ? base : { forward: base.forward, groups: base.groups }
+        const history: EpochMetrics[] = []
+        let runtime = ''
+        await fitStage(
+          { stageIndex: 0, stage, model, data, classes: ['a', 'b', 'c'], classWeights: [1, 1.2, 0.8], seed: 11, onRuntime: (r) => (runtime = r) },
+          [{ afterEpoch: (m) => void history.push(m) }]
+        )
+        const weights = head.getWeights().map((w) => w.dataSync().slice())
+        head.dispose()
+        return { history, weights, runtime }
+      }
+      const before = tf.memory().numTensors
+      const viaTf = await run(false)
+      const viaOrt = await run(true)
+      expect(tf.memory().numTensors).toBe(before)
+      expect(viaTf.runtime).toMatch(/^tfjs wasm \(no native engine/)
+      expect(viaOrt.runtime).toMatch(/^onnxruntime-node \(cpu, \d+ threads\)$/)
+      expect(viaOrt.history.at(-1)!.trainLoss).toBeLessThan(viaOrt.history[0]!.trainLoss)
+      for (const [i, e] of viaOrt.history.entries()) {
+        expect(Math.abs(e.trainLoss - viaTf.history[i]!.trainLoss)).toBeLessThan(1e-3)
+        expect(Math.abs(e.validLoss - viaTf.history[i]!.validLoss)).toBeLessThan(1e-3)
+      }
+      // every weight, the batch norms' running statistics included, came back into TF.js
+      viaOrt.weights.forEach((w, i) => expect(maxRelDiff(w, viaTf.weights[i]!)).toBeLessThan(1e-3))
+      await tf.setBackend('cpu')
+    })
+  }
+
+  it('THAW_TRAIN_RUNTIME=tfjs keeps the steps on TF.js and says why', async () => {
+    const head = buildHead(8, 2, { hidden: 4 })
+    const adam = makeOptimizer({ optimizer: 'adam' }, 0.1)
+    process.env.THAW_TRAIN_RUNTIME = 'tfjs'
+    try {
+      expect(await new OnnxHeadStep(head).begin(stageSchema.parse({ lr: 0.1, epochs: 1 }), [adam])).toBe('THAW_TRAIN_RUNTIME=tfjs')
+    } finally {
+      delete process.env.THAW_TRAIN_RUNTIME
+    }
+    adam.dispose()
+    head.dispose()
+  })
+})
