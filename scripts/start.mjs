@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { prepareElectronNative } from './electron-native.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
@@ -26,6 +27,15 @@ const build = spawnSync(process.execPath, [path.join(root, 'node_modules/electro
 if (build.status !== 0) process.exit(build.status ?? 1)
 
 const electron = electronBinary()
+if (electron) {
+  // the app loads a second better-sqlite3 build, for Electron's ABI (scripts/electron-native.mjs)
+  const version = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/electron/package.json'), 'utf8')).version
+  const failed = prepareElectronNative(root, version, electron, (m) => require.resolve(m))
+  if (failed) {
+    console.error(failed)
+    process.exit(1)
+  }
+}
 const child = electron
   ? spawn(electron, ['.', ...args], { cwd: root, stdio: 'inherit' })
   : (console.log('Electron binary not installed here: starting Thaw Studio in browser mode instead.'),

@@ -4,6 +4,7 @@ import { registerExportCommand } from './cli/export'
 import { registerLibraryCommands } from './cli/library'
 import { registerModelCommands } from './cli/models'
 import { registerServeCommand } from './cli/serve'
+import { registerQualityCommands } from './cli/quality'
 import { registerTrainingCommands } from './cli/training'
 
 /** `thaw`: the studio on the command line. Every command runs the same contract as the app. */
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
   registerExportCommand(program)
   registerModelCommands(program)
   registerServeCommand(program)
+  registerQualityCommands(program)
   try {
     await program.parseAsync(argv)
   } catch (err) {

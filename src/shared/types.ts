@@ -33,7 +33,8 @@ export interface ClassInfo {
   id: number
   name: string
   position: number
-  counts: SplitCounts & { total: number }
+  /** usable images that are not excluded, per split and in all; `excluded` apart */
+  counts: SplitCounts & { total: number; excluded: number }
 }
 
 export interface FileProblem {
@@ -49,6 +50,8 @@ export interface ProjectStatus {
   problems: number
   warnings: number
   missing: number
+  /** usable images left out of training, validation and metrics (not in the counts above) */
+  excluded: number
 }
 
 export interface ImportReport {
@@ -69,13 +72,14 @@ export interface ImportReport {
   ms: number
 }
 
-export type StatusFilter = 'any' | 'ok' | 'problem' | 'issues'
+export type StatusFilter = 'any' | 'ok' | 'problem' | 'issues' | 'excluded'
 
 export interface ImageFilter {
   /** a class id, 'unlabelled', or undefined for every class */
   classId?: number | 'unlabelled' | undefined
   split?: Split | undefined
-  /** 'issues' = problems, warnings and missing files; 'ok' = usable images only */
+  /** 'issues' = problems, warnings and missing files; 'ok' = usable images that are not
+   * excluded; 'excluded' = excluded images only */
   status?: StatusFilter | undefined
   search?: string | undefined
   /** by the chosen model's predictions: labelled images it disagrees with */
@@ -93,6 +97,8 @@ export interface ImageItem {
   classId: number | null
   split: Split
   status: ImageStatus
+  /** left out of training, validation and metrics (kept on disk and in the project) */
+  excluded: boolean
   reason: string | null
   /** the chosen model's prediction, when it has scored this image */
   prediction?: CellPrediction | null
@@ -133,7 +139,7 @@ export interface ExportTreeResult {
   skipped: FileProblem[]
 }
 
-export type JobKind = 'import' | 'export-tree' | 'precompute' | 'train' | 'lr-find' | 'export' | 'predict'
+export type JobKind = 'import' | 'export-tree' | 'precompute' | 'train' | 'lr-find' | 'export' | 'predict' | 'suspects' | 'duplicates' | 'embedding-map'
 
 export interface JobProgress {
   jobId: string
@@ -483,4 +489,83 @@ export interface AutoTrainState {
   lastModel: number | null
   /** why the last auto run did not keep a model (e.g. not enough labels), or null */
   lastError: string | null
+}
+
+// --- data quality (suspects, exclusion, near-duplicates, similar images, embedding map) ---
+
+/** An image like a query image, by cosine similarity of the cached pooled features. */
+export interface SimilarImage {
+  imageId: number
+  path: string
+  /** content hash (thumbnails are addressed by it) */
+  hash: string
+  split: Split
+  classId: number | null
+  excluded: boolean
+  /** cosine similarity, -1..1 (1: the same features) */
+  similarity: number
+}
+
+/** Images whose cached features are near-identical (resized, recompressed, lightly cropped
+ * copies), or whose bytes are the same. */
+export interface DuplicateGroup {
+  images: { id: number; path: string; hash: string; split: Split; classId: number | null }[]
+  /** the weakest link in the group (single linkage), cosine 0..1; 1 for exact-bytes copies */
+  similarity: number
+  splits: Split[]
+  /** the group spans train and valid: validation sees what training saw */
+  leakage: boolean
+  /** the copies carry different labels */
+  mixedLabels: boolean
+}
+
+export interface DuplicatesResult {
+  threshold: number
+  /** images searched (usable, not excluded) */
+  images: number
+  groups: DuplicateGroup[]
+  ms: number
+  /** the engine worker's peak resident memory during the search */
+  rssPeakBytes: number
+}
+
+/** An image whose label is probably wrong, from out-of-fold predictions (confident learning). */
+export interface Suspect {
+  imageId: number
+  path: string
+  hash: string
+  split: Split
+  label: string
+  suggested: string
+  suggestedClassId: number
+  /** how far the best other class is ahead of the label: max other p - p(label), -1..1 */
+  score: number
+  labelProb: number
+  suggestedProb: number
+}
+
+export interface SuspectsResult {
+  folds: number
+  seed: number
+  /** labelled images scored (train and valid, not excluded) */
+  images: number
+  classes: string[]
+  /** per class: the mean out-of-fold probability over its images (confident learning) */
+  thresholds: Record<string, number>
+  /** most suspicious first */
+  suspects: Suspect[]
+  ms: number
+  computedAt: string
+}
+
+/** 2-D coordinates of every usable image's embedding (UMAP or PCA). */
+export interface EmbeddingMap {
+  method: 'umap' | 'pca'
+  ids: number[]
+  x: number[]
+  y: number[]
+  /** per point: class id or null */
+  classIds: (number | null)[]
+  excluded: boolean[]
+  ms: number
 }

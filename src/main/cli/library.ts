@@ -23,7 +23,7 @@ function humanImport(r: ImportReport): string {
 
 function humanStatus(s: ProjectStatus): string {
   return [
-    `${s.images} images (${s.unlabelled} unlabelled), ${s.problems} problems, ${s.warnings} warnings, ${s.missing} missing`,
+    `${s.images} images (${s.unlabelled} unlabelled), ${s.problems} problems, ${s.warnings} warnings, ${s.missing} missing${s.excluded ? `, ${s.excluded} excluded` : ''}`,
     `classes: ${counts(s.classes) || 'none'}`,
     `splits: ${counts({ ...s.splits })}`
   ].join('\n')

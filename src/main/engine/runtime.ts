@@ -160,5 +160,8 @@ export function projectDb(projectDir: string): Db {
 }
 
 export async function engineStats(): Promise<{ numTensors: number; rssBytes: number }> {
-  return { numTensors: tf.memory().numTensors, rssBytes: process.memoryUsage().rss }
+  // asked while the backend is still starting: tf.memory() would throw (and, unhandled, take the
+  // worker down); wait for it, and a worker that never started one holds no tensors
+  const started = await backend?.catch(() => null)
+  return { numTensors: started ? tf.memory().numTensors : 0, rssBytes: process.memoryUsage().rss }
 }

@@ -18,7 +18,7 @@ export function datasetInfo(db: Db): DatasetInfo {
   const rows = db
     .prepare(
       `SELECT i.hash AS hash, c.name AS className, i.split AS split FROM images i JOIN classes c ON c.id = i.class_id
-       WHERE i.status = 'ok' AND i.hash IS NOT NULL`
+       WHERE i.status = 'ok' AND i.excluded = 0 AND i.hash IS NOT NULL`
     )
     .all() as { hash: string; className: string; split: Split }[]
   const lines = rows.map((r) => `${r.hash} ${r.className} ${r.split}`).sort()

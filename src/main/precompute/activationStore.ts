@@ -106,3 +106,28 @@ export function setStats(db: Db, setId: number): { rows: number; bytes: number }
 
 /** Bytes one cached activation of this shape takes on disk (float16 plus row overhead). */
 export const bytesPerActivation = (shape: number[]): number => shape.reduce((a, b) => a * b, 1) * 2 + 80
+
+/** Calls `each(i, row)` with the decoded activation of every key in turn, reusing one buffer
+ * (copy what you keep): reads a large set without holding it whole as float32. Returns the
+ * indices of keys that have no row. */
+export function forEachActivation(
+  db: Db,
+  set: ActivationSet,
+  keys: { hash: string; view: number }[],
+  each: (i: number, row: Float32Array) => void
+): number[] {
+  const size = set.shape.reduce((a, b) => a * b, 1)
+  const row = new Float32Array(size)
+  const get = db.prepare('SELECT data FROM activations WHERE set_id = ? AND hash = ? AND view = ?').pluck()
+  const missing: number[] = []
+  keys.forEach((k, i) => {
+    const data = get.get(set.id, k.hash, k.view) as Buffer | undefined
+    if (!data) {
+      missing.push(i)
+      return
+    }
+    decodeHalf(new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2), row, 0)
+    each(i, row)
+  })
+  return missing
+}

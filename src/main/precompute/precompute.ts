@@ -31,12 +31,14 @@ export function activationKey(d: BackboneDescription, layer: string, reduce: Act
   }
 }
 
-/** The (image, view) pairs a project needs: the plain view of every usable image, plus `views`
- * augmented ones of each training image. Images with the same bytes share their rows. */
+/** The (image, view) pairs a project needs: the plain view of every usable image (excluded ones
+ * too: it is their embedding, for duplicates, similar images and the map), plus `views`
+ * augmented ones of each training image that is not excluded. Images with the same bytes share
+ * their rows. */
 export function wantedViews(project: Project, views: number): ShardItem[] {
   const rows = project.db
     .prepare(
-      `SELECT hash, min(path) AS path, max(split = 'train') AS train FROM images
+      `SELECT hash, min(path) AS path, max(split = 'train' AND excluded = 0) AS train FROM images
        WHERE status = 'ok' AND hash IS NOT NULL GROUP BY hash ORDER BY min(id)`
     )
     .all() as { hash: string; path: string; train: number }[]

@@ -8,20 +8,25 @@ interface ClassRow {
   position: number
 }
 
-/** Classes in display order, with usable-image counts per split. */
+/** Classes in display order, with usable-image counts per split (excluded images apart). */
 export function listClasses(db: Db): ClassInfo[] {
   const rows = db.prepare('SELECT id, name, position FROM classes ORDER BY position, id').all() as ClassRow[]
   const counts = db
     .prepare(
-      `SELECT class_id AS classId, split, count(*) AS n FROM images
-       WHERE status = 'ok' AND class_id IS NOT NULL GROUP BY class_id, split`
+      `SELECT class_id AS classId, split, excluded, count(*) AS n FROM images
+       WHERE status = 'ok' AND class_id IS NOT NULL GROUP BY class_id, split, excluded`
     )
-    .all() as { classId: number; split: 'train' | 'valid' | 'test'; n: number }[]
+    .all() as { classId: number; split: 'train' | 'valid' | 'test'; excluded: number; n: number }[]
   const byClass = new Map<number, ClassInfo['counts']>()
-  for (const r of rows) byClass.set(r.id, { train: 0, valid: 0, test: 0, total: 0 })
+  for (const r of rows) byClass.set(r.id, { train: 0, valid: 0, test: 0, total: 0, excluded: 0 })
   for (const c of counts) {
     const k = byClass.get(c.classId)
     if (!k) continue
+    // excluded images are counted apart: the split counts are what training and validation use
+    if (c.excluded) {
+      k.excluded += c.n
+      continue
+    }
     k[c.split] += c.n
     k.total += c.n
   }

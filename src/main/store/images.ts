@@ -19,6 +19,7 @@ interface ImageRow {
   imported_at: string
   updated_at: string
   dups: number
+  excluded: number
   p_predicted?: string | null
   p_confidence?: number | null
   p_margin?: number | null
@@ -56,7 +57,8 @@ function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
     params.push(filter.split)
   }
   const status = filter.status ?? 'any'
-  if (status === 'ok') parts.push(`i.status = 'ok'`)
+  if (status === 'ok') parts.push(`i.status = 'ok' AND i.excluded = 0`)
+  else if (status === 'excluded') parts.push(`i.excluded = 1`)
   else if (status === 'problem') parts.push(`i.status IN ('problem', 'missing')`)
   else if (status === 'issues') parts.push(`(i.status IN ('problem', 'missing') OR i.hash IN ${DUP_HASHES})`)
   if (filter.search?.trim()) {
@@ -80,6 +82,7 @@ function toItem(row: ImageRow): ImageItem {
     classId: row.class_id,
     split: row.split,
     status,
+    excluded: row.excluded === 1,
     reason: status === 'warning' ? `same bytes as ${row.dups} other image${row.dups > 1 ? 's' : ''}` : row.reason,
     prediction:
       row.p_predicted === null || row.p_predicted === undefined

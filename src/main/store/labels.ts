@@ -10,6 +10,7 @@ import { requireImages } from './images'
 type UndoData =
   | { kind: 'label'; changes: [id: number, classId: number | null][] }
   | { kind: 'split'; changes: [id: number, split: Split][] }
+  | { kind: 'exclude'; changes: [id: number, excluded: 0 | 1][] }
   | { kind: 'addClass'; classId: number }
   | { kind: 'renameClass'; classId: number; name: string }
   | { kind: 'mergeClasses'; from: { id: number; name: string; position: number }; into: number; moved: number[] }
@@ -94,6 +95,46 @@ export function setSplit(db: Db, ids: number[], split: Split): { changed: number
   })()
 }
 
+/** Excludes images from training, validation and metrics (or brings them back); the files and
+ * their labels stay. Undoable like a label change. */
+export function setExcluded(db: Db, ids: number[], excluded: boolean): { changed: number } {
+  return db.transaction(() => {
+    const existing = requireImages(db, ids)
+    const get = db.prepare('SELECT excluded FROM images WHERE id = ?').pluck()
+    const want = excluded ? 1 : 0
+    const changes: [number, 0 | 1][] = []
+    for (const id of existing) {
+      const prev = get.get(id) as 0 | 1
+      if (prev !== want) changes.push([id, prev])
+    }
+    if (changes.length === 0) return { changed: 0 }
+    const set = db.prepare('UPDATE images SET excluded = ?, updated_at = ? WHERE id = ?')
+    const now = nowIso()
+    for (const [id] of changes) set.run(want, now, id)
+    record(db, `${excluded ? 'exclude' : 'include'} ${plural(changes.length, 'image')}`, { kind: 'exclude', changes })
+    return { changed: changes.length }
+  })()
+}
+
+/** "Keep this label" on a suspected label error: the image is not offered again while it keeps
+ * the label it has now (relabelling it makes it a candidate again). */
+export function keepLabels(db: Db, ids: number[]): { kept: number } {
+  return db.transaction(() => {
+    const existing = requireImages(db, ids)
+    const get = db.prepare('SELECT class_id FROM images WHERE id = ?').pluck()
+    const put = db.prepare('INSERT OR REPLACE INTO label_reviews (image_id, class_id, reviewed_at) VALUES (?, ?, ?)')
+    const now = nowIso()
+    let kept = 0
+    for (const id of existing) {
+      const classId = get.get(id) as number | null
+      if (classId === null) continue
+      put.run(id, classId, now)
+      kept++
+    }
+    return { kept }
+  })()
+}
+
 export function addClass(db: Db, name: string): ClassInfo {
   return db.transaction(() => {
     const id = insertClass(db, name)
@@ -174,6 +215,11 @@ function revert(db: Db, data: UndoData): void {
     }
     case 'split': {
       const set = db.prepare('UPDATE images SET split = ?, updated_at = ? WHERE id = ?')
+      for (const [id, prev] of data.changes) set.run(prev, now, id)
+      return
+    }
+    case 'exclude': {
+      const set = db.prepare('UPDATE images SET excluded = ?, updated_at = ? WHERE id = ?')
       for (const [id, prev] of data.changes) set.run(prev, now, id)
       return
     }

@@ -184,6 +184,45 @@ export const migrations: Migration[] = [
         CREATE INDEX model_predictions_margin ON model_predictions (model_id, margin);
       `)
     }
+  },
+  {
+    version: 6,
+    description: 'excluded images and reviewed label suspects',
+    up: (db) => {
+      db.exec(`
+        -- An excluded image stays on disk and in the project, but training, validation, metrics
+        -- and duplicate warnings leave it out; excluding is a label action (undoable).
+        ALTER TABLE images ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1));
+        CREATE INDEX images_excluded ON images (excluded) WHERE excluded = 1;
+        -- hash_counts now counts usable images that are not excluded: excluding one copy of a
+        -- duplicate clears its warning
+        DROP TRIGGER images_count_insert;
+        DROP TRIGGER images_count_delete;
+        DROP TRIGGER images_count_update;
+        CREATE TRIGGER images_count_insert AFTER INSERT ON images
+          WHEN NEW.status = 'ok' AND NEW.excluded = 0 AND NEW.hash IS NOT NULL
+          BEGIN
+            INSERT INTO hash_counts (hash, n) VALUES (NEW.hash, 1) ON CONFLICT (hash) DO UPDATE SET n = n + 1;
+          END;
+        CREATE TRIGGER images_count_delete AFTER DELETE ON images
+          WHEN OLD.status = 'ok' AND OLD.excluded = 0 AND OLD.hash IS NOT NULL
+          BEGIN
+            UPDATE hash_counts SET n = n - 1 WHERE hash = OLD.hash;
+          END;
+        CREATE TRIGGER images_count_update AFTER UPDATE OF hash, status, excluded ON images
+          BEGIN
+            UPDATE hash_counts SET n = n - 1 WHERE hash = OLD.hash AND OLD.status = 'ok' AND OLD.excluded = 0;
+            INSERT INTO hash_counts (hash, n) SELECT NEW.hash, 1 WHERE NEW.status = 'ok' AND NEW.excluded = 0 AND NEW.hash IS NOT NULL
+              ON CONFLICT (hash) DO UPDATE SET n = n + 1;
+          END;
+        -- "keep this label" on a suspect: not offered again while the image keeps that label
+        CREATE TABLE label_reviews (
+          image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+          class_id INTEGER NOT NULL,
+          reviewed_at TEXT NOT NULL
+        );
+      `)
+    }
   }
 ]
 

@@ -2,7 +2,8 @@ import type { ProjectStatus, Split } from '../../shared/types'
 import type { Db } from './db'
 
 export function projectStatus(db: Db): ProjectStatus {
-  const ok = `status = 'ok'`
+  // usable and not excluded: what training, validation and metrics see
+  const ok = `status = 'ok' AND excluded = 0`
   const count = (sql: string): number => db.prepare(sql).pluck().get() as number
   const classes: Record<string, number> = {}
   const perClass = db
@@ -25,6 +26,7 @@ export function projectStatus(db: Db): ProjectStatus {
     splits,
     problems: count(`SELECT count(*) FROM images WHERE status = 'problem'`),
     warnings: count(`SELECT coalesce(sum(n), 0) FROM hash_counts WHERE n > 1`),
-    missing: count(`SELECT count(*) FROM images WHERE status = 'missing'`)
+    missing: count(`SELECT count(*) FROM images WHERE status = 'missing'`),
+    excluded: count(`SELECT count(*) FROM images WHERE status = 'ok' AND excluded = 1`)
   }
 }

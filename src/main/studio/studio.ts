@@ -24,6 +24,7 @@ import { jobHandlers } from './handlers/jobs'
 import { labelHandlers } from './handlers/labels'
 import { libraryHandlers } from './handlers/library'
 import { projectHandlers } from './handlers/project'
+import { qualityHandlers } from './handlers/quality'
 import { trainingHandlers } from './handlers/training'
 import { modelHandlers } from './handlers/models'
 import { tryitHandlers } from './handlers/tryit'
@@ -38,7 +39,8 @@ const handlers: Handlers = {
   ...jobHandlers,
   ...tryitHandlers,
   ...modelHandlers,
-  ...healthHandlers
+  ...healthHandlers,
+  ...qualityHandlers
 }
 
 type Listener = (event: StudioEvent) => void

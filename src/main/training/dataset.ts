@@ -16,7 +16,7 @@ export interface LabelledSet {
   counts: number[]
 }
 
-/** The usable labelled images of a project, by split. Classes are those with at least one
+/** The usable labelled images of a project, by split (excluded images left out). Classes are those with at least one
  * training image, in the project's order; validation images of other classes are left out.
  * Images are ordered by content, not by id: an import writes rows in the order its decodes
  * finish, and a run must be the same function of its seed in every project of the same images. */
@@ -24,7 +24,7 @@ export function labelledSet(db: Db): LabelledSet {
   const rows = db
     .prepare(
       `SELECT i.id, i.hash, i.path, i.split, c.name AS className FROM images i JOIN classes c ON c.id = i.class_id
-       WHERE i.status = 'ok' AND i.hash IS NOT NULL ORDER BY c.position, c.id, i.hash, i.id`
+       WHERE i.status = 'ok' AND i.excluded = 0 AND i.hash IS NOT NULL ORDER BY c.position, c.id, i.hash, i.id`
     )
     .all() as { id: number; hash: string; path: string; split: Split; className: string }[]
   const classes = [...new Set(rows.filter((r) => r.split === 'train').map((r) => r.className))]

@@ -13,6 +13,10 @@ import { predictTask } from '../../training/predictTask'
 import { predictAllTask } from '../../training/predictAllTask'
 import { resumePlan, runPlan } from '../../training/runPlan'
 import type { AnyTaskHandler } from '../protocol'
+import { duplicatesTask } from '../../embeddings/duplicatesTask'
+import { mapTask } from '../../embeddings/mapTask'
+import { similarTask } from '../../embeddings/similarTask'
+import { suspectsTask } from '../../quality/suspectsTask'
 import { describeBackbone } from './describe'
 import { backboneList, engineInfo, importBackbone } from './info'
 
@@ -28,5 +32,10 @@ export const taskHandlers = {
   predict: predictTask,
   predictAll: predictAllTask,
   exportModel: exportTask,
-  predictBundle: predictBundleTask
+  predictBundle: predictBundleTask,
+  // data quality (#8 §3-5, §9): cached features as embeddings
+  suspects: suspectsTask,
+  duplicates: duplicatesTask,
+  similar: similarTask,
+  embeddingMap: mapTask
 } satisfies Record<string, AnyTaskHandler>

@@ -10,7 +10,10 @@ export const JOB_LABELS: Record<JobKind, string> = {
   train: 'Training',
   'lr-find': 'Finding a learning rate',
   export: 'Exporting model',
-  predict: 'Scoring every image'
+  predict: 'Scoring every image',
+  suspects: 'Finding label errors',
+  duplicates: 'Finding near-duplicates',
+  'embedding-map': 'Drawing the embedding map'
 }
 
 class Jobs {

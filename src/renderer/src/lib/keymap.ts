@@ -7,6 +7,7 @@ export type KeyAction =
   | { kind: 'label'; digit: number } // 1..9: the class at that position
   | { kind: 'unlabel' }
   | { kind: 'toggleSplit' }
+  | { kind: 'toggleExclude' }
   | { kind: 'move'; direction: Direction; extend: boolean }
   | { kind: 'selectAll' }
   | { kind: 'clearSelection' }
@@ -47,6 +48,7 @@ export function keyAction(e: KeyPress): KeyAction | null {
   if (/^[1-9]$/.test(e.key)) return { kind: 'label', digit: Number(e.key) }
   if (e.key === '0' || e.key === 'u' || e.key === 'U') return { kind: 'unlabel' }
   if (e.key === 'v' || e.key === 'V') return { kind: 'toggleSplit' }
+  if (e.key === 'x' || e.key === 'X') return { kind: 'toggleExclude' }
   if (e.key === 'Enter' || e.key === ' ') return { kind: 'preview' }
   if (e.key === 'Escape') return { kind: 'clearSelection' }
   if (e.key === '?') return { kind: 'help' }
@@ -58,6 +60,7 @@ export const KEY_HELP: [keys: string, what: string][] = [
   ['1 – 9', 'label the selection with the class at that position'],
   ['0 or U', 'mark the selection unlabelled'],
   ['V', 'move the selection to valid (or back to train)'],
+  ['X', 'exclude the selection from training and validation (or bring it back)'],
   ['← → ↑ ↓', 'move the focus (↑ ↓ by a row)'],
   ['Shift + arrows', 'extend the selection'],
   ['Page Up / Down, Home / End', 'jump a screen, to the first or last image'],

@@ -76,7 +76,7 @@ export class PageCache {
   }
 
   /** Applies a change to cached items (optimistic update before the studio confirms). */
-  patch(ids: ReadonlySet<number>, change: Partial<Pick<ImageItem, 'classId' | 'split'>>): void {
+  patch(ids: ReadonlySet<number>, change: Partial<Pick<ImageItem, 'classId' | 'split' | 'excluded'>>): void {
     for (const entry of this.pages.values()) {
       for (let i = 0; i < entry.items.length; i++) {
         const item = entry.items[i]!

@@ -4,7 +4,7 @@ import type { JobFinished, JobKind, ProjectInfo } from '../../../shared/types'
 import { api, transport, type ConnectionStatus } from './transport'
 import { attempt } from './toasts.svelte'
 
-export type Screen = 'projects' | 'library' | 'precompute' | 'train' | 'layers' | 'export'
+export type Screen = 'projects' | 'library' | 'review' | 'precompute' | 'train' | 'layers' | 'export'
 export type Connection = ConnectionStatus
 /** which form the projects screen shows first, when a menu item asked for one */
 export type ProjectsIntent = 'create' | 'open' | null

@@ -292,7 +292,7 @@ export class GridModel {
   }
 
   /** Shows a change at once; the studio's libraryChanged event brings the truth right after. */
-  patch(ids: number[], change: Partial<Pick<ImageItem, 'classId' | 'split'>>): void {
+  patch(ids: number[], change: Partial<Pick<ImageItem, 'classId' | 'split' | 'excluded'>>): void {
     this.cache.patch(new Set(ids), change)
     this.version++
   }
@@ -310,5 +310,14 @@ export class GridModel {
       if (set.has(item.id) && item.split !== 'valid') return 'valid'
     }
     return 'train'
+  }
+
+  /** X: exclude the targets, unless every one of them (among those loaded) is excluded already */
+  shouldExclude(ids: number[]): boolean {
+    const set = new Set(ids)
+    for (const item of this.cache.items()) {
+      if (set.has(item.id) && !item.excluded) return true
+    }
+    return false
   }
 }

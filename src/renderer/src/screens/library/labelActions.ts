@@ -4,7 +4,8 @@
 import type { Split } from '../../../../shared/types'
 import { plural } from '../../lib/format'
 import { library } from '../../lib/library.svelte'
-import { toasts } from '../../lib/toasts.svelte'
+import { attempt, toasts } from '../../lib/toasts.svelte'
+import { api } from '../../lib/transport'
 import type { GridModel } from './gridModel.svelte'
 
 /** After a bulk change under a filter, the changed images may have left the view: a selection
@@ -45,6 +46,24 @@ export async function labelByDigit(model: GridModel, digit: number): Promise<voi
     return
   }
   await labelTargets(model, cls.id)
+}
+
+/** X: excludes the targets from training, validation and metrics, or brings them back when
+ * every one of them is excluded already. Undoable like a label change. */
+export async function excludeTargets(model: GridModel): Promise<void> {
+  const ids = await model.targets()
+  if (ids.length === 0) return
+  const exclude = model.shouldExclude(ids)
+  model.patch(ids, { excluded: exclude })
+  const r = await attempt(() => api.setExcluded({ ids, excluded: exclude }))
+  if (!r) {
+    void model.refresh()
+    return
+  }
+  toasts.success(`${exclude ? 'Excluded' : 'Brought back'} ${plural(ids.length, 'image')}${exclude ? ' (kept on disk, left out of training and validation)' : ''}`, {
+    label: 'Undo',
+    run: () => void library.undo()
+  })
 }
 
 export async function moveTargets(model: GridModel, split?: Split): Promise<void> {
