@@ -14,7 +14,8 @@ const cases: Record<string, () => Promise<{ run: (opts?: never) => Promise<Recor
   precompute: () => import('./cases/precompute'),
   memory: () => import('./cases/memory'),
   train: () => import('./cases/train'),
-  engine: () => import('./cases/engine')
+  engine: () => import('./cases/engine'),
+  quality: () => import('./cases/quality')
 }
 
 async function main(): Promise<void> {
