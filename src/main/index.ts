@@ -1,8 +1,9 @@
 // Electron entry: a secure window and the contract wired to IPC. Behaviour lives in studio/.
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, session, shell } from 'electron'
 import { readRecent } from './project/recent'
+import { openDatabase } from './store/db'
 import { Studio } from './studio/studio'
 import { setupIpc } from './electron/ipc'
 import { registerMediaScheme, setupMediaProtocol } from './electron/media'
@@ -70,18 +71,46 @@ function start(): void {
   })
   registerMediaScheme()
   void app.whenReady().then(async () => {
+    // the native addon first: a better-sqlite3 built for another ABI would otherwise fail every
+    // project later, one by one (store/nativeBinding.ts, `npm start` prepares Electron's build)
+    try {
+      openDatabase(':memory:', { create: true }).close()
+    } catch (err) {
+      if (process.env.THAW_SMOKE_TEST) console.error(`smoke test: the database module does not load: ${(err as Error).message}`)
+      else dialog.showErrorBox('Thaw Studio cannot start', `Its database module (better-sqlite3) does not load in this Electron:\n\n${(err as Error).message}`)
+      app.exit(1)
+      return
+    }
+    // the release workflow launches the packaged app once to prove the rebuilt addon loads
+    if (process.env.THAW_SMOKE_TEST) {
+      console.log(`smoke test: Thaw Studio ${app.getVersion()} opened a database under Electron ${process.versions.electron}`)
+      app.exit(0)
+      return
+    }
     lockDown()
     setupMediaProtocol(studio)
     setupMenu(studio)
     const last = readRecent()[0]
-    if (last) await studio.invoke('openProject', { path: last.path }).catch(() => undefined)
+    if (last) {
+      await studio.invoke('openProject', { path: last.path }).catch((err: unknown) => {
+        // the projects screen opens instead; say why where a developer looks
+        console.warn(`could not reopen ${last.path}: ${(err as Error).message}`)
+      })
+    }
     win = createWindow()
     setupIpc(studio, win, isTrustedUrl)
     await win.loadURL(rendererUrl)
   })
-  app.on('window-all-closed', () => {
-    studio.close()
-    app.quit()
+  app.on('window-all-closed', () => app.quit())
+  // the studio is closed (jobs cancelled, workers ended, the database closed) before the app quits
+  let closed = false
+  app.on('before-quit', (e) => {
+    if (closed) return
+    e.preventDefault()
+    void studio.close().finally(() => {
+      closed = true
+      app.quit()
+    })
   })
 }
 
