@@ -85,7 +85,6 @@ test('drop a picture on Try it and see the model’s probabilities; a text file 
   // the studio decodes the uploaded bytes with the same decoder as predict: the same figures
   for (const [cls, p] of Object.entries(expected.probs!)) expect(shown[cls]).toBeCloseTo(p * 100, 0)
   await expect(panel.getByRole('img', { name: /The picture being tried: bee\.jpg/ })).toBeVisible()
-  await panel.screenshot({ path: '/tmp/tryit-panel.png' })
 
   await panel.getByTestId('try-drop').dispatchEvent('drop', {
     dataTransfer: await filesTransfer(page, [{ name: 'notes.jpg', type: 'image/jpeg', bytes: Buffer.from('a shopping list, not a photo\n'.repeat(20)) }])
@@ -149,4 +148,27 @@ test('confusion-matrix cells open their images; the most-confused list opens a p
   await first.click()
   await expect(losses.getByTestId('losses-heading')).toHaveText(/ predicted as /)
   await expect(tiles).toHaveCount(count)
+})
+
+test('on request, the training images: their confusion matrix, cells and top losses', async ({ page }) => {
+  test.skip(!project, `the data set is missing at ${hymenoptera}`)
+  await openProject(page)
+  await nav(page, 'Train')
+  const train = page.getByRole('region', { name: 'Train', exact: true })
+  await train.getByRole('radiogroup', { name: 'Images to drill into' }).getByRole('radio', { name: 'Training' }).click()
+  const matrix = train.getByRole('table', { name: 'Confusion matrix' })
+  // 12 training images per class were imported
+  await expect(matrix.getByTestId('confusion-total')).toHaveText('24', { timeout: 60_000 })
+  const losses = train.getByRole('region', { name: 'Top losses' })
+  await expect(losses.getByTestId('losses-count')).toHaveText(/ of 24 training images misclassified/)
+  await expect(losses.getByTestId('loss-tile')).toHaveCount(24)
+  const bees = matrix.locator('[data-testid="confusion-cell"][data-actual="bees"][data-predicted="bees"]')
+  const count = Number(await bees.innerText())
+  await bees.click()
+  await expect(losses.getByTestId('losses-heading')).toHaveText('bees predicted as bees')
+  await expect(losses.getByTestId('loss-tile')).toHaveCount(count)
+  await expect(losses.getByTestId('losses-count')).toHaveText(`0 of ${count} training images misclassified; most confidently wrong first.`)
+  // and back to the validation images
+  await train.getByRole('radiogroup', { name: 'Images to drill into' }).getByRole('radio', { name: 'Validation' }).click()
+  await expect(matrix.getByTestId('confusion-total')).toHaveText(String(validImages.length))
 })
