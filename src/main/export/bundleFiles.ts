@@ -15,7 +15,9 @@ export const FILES = {
   page: 'index.html',
   pageScript: 'classify.js',
   packageJson: 'package.json',
-  vendor: 'vendor'
+  vendor: 'vendor',
+  /** sha256 of every file (manifest.ts) */
+  manifest: 'manifest.json'
 } as const
 
 /** The graph's input and output names, the same in both formats. */
@@ -52,17 +54,25 @@ export interface BundleMeta {
   preprocessing: BundlePreprocessing
 }
 
-/** A bundle's labels and preprocessing, checked enough to feed the model correctly. */
+/** A bundle's labels and preprocessing, checked enough to feed the model correctly (read as they
+ * are; openBundle reads them through the manifest check instead). */
 export function readBundleMeta(dir: string): BundleMeta {
+  return parseBundleMeta(dir, requireFormat(dir), readJson(dir, FILES.labels), readJson(dir, FILES.preprocessing))
+}
+
+export function requireFormat(dir: string): ExportFormat {
   const format = bundleFormat(dir)
   if (!format) {
     throw new ThawError('NOT_A_BUNDLE', `${dir} is not an exported bundle (it needs ${FILES.labels} and ${FILES.tfjsModel} or ${FILES.onnxModel})`)
   }
-  const labels = readJson(dir, FILES.labels)
+  return format
+}
+
+export function parseBundleMeta(dir: string, format: ExportFormat, labels: unknown, preprocessing: unknown): BundleMeta {
   if (!Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string')) {
     throw new ThawError('BAD_BUNDLE', `${path.join(dir, FILES.labels)} must be a list of at least two class names`)
   }
-  const pre = readJson(dir, FILES.preprocessing) as Partial<BundlePreprocessing> | null
+  const pre = preprocessing as Partial<BundlePreprocessing> | null
   const ok =
     !!pre &&
     Number.isInteger(pre.size?.width) &&

@@ -18,6 +18,7 @@ import { buildCard, cardMarkdown } from './card'
 import { checkBundle, type CheckImage } from './checkBundle'
 import { datasetInfo } from './datasetInfo'
 import { tfjsToOnnx, unsupportedLayers } from './onnx'
+import { writeManifest } from './manifest'
 import { openBundle } from './runner'
 import { bundlePackageJson, classifyJs, indexHtml, ORT_VENDOR, TFJS_VENDOR } from './samples/page'
 import { predictMjs } from './samples/predictMjs'
@@ -133,6 +134,7 @@ export async function exportTask(args: ExportTaskArgs, ctx: TaskContext): Promis
     fs.writeFileSync(path.join(dir, FILES.preprocessing), `${JSON.stringify(preprocessing, null, 2)}\n`)
 
     const images = validImages(db, meta.classes)
+    writeManifest(dir) // the check opens the bundle as predict does, through the manifest
     const bundle = await openBundle(dir)
     let outcome
     try {
@@ -175,6 +177,7 @@ export async function exportTask(args: ExportTaskArgs, ctx: TaskContext): Promis
     fs.writeFileSync(path.join(dir, FILES.pageScript), classifyJs(args.format))
     fs.writeFileSync(path.join(dir, FILES.packageJson), bundlePackageJson(args.format, args.projectName))
     copyVendor(dir, args.format)
+    writeManifest(dir) // now over every file written
     ctx.progress(1, 1, 'done')
     return { modelId: meta.id, files: listFiles(dir), check, card }
   } finally {

@@ -17,12 +17,21 @@ export interface PredictBundleArgs {
   paths: string[]
 }
 
-// one bundle stays loaded, keyed by its folder and model file's mtime (a re-export replaces it)
+// one bundle stays loaded, keyed by its folder and the size and mtime of every file its manifest
+// lists: any edit (a shard, labels.json) opens it again, through the manifest check
 let cached: { key: string; runner: Promise<BundleRunner> } | null = null
 
 function keyOf(dir: string): string {
-  const model = [FILES.tfjsModel, FILES.onnxModel].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f))
-  return `${dir}#${model ? fs.statSync(model).mtimeMs : 0}`
+  try {
+    const listed = Object.keys((JSON.parse(fs.readFileSync(path.join(dir, FILES.manifest), 'utf8')) as { files: Record<string, string> }).files)
+    const stamps = [FILES.manifest, ...listed].map((f) => {
+      const st = fs.statSync(path.join(dir, f), { throwIfNoEntry: false })
+      return st ? `${f}:${st.size}:${st.mtimeMs}` : `${f}:-`
+    })
+    return `${dir}#${stamps.join('|')}`
+  } catch {
+    return `${dir}#${Math.random()}` // no readable manifest: never reuse; openBundle says what is wrong
+  }
 }
 
 async function runnerFor(dir: string): Promise<BundleRunner> {

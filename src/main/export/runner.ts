@@ -4,8 +4,9 @@ import { ThawError } from '../errors'
 import * as tf from '@tensorflow/tfjs'
 import path from 'node:path'
 import { loadOnnxRuntime } from '../engine/onnxruntime'
-import { FILES, readBundleMeta, type BundleMeta } from './bundleFiles'
-import { loadTfjsModel } from './tfjsFiles'
+import { FILES, parseBundleMeta, requireFormat, type BundleMeta } from './bundleFiles'
+import { checkLabelCount, insideBundle, readManifest, readVerified, type BundleManifest } from './manifest'
+import { tfjsModelFromParts, weightPaths } from './tfjsFiles'
 
 export interface BundleRunner {
   readonly meta: BundleMeta
@@ -16,8 +17,11 @@ export interface BundleRunner {
   close(): Promise<void>
 }
 
-async function tfjsRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> {
-  const model = await loadTfjsModel(dir)
+async function tfjsRunner(dir: string, meta: BundleMeta, manifest: BundleManifest): Promise<BundleRunner> {
+  const json = parseJson(dir, readVerified(dir, manifest, FILES.tfjsModel, FILES.manifest), FILES.tfjsModel)
+  // every weight path model.json names goes through the same check: inside the bundle, listed, unchanged
+  const shards = weightPaths(json).map((p) => readVerified(dir, manifest, insidePath(dir, p), FILES.tfjsModel))
+  const model = await tfjsModelFromParts(json, shards)
   const { width, height } = meta.preprocessing.size
   return {
     meta,
@@ -36,9 +40,9 @@ async function tfjsRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> 
   }
 }
 
-async function onnxRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> {
+async function onnxRunner(dir: string, meta: BundleMeta, manifest: BundleManifest): Promise<BundleRunner> {
   const ort = await loadOnnxRuntime()
-  const session = await ort.InferenceSession.create(path.join(dir, FILES.onnxModel))
+  const session = await ort.InferenceSession.create(readVerified(dir, manifest, FILES.onnxModel, FILES.manifest))
   const input = session.inputNames[0]
   const output = session.outputNames[0]
   if (!input || !output) throw new ThawError('BAD_BUNDLE', 'the ONNX model has no input or no output')
@@ -56,14 +60,44 @@ async function onnxRunner(dir: string, meta: BundleMeta): Promise<BundleRunner> 
   }
 }
 
-export async function openBundle(dir: string): Promise<BundleRunner> {
-  const meta = readBundleMeta(dir)
+function parseJson(dir: string, bytes: Buffer, name: string): unknown {
   try {
-    return await (meta.format === 'tfjs' ? tfjsRunner(dir, meta) : onnxRunner(dir, meta))
+    return JSON.parse(bytes.toString('utf8'))
+  } catch (err) {
+    throw new ThawError('BAD_BUNDLE', `${path.join(dir, name)} is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+/** model.json's weight path, refused unless it stays inside the bundle; returned as given. */
+function insidePath(dir: string, rel: unknown): string {
+  insideBundle(dir, rel, FILES.tfjsModel)
+  return rel as string
+}
+
+/** Opens a bundle only after its files passed the manifest check (manifest.ts), and only if its
+ * labels match the model's outputs: one blank image through the model says how many there are. */
+export async function openBundle(dir: string): Promise<BundleRunner> {
+  const format = requireFormat(dir)
+  const manifest = readManifest(dir)
+  const json = (name: string): unknown => parseJson(dir, readVerified(dir, manifest, name, FILES.manifest), name)
+  const meta = parseBundleMeta(dir, format, json(FILES.labels), json(FILES.preprocessing))
+  let runner: BundleRunner
+  try {
+    runner = await (format === 'tfjs' ? tfjsRunner(dir, meta, manifest) : onnxRunner(dir, meta, manifest))
   } catch (err) {
     // a damaged bundle is an expected failure: say which bundle, with its own code
     if (err instanceof ThawError) throw err
     const why = (err as Error).message?.split('\n')[0] ?? String(err)
-    throw new ThawError('BAD_BUNDLE', `the ${meta.format} model in ${dir} cannot be loaded: ${why}`)
+    throw new ThawError('BAD_BUNDLE', `the ${format} model in ${dir} cannot be loaded: ${why}`)
+  }
+  try {
+    const { width, height } = meta.preprocessing.size
+    const outputs = (await runner.run(new Float32Array(width * height * 3), 1)).length
+    checkLabelCount(dir, meta.labels.length, outputs)
+    return runner
+  } catch (err) {
+    await runner.close()
+    if (err instanceof ThawError) throw err
+    throw new ThawError('BAD_BUNDLE', `the ${format} model in ${dir} does not run: ${(err as Error).message.split('\n')[0]}`)
   }
 }

@@ -34,14 +34,17 @@ export function writeTfjsModel(dir: string, art: ModelArtifacts, convertedBy: st
   return [FILES.tfjsModel, ...paths]
 }
 
-/** Loads a model.json folder the way a deployment would, from the files alone. In Node, plain
- * @tensorflow/tfjs has no file:// loader (that is tfjs-node's), so the shards are read here and
- * handed over in memory. */
-export async function loadTfjsModel(dir: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(fs.readFileSync(path.join(dir, FILES.tfjsModel), 'utf8')) as ModelJson
-  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights)
-  const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(dir, p)))
+/** The weight files model.json names, in order (what the manifest check reads first). */
+export function weightPaths(json: unknown): unknown[] {
+  const manifest = (json as Partial<ModelJson> | null)?.weightsManifest
+  return Array.isArray(manifest) ? manifest.flatMap((g) => (Array.isArray(g?.paths) ? (g.paths as unknown[]) : [])) : []
+}
+
+/** A Layers model from a parsed model.json and its shards' bytes, in weightPaths order. */
+export async function tfjsModelFromParts(json: unknown, shards: Uint8Array[]): Promise<tf.LayersModel> {
+  const m = json as ModelJson
+  const weightSpecs = m.weightsManifest.flatMap((g) => g.weights)
   const data = Buffer.concat(shards)
   const weightData = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }))
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: m.modelTopology, weightSpecs, weightData }))
 }
