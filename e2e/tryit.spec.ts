@@ -85,6 +85,8 @@ test('drop a picture on Try it and see the model’s probabilities; a text file 
   // the studio decodes the uploaded bytes with the same decoder as predict: the same figures
   for (const [cls, p] of Object.entries(expected.probs!)) expect(shown[cls]).toBeCloseTo(p * 100, 0)
   await expect(panel.getByRole('img', { name: /The picture being tried: bee\.jpg/ })).toBeVisible()
+  // the nearest training images, from the cached features (training precomputed them)
+  await expect(panel.getByRole('list', { name: 'Nearest training images' }).getByRole('listitem')).toHaveCount(8)
 
   await panel.getByTestId('try-drop').dispatchEvent('drop', {
     dataTransfer: await filesTransfer(page, [{ name: 'notes.jpg', type: 'image/jpeg', bytes: Buffer.from('a shopping list, not a photo\n'.repeat(20)) }])

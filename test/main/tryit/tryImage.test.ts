@@ -35,6 +35,21 @@ describe('tryImage', () => {
     expect(tried.width).toBeGreaterThan(0)
   })
 
+  it('finds the nearest training images (the picture embedded on the fly), most similar first', async () => {
+    // a training image itself: its own copy in the project is the nearest, at similarity ~1
+    const trainDir = path.join(tp.data, 'train', 'bees')
+    const file = path.join(trainDir, fs.readdirSync(trainDir).sort()[0]!)
+    const tried = await tp.api.tryImage({ image: b64(fs.readFileSync(file)), k: 4 })
+    expect(tried.nearestNote).toBeNull()
+    expect(tried.nearest).toHaveLength(4)
+    expect(tried.nearest![0]).toMatchObject({ path: file, className: 'bees' })
+    expect(tried.nearest![0]!.similarity).toBeGreaterThan(0.999)
+    const sims = tried.nearest!.map((n) => n.similarity)
+    expect([...sims].sort((a, b) => b - a)).toEqual(sims)
+    for (const n of tried.nearest!) expect(n.path.startsWith(path.join(tp.data, 'train'))).toBe(true)
+    expect((await tp.api.tryImage({ image: b64(fs.readFileSync(file)), k: 0 })).nearest).toEqual([])
+  })
+
   it('names the model asked for, and refuses one that does not exist', async () => {
     const { modelId } = await tp.api.tryImage({ image: b64(await noisyJpeg(64, 64)) })
     expect((await tp.api.tryImage({ image: b64(await noisyJpeg(64, 64)), modelId })).modelId).toBe(modelId)
