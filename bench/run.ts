@@ -15,6 +15,7 @@ const cases: Record<string, () => Promise<{ run: (opts?: never) => Promise<Recor
   memory: () => import('./cases/memory'),
   train: () => import('./cases/train'),
   engine: () => import('./cases/engine'),
+  quality: () => import('./cases/quality'),
   predictall: () => import('./cases/predictall')
 }
 

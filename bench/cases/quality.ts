@@ -1,0 +1,123 @@
+// `npm run bench quality`: label suspects and near-duplicates on hymenoptera (planted flips and
+// planted altered copies), and the time of suspects, duplicates and the map on synthetic cached
+// rows (2,000 and 20,000 images), with the duplicate search's peak memory.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { embeddingCache } from '../../src/main/embeddings'
+import { ensureSet, writeActivations } from '../../src/main/precompute/activationStore'
+import { activationKey } from '../../src/main/precompute/precompute'
+import { ensureClass } from '../../src/main/store/classes'
+import { nowIso } from '../../src/main/store/db'
+import { Studio } from '../../src/main/studio/studio'
+import { mulberry32, shuffled } from '../../src/main/util/random'
+import { hymenopteraWithNearDuplicates } from '../../test/helpers/nearDuplicates'
+import { BACKBONES, benchProject } from './fixtures'
+
+async function flips(): Promise<Record<string, unknown>> {
+  const { studio, api } = await benchProject('suspects', { engineWorkers: 2 })
+  try {
+    await api.precompute({})
+    const classes = await api.listClasses({})
+    const train = (await api.queryImages({ filter: { split: 'train', status: 'ok' }, limit: 5000 })).items
+    const flipped = shuffled(train, mulberry32(5)).slice(0, Math.round(train.length / 10))
+    for (const img of flipped) await api.setLabel({ ids: [img.id], classId: classes.find((c) => c.id !== img.classId)!.id })
+    const t0 = performance.now()
+    const r = await api.findSuspects({ folds: 5, seed: 42 })
+    const top = new Set(r.suspects.slice(0, 2 * flipped.length).map((s) => s.imageId))
+    const caught = flipped.filter((f) => top.has(f.id)).length
+    return { images: r.images, flipped: flipped.length, caughtInTop2x: caught, share: caught / flipped.length, suspects: r.suspects.length, ms: Math.round(performance.now() - t0) }
+  } finally {
+    await studio.close()
+  }
+}
+
+async function nearDuplicates(): Promise<Record<string, unknown>> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'thaw-bench-neardup-'))
+  const { planted } = await hymenopteraWithNearDuplicates(root, 60, 7)
+  const studio = new Studio({ engineWorkers: 2 })
+  const api = studio.api()
+  try {
+    await api.createProject({ path: path.join(root, 'project') })
+    await api.importFolder({ root })
+    await api.precompute({})
+    const ids = new Map((await api.queryImages({ limit: 5000 })).items.map((i) => [path.join(root, i.name), i.id]))
+    const r = await api.findDuplicates({})
+    const groupOf = new Map<number, number>()
+    r.groups.forEach((g, i) => g.images.forEach((img) => groupOf.set(img.id, i)))
+    const found = planted.filter((p) => groupOf.get(ids.get(p.original)!) !== undefined && groupOf.get(ids.get(p.original)!) === groupOf.get(ids.get(p.copy)!)).length
+    const plantedIds = new Set(planted.flatMap((p) => [ids.get(p.original)!, ids.get(p.copy)!]))
+    const falseGroups = r.groups.filter((g) => !g.images.some((i) => plantedIds.has(i.id))).length
+    return { planted: planted.length, found, share: found / planted.length, groups: r.groups.length, falseGroups, threshold: r.threshold, ms: r.ms }
+  } finally {
+    await studio.close()
+  }
+}
+
+/** A project of n synthetic images (rows only, no files) with cached features: 2 classes, each
+ * image a noisy copy of its class centre, 1% of them near-copies of another. */
+export async function synthetic(n: number): Promise<Record<string, unknown>> {
+  process.env.THAW_MODEL_MIRROR ??= BACKBONES
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `thaw-bench-synth-${n}-`))
+  const studio = new Studio({ engineWorkers: 2 })
+  const api = studio.api()
+  try {
+    await api.createProject({ path: path.join(dir, 'p') })
+    const project = (studio as unknown as { project(): import('../../src/main/project/project').Project }).project()
+    const db = project.db
+    const d = await studio.engine().run('describe', { backbone: project.info().backbone })
+    const key = activationKey(d, d.spec.featureLayer, 'concat-pool')
+    const dim = 2 * d.spec.featureShape[2]
+    const set = ensureSet(db, key, [dim])
+    const rand = mulberry32(1)
+    const centres = [0, 1].map(() => Float32Array.from({ length: dim }, () => (rand() < 0.3 ? 3 * rand() : 0)))
+    const insert = db.prepare(`INSERT INTO images (path, root, rel_path, hash, class_id, split, status, imported_at, updated_at) VALUES (?, '/synthetic', ?, ?, ?, ?, 'ok', ?, ?)`)
+    const classIds = [ensureClass(db, 'a'), ensureClass(db, 'b')]
+    let prev: Float32Array | null = null
+    const rows: { hash: string; view: number; values: Float32Array }[] = []
+    for (let i = 0; i < n; i++) {
+      const c = i % 2
+      const hash = i.toString(16).padStart(64, '0')
+      const v: Float32Array = prev && rand() < 0.01 ? prev.map((x) => Math.max(0, x + (rand() - 0.5) * 0.1)) : centres[c]!.map((x) => Math.max(0, x + (rand() - 0.5) * 2.5))
+      prev = v
+      rows.push({ hash, view: 0, values: v })
+      const now = nowIso()
+      insert.run(`/synthetic/${i}.jpg`, `${i}.jpg`, hash, classIds[c]!, rand() < 0.2 ? 'valid' : 'train', now, now)
+      if (rows.length === 1000) writeActivations(db, set.id, rows.splice(0))
+    }
+    if (rows.length) writeActivations(db, set.id, rows)
+    await embeddingCache(project, studio.engine())
+    let t = performance.now()
+    const suspects = await api.findSuspects({ folds: 5, seed: 42 })
+    const suspectsMs = Math.round(performance.now() - t)
+    t = performance.now()
+    const dups = await api.findDuplicates({})
+    const duplicatesMs = Math.round(performance.now() - t)
+    t = performance.now()
+    const map = await api.embeddingMap({})
+    const mapMs = Math.round(performance.now() - t)
+    return {
+      images: n,
+      suspectsMs,
+      suspects: suspects.suspects.length,
+      duplicatesMs,
+      duplicateGroups: dups.groups.length,
+      duplicatesWorkerRssPeakMB: Math.round(dups.rssPeakBytes / 1e6),
+      mapMs,
+      mapMethod: map.method
+    }
+  } finally {
+    await studio.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const sizes = (process.env.THAW_BENCH_QUALITY_SIZES ?? '2000,20000').split(',').map(Number)
+  const out: Record<string, unknown> = { loadAverageBefore: os.loadavg().map((l) => Math.round(l * 10) / 10) }
+  out.flips = await flips()
+  out.nearDuplicates = await nearDuplicates()
+  for (const n of sizes) out[`synthetic${n}`] = await synthetic(n)
+  out.loadAverageAfter = os.loadavg().map((l) => Math.round(l * 10) / 10)
+  return out
+}
