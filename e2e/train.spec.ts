@@ -256,7 +256,7 @@ test('layers: a two-stage plan with its rate plot and cache estimates, run, kept
   })
 })
 
-test('cancelling a run keeps the best weights it reached', async ({ page }) => {
+test('cancelling a run keeps the best weights it reached as a run of its own, never the chosen model', async ({ page }) => {
   test.skip(!projectDir, 'needs the project of the first test')
   test.setTimeout(180_000)
   await openStudio(page)
@@ -270,8 +270,13 @@ test('cancelling a run keeps the best weights it reached', async ({ page }) => {
   await expect(stage).toContainText(/[2-9]\d* epochs done/, { timeout: 60_000 })
   await layers.getByRole('group', { name: 'Training progress' }).getByRole('button', { name: 'Cancel' }).click()
   await expect(page.getByText(/Training cancelled: the best weights seen \(lowest validation loss\) were kept/)).toBeVisible({ timeout: 60_000 })
+  // the model chosen before keeps predicting; the cancelled run is kept beside it, marked so
   await nav(page, 'Train')
   const metrics = page.getByRole('region', { name: 'Model metrics' })
-  await expect(metrics).toContainText('Cancelled run: these are the best weights it reached.')
+  await expect(metrics).not.toContainText('Cancelled run')
   await expect(metrics).not.toContainText('200 epochs')
+  await nav(page, 'Runs')
+  const newest = page.getByRole('region', { name: 'Runs' }).getByTestId('run-row').first()
+  await expect(newest).toContainText('cancelled')
+  await expect(newest).not.toContainText('chosen')
 })
