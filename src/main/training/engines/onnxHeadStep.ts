@@ -6,6 +6,7 @@
 import os from 'node:os'
 import * as tf from '@tensorflow/tfjs'
 import type * as Ort from 'onnxruntime-node'
+import { loadOnnxRuntime } from '../../engine/onnxruntime'
 import type { Stage } from '../../../shared/plan'
 import type { FastStep, StepBatch } from '../step'
 import { dropoutMask } from '../dropout'
@@ -51,7 +52,6 @@ export function headLayers(head: tf.LayersModel): HeadLayers | string {
   }
 }
 
-let ortModule: Promise<typeof Ort> | undefined
 const sessions = new Map<string, Promise<Ort.InferenceSession>>()
 
 /** Intra-op threads: every core of the machine (a training step has the worker to itself). */
@@ -61,9 +61,8 @@ async function sessionFor(dims: HeadDims): Promise<Ort.InferenceSession> {
   const key = `${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}`
   let session = sessions.get(key)
   if (!session) {
-    // imported on first use only: the worker loads onnxruntime when a stage trains on it
-    ortModule ??= import('onnxruntime-node')
-    const ort = await ortModule
+    // the worker's one lazy loader: onnxruntime is loaded when a stage first trains on it
+    const ort = await loadOnnxRuntime()
     session = ort.InferenceSession.create(headStepGraph(dims), { intraOpNumThreads: trainingThreads(), interOpNumThreads: 1, graphOptimizationLevel: 'all' })
     sessions.set(key, session)
     session.catch(() => sessions.delete(key))
@@ -101,7 +100,7 @@ export class OnnxHeadStep implements FastStep {
     if (typeof layers === 'string') return layers
     try {
       this.session = await sessionFor(layers.dims)
-      this.ort = await ortModule!
+      this.ort = await loadOnnxRuntime()
     } catch (err) {
       return `onnxruntime-node could not start: ${(err as Error).message}`
     }
