@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { ThawError } from '../errors'
 import type { Stage } from '../../shared/plan'
 import type { LrFindResult } from '../../shared/types'
-import { buildSegment } from '../backbones'
+import { buildSegment, frozenOnlyReason, type LoadedBackbone } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
 import { engine, frozenParts, projectDb, segment as sharedSegment } from '../engine/runtime'
 import { labelledSet, trainingProblem } from './dataset'
@@ -30,10 +30,12 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
   const problem = trainingProblem(data)
   if (problem) throw new ThawError('NOT_TRAINABLE', problem)
   const { bb, own } = await backboneForStages(args.backbone, [args.stage])
+  const tfjsBb = bb.model ? (bb as LoadedBackbone) : null
   const segments: tf.LayersModel[] = []
   const segment = (from: string | null, to: string): tf.LayersModel => {
-    if (!own) return sharedSegment(bb, from, to)
-    const seg = buildSegment(bb.model, from, to)
+    if (!tfjsBb) throw new ThawError('BACKBONE_FROZEN_ONLY', frozenOnlyReason(bb.spec) ?? `${bb.spec.id} has no TF.js model`)
+    if (!own) return sharedSegment(tfjsBb, from, to)
+    const seg = buildSegment(tfjsBb.model, from, to)
     segments.push(seg)
     return seg
   }
@@ -53,6 +55,6 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
     await parts.release()
     head.dispose()
     for (const seg of segments) seg.dispose()
-    if (own) bb.model.dispose()
+    if (own) bb.model?.dispose()
   }
 }

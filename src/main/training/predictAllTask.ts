@@ -7,12 +7,12 @@ import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
 import { decodeForModel } from '../dataset/decode'
 import type { TaskContext } from '../engine/protocol'
-import { engine, projectDb, transientFrozenModel } from '../engine/runtime'
+import { engine, projectDb } from '../engine/runtime'
 import { ThawError } from '../errors'
 import { readActivations, type ActivationSet } from '../precompute/activationStore'
 import type { Db } from '../store/db'
 import { modelMeta, type StoredModelMeta } from './modelStore'
-import { modelDigest, withModel } from './predictTask'
+import { modelDigest, modelForward, withModel } from './predictTask'
 import { unscored, writePredictions, type PredictionRow } from './predictionStore'
 
 export interface PredictAllArgs {
@@ -36,8 +36,10 @@ const IMAGE_BATCH = 16
  * the pooled features (the same layer objects, so the same weights). */
 function headOf(net: tf.LayersModel): (x: tf.Tensor) => tf.Tensor {
   const at = net.layers.findIndex((l) => l.name === 'pool_concat')
-  if (at < 0) throw new Error('this model has no pooling layer named pool_concat; it cannot be run from the cache')
-  const layers = net.layers.slice(at + 1)
+  // a model on an imported ONNX backbone keeps the head alone, whose input is the pooled features
+  const headOnly = at < 0 && net.inputs[0]!.shape.length === 2
+  if (at < 0 && !headOnly) throw new Error('this model has no pooling layer named pool_concat; it cannot be run from the cache')
+  const layers = net.layers.slice(at + 1).filter((l) => l.getClassName() !== 'InputLayer')
   return (x) => layers.reduce((y, layer) => layer.apply(y, { training: false }) as tf.Tensor, x)
 }
 
@@ -83,7 +85,7 @@ async function score(db: Db, net: tf.LayersModel, meta: StoredModelMeta, args: P
     const spec = (meta.report as { spec: BackboneSpec }).spec
     const { width, height } = resizeOptions(spec)
     // the whole network is frozen here: ONNX Runtime where it converts and passes its check
-    const forward = transientFrozenModel(net, modelDigest(db, meta.id))
+    const forward = await modelForward(db, meta.id, net, modelDigest(db, meta.id), true)
     try {
       for (let i = 0; i < fromImages.length; i += IMAGE_BATCH) {
         if (ctx.signal.aborted) throw new ThawError('CANCELLED', 'scoring the images was cancelled')

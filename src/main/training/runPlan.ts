@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Plan } from '../../shared/plan'
 import type { EpochMetrics, TrainReport } from '../../shared/types'
-import { buildSegment } from '../backbones'
+import { buildSegment, frozenOnlyReason, type LoadedBackbone } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
 import { engine, frozenParts, projectDb, segment as sharedSegment } from '../engine/runtime'
 import type { ActivationSetKey } from '../precompute/activationStore'
@@ -11,7 +11,7 @@ import { deleteCheckpoint, deleteCheckpoints, latestCheckpointState, loadCheckpo
 import { batchBounds } from './data'
 import { labelledSet, trainingProblem } from './dataset'
 import { evaluate, fitStage, type Callback, type Evaluation } from './fit'
-import { fuseModel } from './fuse'
+import { fuseHead, fuseModel } from './fuse'
 import { buildHead } from './head'
 import { classWeightsFromCounts } from './metrics'
 import { saveModel } from './modelStore'
@@ -69,11 +69,16 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
   if (problem) throw new ThawError('NOT_TRAINABLE', problem)
 
   const { bb, own } = await backboneForStages(args.backbone, args.plan.stages)
+  // the TF.js backbone (null for an imported ONNX one, which only feeds the head), and the copy
+  // this run trains in place when a stage thaws
+  const tfjsBb = bb.model ? (bb as LoadedBackbone) : null
+  const ownModel = own ? bb.model : null
   const segments = new Map<string, tf.LayersModel>()
   const segment = (from: string | null, to: string): tf.LayersModel => {
-    if (!own) return sharedSegment(bb, from, to)
+    if (!tfjsBb) throw new ThawError('BACKBONE_FROZEN_ONLY', frozenOnlyReason(bb.spec) ?? `${bb.spec.id} has no TF.js model`)
+    if (!own) return sharedSegment(tfjsBb, from, to)
     const key = `${from}:${to}`
-    if (!segments.has(key)) segments.set(key, buildSegment(bb.model, from, to))
+    if (!segments.has(key)) segments.set(key, buildSegment(tfjsBb.model, from, to))
     return segments.get(key)!
   }
   const parts = frozenParts(bb, own, segment)
@@ -86,9 +91,9 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
   if (resumeFrom) {
     restored = loadCheckpointWeights(db, state.runId)
     head.setWeights(restored.head)
-    if (own) bb.model.setWeights(restored.backbone)
+    if (ownModel) ownModel.setWeights(restored.backbone)
   }
-  const weightsToKeep = (): tf.Tensor[] => [...head.getWeights(), ...(own ? bb.model.getWeights() : [])]
+  const weightsToKeep = (): tf.Tensor[] => [...head.getWeights(), ...(ownModel ? ownModel.getWeights() : [])]
   let best: { loss: number; weights: tf.Tensor[]; evaluation: Evaluation } | null = null
   let last: Evaluation | null = null
   let cancelled = false
@@ -119,7 +124,7 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
             state = { ...state, stageIndex: index, epochsDone: metrics.epoch, history }
             const opts = await Promise.all(s.optimizers.map((o) => optimizerState(o)))
             try {
-              await saveCheckpoint(db, state, { head: head.getWeights(), backbone: own ? bb.model.getWeights() : [], optimizers: opts.map((o) => o.slots) })
+              await saveCheckpoint(db, state, { head: head.getWeights(), backbone: ownModel ? ownModel.getWeights() : [], optimizers: opts.map((o) => o.slots) })
             } finally {
               for (const o of opts) o.dispose()
             }
@@ -166,11 +171,13 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
       // keep the best weights seen, not those of the interrupted epoch
       const kept = best as { weights: tf.Tensor[]; evaluation: Evaluation }
       head.setWeights(kept.weights.slice(0, head.weights.length))
-      if (own) bb.model.setWeights(kept.weights.slice(head.weights.length))
+      if (ownModel) ownModel.setWeights(kept.weights.slice(head.weights.length))
       final = kept.evaluation
     }
 
-    const fused = fuseModel(bb.model, bb.spec, head)
+    // an imported ONNX backbone is not in the kept network: the head alone is, from pooled
+    // features (prediction runs the ONNX file first, engine/onnx/importedClassifier.ts)
+    const fused = tfjsBb ? fuseModel(tfjsBb.model, bb.spec, head) : fuseHead(head)
     const artifacts = await toArtifacts(fused)
     fused.dispose() // drops its references only: the layers live on in `head` and the backbone
     const epochs = state.stages.flatMap((s) => s.epochs)
@@ -208,6 +215,6 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
     head.dispose()
     // segments hold references to the layers they share: drop them before the model itself
     for (const seg of segments.values()) seg.dispose()
-    if (own) bb.model.dispose()
+    ownModel?.dispose()
   }
 }
