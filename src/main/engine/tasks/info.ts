@@ -68,8 +68,13 @@ const ONNX_ONLY_FLAGS = ['mean', 'std', 'layout', 'output'] as const
 
 export async function importBackbone(a: ImportBackboneArgs): Promise<BackboneInfo> {
   await engine()
-  const info0 = await stat(refusePseudoFs(a.folder, 'the model')).catch(() => null)
-  if (info0?.isFile()) return info(await importOnnx(a))
+  const target = refusePseudoFs(a.folder, 'the model')
+  const found = await stat(target).catch(() => null)
+  if (!found) {
+    const what = /\.onnx$/i.test(target) ? 'the ONNX file' : 'the model folder'
+    throw new BackboneError('BACKBONE_BAD_FOLDER', `${what} ${target} does not exist`)
+  }
+  if (found.isFile()) return info(await importOnnx(a))
   const onnxOnly = ONNX_ONLY_FLAGS.filter((k) => a[k] !== undefined)
   if (onnxOnly.length) {
     throw new BackboneError('BACKBONE_BAD_FOLDER', `${onnxOnly.map((k) => `--${k}`).join(', ')} ${onnxOnly.length > 1 ? 'apply' : 'applies'} to ONNX files only; ${a.folder} is a TF.js model folder`)
