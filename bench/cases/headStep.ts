@@ -1,7 +1,7 @@
 /**
  * Where a head step's time goes, and a head epoch on each runtime, side by side in one process:
  *  - TF.js wasm (the reference path): ms per step and its kernels' share (tf.profile);
- *  - ONNX Runtime (engines/onnxHeadStep.ts): ms per step split into building the inputs (the
+ *  - ONNX Runtime (engines/onnx/headStep.ts): ms per step split into building the inputs (the
  *    batch out of TF.js, dropout masks drawn by TF.js), the native graph (forward + backward),
  *    the fused optimizer update, and the hand-back to TF.js once per epoch;
  *  - one epoch over 245 cached feature vectors of 2560 values (hymenoptera's train split through
@@ -21,8 +21,8 @@ import { registerWasmTrainingKernels } from '../../src/main/engine/kernels'
 import { boundaryLayer, groupMembers } from '../../src/main/training/groups'
 import { thawedTrainable } from '../../src/main/training/trainable'
 import { BACKBONES } from './fixtures'
-import { ActivationData } from '../../src/main/training/data'
-import { OnnxHeadStep, releaseHeadSessions, trainingThreads } from '../../src/main/training/engines/onnxHeadStep'
+import { ActivationData } from '../../src/main/training/data/activationData'
+import { OnnxHeadStep, releaseHeadSessions, trainingThreads } from '../../src/main/training/engines/onnx/headStep'
 import { fitStage } from '../../src/main/training/fit'
 import { buildHead, headTrainable } from '../../src/main/training/head'
 import { makeOptimizer } from '../../src/main/training/optimizers'

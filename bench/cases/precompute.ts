@@ -12,7 +12,7 @@ import { loadBackbone, buildSegment, toInputBatch } from '../../src/main/backbon
 import { initBackend } from '../../src/main/engine/backend'
 import { decodeView } from '../../src/main/precompute/views'
 import { decodeHalf, encodeHalf } from '../../src/main/precompute/float16'
-import { ActivationData } from '../../src/main/training/data'
+import { ActivationData } from '../../src/main/training/data/activationData'
 import { fitStage } from '../../src/main/training/fit'
 import { buildHead, concatPool, headTrainable } from '../../src/main/training/head'
 import { stageSchema } from '../../src/shared/plan'

@@ -28,7 +28,10 @@ export const stageSchema = z
     optimizer: z.enum(['adam', 'sgd']).default('adam'),
     /** decoupled weight decay (AdamW / SGDW), applied to kernels only */
     weightDecay: z.number().min(0).max(1).default(0.01),
-    batchSize: z.number().int().min(1).max(1024).default(32)
+    batchSize: z.number().int().min(1).max(1024).default(32),
+    /** end the stage once validation loss has not improved for this many epochs (fastai's
+     * EarlyStoppingCallback); unset: every epoch runs */
+    patience: z.number().int().min(1).max(1000).optional()
   })
   .refine((s) => !Array.isArray(s.lr) || s.lr[0] <= s.lr[1], { message: 'lr [lo, hi] needs lo <= hi', path: ['lr'] })
 

@@ -28,14 +28,12 @@ export function registerServeCommand(program: Command): void {
         if (dir) await studio.invoke('openProject', { path: dir })
         const server = await startServer(studio, { rendererDir: rendererDir(), host: o.host, port })
         out.info(`Thaw Studio (browser mode) at ${server.url}`)
-        const stop = (): void => {
-          studio.close()
-          void server.close().then(() => process.exit(0))
-        }
+        // the studio's close waits for the engine workers to stop before the process exits
+        const stop = (): void => void Promise.all([studio.close(), server.close()]).then(() => process.exit(0))
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       } catch (err) {
-        studio.close()
+        await studio.close()
         out.fail(err)
       }
     })

@@ -23,12 +23,19 @@ class WorkerHandle {
   private readonly pending = new Map<number, Pending>()
   private statsWaiters: ((s: { numTensors: number; rssBytes: number }) => void)[] = []
   private nextId = 1
+  private readonly exited: Promise<void>
+  private closing: Promise<void> | null = null
   dead = false
 
   constructor(private readonly worker: Worker) {
     worker.on('message', (m: FromWorker) => this.onMessage(m))
     worker.on('error', (err) => this.fail(`the engine worker crashed: ${err.message}`))
-    worker.on('exit', (code) => this.fail(`the engine worker exited (code ${code})`))
+    this.exited = new Promise((resolve) => {
+      worker.on('exit', (code) => {
+        this.fail(`the engine worker exited (code ${code})`)
+        resolve()
+      })
+    })
     this.updateRef()
   }
 
@@ -65,9 +72,20 @@ class WorkerHandle {
     })
   }
 
-  terminate(): Promise<number> {
-    this.dead = true
-    return this.worker.terminate()
+  /** Asks the worker to cancel its tasks and end itself, and waits for it. Terminating the thread
+   * instead while onnxruntime-node has a session run in flight aborts the whole process (the run's
+   * completion lands in a torn-down environment: "terminate called after throwing an instance of
+   * Napi::Error"), so the thread is terminated only when it does not end within `graceMs`. */
+  close(graceMs = 20_000): Promise<void> {
+    this.closing ??= (async () => {
+      if (!this.dead) this.worker.postMessage({ type: 'shutdown' } satisfies ToWorker)
+      this.dead = true
+      this.worker.ref() // the process must wait for the thread to end
+      const timer = setTimeout(() => void this.worker.terminate(), graceMs)
+      await this.exited
+      clearTimeout(timer)
+    })()
+    return this.closing
   }
 
   private post(m: ToWorker): void {
@@ -147,7 +165,8 @@ export class EnginePool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.handles.map((h) => h?.terminate()))
+    const closing = this.handles.map((h) => h?.close())
     this.handles.fill(null)
+    await Promise.all(closing)
   }
 }

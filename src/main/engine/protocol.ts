@@ -46,7 +46,8 @@ export interface TaskMessage {
   args: unknown
 }
 
-export type ToWorker = TaskMessage | { type: 'cancel'; taskId: number } | { type: 'stats' }
+/** `shutdown`: cancel every task, let them stop, then end the thread (see WorkerHandle.close). */
+export type ToWorker = TaskMessage | { type: 'cancel'; taskId: number } | { type: 'stats' } | { type: 'shutdown' }
 
 export type FromWorker =
   | { type: 'progress'; taskId: number; done: number; total: number; message: string }

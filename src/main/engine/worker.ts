@@ -10,20 +10,37 @@ const port = parentPort
 setEngineConfig(workerData as WorkerConfig)
 
 const send = (m: FromWorker): void => port.postMessage(m)
-const running = new Map<number, AbortController>()
+const running = new Map<number, { controller: AbortController; settled: Promise<unknown> }>()
+let shuttingDown = false
+
+/** Ends the thread only once no task runs: onnxruntime-node completes a session run on this
+ * thread's event loop, and a thread torn down with a run in flight aborts the whole process. */
+async function shutdown(): Promise<void> {
+  shuttingDown = true
+  for (const task of running.values()) task.controller.abort()
+  await Promise.allSettled([...running.values()].map((t) => t.settled))
+  process.exit(0) // in a worker thread, this ends the thread, not the process
+}
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'cancel') {
-    running.get(msg.taskId)?.abort()
+    running.get(msg.taskId)?.controller.abort()
     return
   }
   if (msg.type === 'stats') {
     void engineStats().then((s) => send({ type: 'stats', ...s }))
     return
   }
+  if (msg.type === 'shutdown') {
+    void shutdown()
+    return
+  }
   const { taskId, kind, args } = msg
+  if (shuttingDown) {
+    send({ type: 'error', taskId, error: toErrorInfo(new ThawError('CANCELLED', `${kind} was cancelled: the engine is shutting down`)) })
+    return
+  }
   const controller = new AbortController()
-  running.set(taskId, controller)
   let lastProgress = 0
   const ctx: TaskContext<unknown> = {
     signal: controller.signal,
@@ -43,8 +60,11 @@ port.on('message', (msg: ToWorker) => {
     if (!handler) throw new ThawError('UNKNOWN_TASK', `unknown engine task ${String(kind)}`)
     return handler(args, ctx)
   })()
-  run.then(
-    (result) => send({ type: 'done', taskId, result }),
-    (err: unknown) => send({ type: 'error', taskId, error: toErrorInfo(err) })
-  ).finally(() => running.delete(taskId))
+  const settled = run
+    .then(
+      (result) => send({ type: 'done', taskId, result }),
+      (err: unknown) => send({ type: 'error', taskId, error: toErrorInfo(err) })
+    )
+    .finally(() => running.delete(taskId))
+  running.set(taskId, { controller, settled })
 })

@@ -3,33 +3,19 @@ import type { Stage } from '../../shared/plan'
 import type { EpochMetrics } from '../../shared/types'
 import { ThawError } from '../errors'
 import { seedFrom } from '../util/random'
-import { batchBounds, type FitData } from './data'
+import { batchBounds, type FitData } from './data/fitData'
 import { checkLoss } from './finite'
 import { validMetrics, type ValidMetrics } from './metrics'
 import { makeOptimizer } from './optimizers'
 import { groupRates, scheduleFor } from '../../shared/schedules'
 import { trainStep, type Trainable } from './step'
+import type { Callback } from './callbacks/callback'
 
 export type { EpochMetrics }
 
 export interface Evaluation extends ValidMetrics {
   /** probabilities of every validation item, [n * classes] */
   probs: Float32Array
-}
-
-export interface StageState {
-  stageIndex: number
-  stage: Stage
-  model: Trainable
-  optimizers: tf.Optimizer[]
-}
-
-/** Plug-ins of the fit loop, called in order (fastai's callbacks). Progress events, checkpoints,
- * best weights and early stopping are callbacks; the loop itself knows none of them. */
-export interface Callback {
-  afterBatch?(info: { stage: number; epoch: number; batch: number; batches: number; loss: number; rates: number[] }): void
-  /** return 'stop' to end the stage early */
-  afterEpoch?(metrics: EpochMetrics, evaluation: Evaluation, state: StageState): Promise<void | 'stop'> | void | 'stop'
 }
 
 export interface FitStageArgs {

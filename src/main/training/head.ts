@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { concatPoolWithGradient } from '../engine/kernels/fast_gradients'
 import { dropoutMask } from './dropout'
-import { OnnxHeadStep } from './engines/onnxHeadStep'
+import { headEngine } from './engines'
 import type { Trainable } from './step'
 
 export const HEAD_PREFIX = 'head_'
@@ -77,6 +77,6 @@ export function headTrainable(head: tf.LayersModel): Trainable {
   return {
     forward: (x, training, seed) => applyHead(head, x, training, seed),
     groups: [{ name: 'head', vars: trainableVars(head.layers) }],
-    fast: new OnnxHeadStep(head)
+    fast: headEngine(head)
   }
 }

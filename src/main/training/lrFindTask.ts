@@ -1,14 +1,11 @@
-import * as tf from '@tensorflow/tfjs'
 import { ThawError } from '../errors'
 import type { Stage } from '../../shared/plan'
 import type { LrFindResult } from '../../shared/types'
-import { buildSegment, frozenOnlyReason, type LoadedBackbone } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
-import { engine, frozenParts, projectDb, segment as sharedSegment } from '../engine/runtime'
-import { labelledSet, trainingProblem } from './dataset'
-import { buildHead } from './head'
+import { engine, projectDb } from '../engine/runtime'
+import { labelledSet, trainingProblem } from './data/labelledSet'
 import { findLr } from './lrFind'
-import { backboneForStages } from './ownBackbone'
+import { Network } from './network'
 import type { StageCache } from './runPlan'
 import { setupStage } from './stageSetup'
 
@@ -29,20 +26,9 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
   const data = labelledSet(db)
   const problem = trainingProblem(data)
   if (problem) throw new ThawError('NOT_TRAINABLE', problem)
-  const { bb, own } = await backboneForStages(args.backbone, [args.stage])
-  const tfjsBb = bb.model ? (bb as LoadedBackbone) : null
-  const segments: tf.LayersModel[] = []
-  const segment = (from: string | null, to: string): tf.LayersModel => {
-    if (!tfjsBb) throw new ThawError('BACKBONE_FROZEN_ONLY', frozenOnlyReason(bb.spec) ?? `${bb.spec.id} has no TF.js model`)
-    if (!own) return sharedSegment(tfjsBb, from, to)
-    const seg = buildSegment(tfjsBb.model, from, to)
-    segments.push(seg)
-    return seg
-  }
-  const head = buildHead(2 * bb.spec.featureShape[2], data.classes.length)
-  const parts = frozenParts(bb, own, segment)
+  const net = await Network.open(args.backbone, [args.stage], data.classes.length)
   try {
-    const inputs = setupStage(args.stage, { db, bb, segment, frozen: parts.frozen, head, data, views: args.views, cacheKey: args.cache.key })
+    const inputs = setupStage(args.stage, { db, bb: net.bb, segment: net.segment, frozen: net.frozen, head: net.head, data, views: args.views, cacheKey: args.cache.key })
     return await findLr(inputs.model, inputs.data, args.stage, {
       steps: args.steps,
       signal: ctx.signal,
@@ -52,9 +38,6 @@ export async function lrFindTask(args: LrFindArgs, ctx: TaskContext): Promise<Lr
       }
     })
   } finally {
-    await parts.release()
-    head.dispose()
-    for (const seg of segments) seg.dispose()
-    if (own) bb.model?.dispose()
+    await net.dispose()
   }
 }

@@ -1,6 +1,6 @@
 import type { Prediction, ValidSummary } from '../../shared/types'
 import type { Evaluation } from './fit'
-import type { LabelledImage } from './dataset'
+import type { LabelledImage } from './data/labelledSet'
 
 export function summary(e: Evaluation): ValidSummary {
   const { accuracy, loss, classes, confusion, precision, recall } = e

@@ -1,26 +1,30 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Plan } from '../../shared/plan'
 import type { EpochMetrics, TrainReport } from '../../shared/types'
-import { buildSegment, frozenOnlyReason, type LoadedBackbone } from '../backbones'
 import type { TaskContext } from '../engine/protocol'
-import { engine, frozenParts, projectDb, segment as sharedSegment } from '../engine/runtime'
+import { engine, projectDb } from '../engine/runtime'
 import type { ActivationSetKey } from '../precompute/activationStore'
+import type { Db } from '../store/db'
 import { ThawError } from '../errors'
 import { toArtifacts } from './artifacts'
-import { deleteCheckpoint, deleteCheckpoints, latestCheckpointState, loadCheckpointWeights, saveCheckpoint, type CheckpointState } from './checkpoint'
-import { batchBounds } from './data'
-import { labelledSet, trainingProblem } from './dataset'
-import { evaluate, fitStage, type Callback, type Evaluation } from './fit'
+import { BestWeights } from './callbacks/bestWeights'
+import type { Callback } from './callbacks/callback'
+import { Checkpoint } from './callbacks/checkpoint'
+import { EarlyStopping, stopsEarly } from './callbacks/earlyStopping'
+import { Progress } from './callbacks/progress'
+import { Recorder } from './callbacks/recorder'
+import { deleteCheckpoint, deleteCheckpoints, latestCheckpointState, loadCheckpointWeights, type CheckpointState, type CheckpointWeights } from './checkpoint'
+import { datasetDigest } from './data/datasetDigest'
+import { batchBounds } from './data/fitData'
+import { labelledSet, trainingProblem, type LabelledSet } from './data/labelledSet'
+import { evaluate, fitStage, type Evaluation } from './fit'
 import { fuseHead, fuseModel } from './fuse'
-import { buildHead } from './head'
 import { classWeightsFromCounts } from './metrics'
 import { saveModel } from './modelStore'
-import { datasetDigest } from './datasetDigest'
-import { faultAfterCheckpoint } from './faults'
-import { makeOptimizer, optimizerState, restoreOptimizer } from './optimizers'
+import { Network } from './network'
+import { makeOptimizer, restoreOptimizer } from './optimizers'
 import { predictions, summary } from './report'
 import { groupRates } from '../../shared/schedules'
-import { backboneForStages } from './ownBackbone'
 import { setupStage } from './stageSetup'
 
 export interface StageCache {
@@ -61,6 +65,8 @@ export function resumePlan(args: { projectDir: string }, ctx: TaskContext<TrainE
   return run(state.args, ctx, state)
 }
 
+/** The Learner: the network, the data and the callbacks, then the plan stage after stage; the
+ * network is kept as a model unless nothing was learnt. Everything else is a callback. */
 async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: CheckpointState<TrainArgs> | null): Promise<TrainReport> {
   const backend = await engine()
   const db = projectDb(args.projectDir)
@@ -68,153 +74,124 @@ async function run(args: TrainArgs, ctx: TaskContext<TrainEvent>, resumeFrom: Ch
   const problem = trainingProblem(data)
   if (problem) throw new ThawError('NOT_TRAINABLE', problem)
 
-  const { bb, own } = await backboneForStages(args.backbone, args.plan.stages)
-  // the TF.js backbone (null for an imported ONNX one, which only feeds the head), and the copy
-  // this run trains in place when a stage thaws
-  const tfjsBb = bb.model ? (bb as LoadedBackbone) : null
-  const ownModel = own ? bb.model : null
-  const segments = new Map<string, tf.LayersModel>()
-  const segment = (from: string | null, to: string): tf.LayersModel => {
-    if (!tfjsBb) throw new ThawError('BACKBONE_FROZEN_ONLY', frozenOnlyReason(bb.spec) ?? `${bb.spec.id} has no TF.js model`)
-    if (!own) return sharedSegment(tfjsBb, from, to)
-    const key = `${from}:${to}`
-    if (!segments.has(key)) segments.set(key, buildSegment(tfjsBb.model, from, to))
-    return segments.get(key)!
-  }
-  const parts = frozenParts(bb, own, segment)
-  const head = buildHead(2 * bb.spec.featureShape[2], data.classes.length, { seed: args.seed })
-  const classWeights = classWeightsFromCounts(data.counts)
+  const net = await Network.open(args.backbone, args.plan.stages, data.classes.length, args.seed)
+  const restored = resumeFrom ? loadCheckpointWeights(db, resumeFrom.runId) : null
+  const recorder = new Recorder(resumeFrom ?? { runId: args.runId, args, stageIndex: 0, epochsDone: 0, stages: [], history: [], batchesDone: 0 })
+  const best = new BestWeights(net.weights)
   const totalBatches = args.plan.stages.reduce((n, s) => n + s.epochs * batchBounds(data.train.length, s.batchSize).length, 0)
-
-  let state: CheckpointState<TrainArgs> = resumeFrom ?? { runId: args.runId, args, stageIndex: 0, epochsDone: 0, stages: [], history: [], batchesDone: 0 }
-  let restored: ReturnType<typeof loadCheckpointWeights> | null = null
-  if (resumeFrom) {
-    restored = loadCheckpointWeights(db, state.runId)
-    head.setWeights(restored.head)
-    if (ownModel) ownModel.setWeights(restored.backbone)
-  }
-  const weightsToKeep = (): tf.Tensor[] => [...head.getWeights(), ...(ownModel ? ownModel.getWeights() : [])]
-  let best: { loss: number; weights: tf.Tensor[]; evaluation: Evaluation } | null = null
-  let last: Evaluation | null = null
-  let cancelled = false
-
+  const progress = new Progress(ctx, args.plan.stages, recorder, totalBatches)
+  // in this order: the record first (the others read it), the checkpoint before anyone hears of the epoch
+  const callbacks: Callback[] = [recorder, best, new Checkpoint(db, recorder, net.trainedWeights), progress, new EarlyStopping(recorder)]
   try {
-    for (let index = state.stageIndex; index < args.plan.stages.length && !cancelled; index++) {
-      const stage = args.plan.stages[index]!
-      const started = Date.now()
-      const cache = args.stageCaches[index] ?? { key: null }
-      const inputs = setupStage(stage, { db, bb, segment, frozen: parts.frozen, head, data, views: args.views, cacheKey: cache.key, ...(cache.reason ? { noCacheReason: cache.reason } : {}) })
-      ctx.emit({ kind: 'stage', index, name: stage.name, cache: inputs.cache, note: inputs.note } satisfies TrainEvent)
-      const optimizers = groupRates(stage.lr, inputs.model.groups.length).map((lr) => makeOptimizer(stage, lr))
-      const resuming = restored && index === state.stageIndex && state.epochsDone > 0
-      if (resuming) for (const [g, opt] of optimizers.entries()) await restoreOptimizer(opt, restored!.optimizers[g] ?? [])
-      const history: EpochMetrics[] = resuming ? [...state.history] : []
-      let runtime = ''
-
-      const callbacks: Callback[] = [
-        { afterBatch: (b) => ctx.progress(++state.batchesDone, totalBatches, `${stage.name}: epoch ${b.epoch + 1}/${stage.epochs}`) },
-        {
-          afterEpoch: async (metrics, evaluation, s) => {
-            last = evaluation
-            history.push(metrics)
-            if (!best || metrics.validLoss < best.loss) {
-              if (best) tf.dispose(best.weights)
-              best = { loss: metrics.validLoss, weights: weightsToKeep().map((w) => w.clone()), evaluation }
-            }
-            state = { ...state, stageIndex: index, epochsDone: metrics.epoch, history }
-            const opts = await Promise.all(s.optimizers.map((o) => optimizerState(o)))
-            try {
-              await saveCheckpoint(db, state, { head: head.getWeights(), backbone: ownModel ? ownModel.getWeights() : [], optimizers: opts.map((o) => o.slots) })
-            } finally {
-              for (const o of opts) o.dispose()
-            }
-            faultAfterCheckpoint(index, metrics.epoch)
-            // announced once it is safe on disk: whoever sees the epoch can rely on resuming from it
-            ctx.emit({ kind: 'epoch', stageName: stage.name, metrics } satisfies TrainEvent)
-          }
-        }
-      ]
-      try {
-        await fitStage(
-          {
-            stageIndex: index,
-            stage,
-            model: inputs.model,
-            data: inputs.data,
-            classes: data.classes,
-            classWeights,
-            seed: args.seed,
-            startEpoch: resuming ? state.epochsDone : 0,
-            optimizers,
-            signal: ctx.signal,
-            yieldEvery: ctx.checkpoint,
-            onRuntime: (r) => (runtime = r)
-          },
-          callbacks
-        )
-      } catch (err) {
-        if (!ctx.signal.aborted) throw err
-        cancelled = true
-      } finally {
-        for (const o of optimizers) o.dispose()
-      }
-      // resumed after the stage's last epoch (killed before the model was saved): score it again
-      if (!last && !cancelled) last = await evaluate(inputs.model, inputs.data, data.classes, 64)
-      if (last && history.length) {
-        state.stages.push({ name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, epochs: history, valid: summary(last), ms: Date.now() - started, ...(runtime ? { runtime } : {}) })
-      }
-      state = { ...state, stageIndex: index + 1, epochsDone: 0, history: [] }
+    if (restored) net.setTrainedWeights(restored)
+    let cancelled = false
+    for (let index = recorder.state.stageIndex; index < args.plan.stages.length && !cancelled; index++) {
+      cancelled = await runStage(index, { args, ctx, db, net, data, recorder, progress, callbacks, restored })
     }
-    if (!last) throw new ThawError('CANCELLED', 'training was cancelled before the first epoch ended; nothing to keep')
-    let final: Evaluation = last
-    if (cancelled && best) {
-      // keep the best weights seen, not those of the interrupted epoch
-      const kept = best as { weights: tf.Tensor[]; evaluation: Evaluation }
-      head.setWeights(kept.weights.slice(0, head.weights.length))
-      if (ownModel) ownModel.setWeights(kept.weights.slice(head.weights.length))
-      final = kept.evaluation
-    }
+    // a cancelled run keeps the best weights seen, not those of the interrupted epoch
+    const final = (cancelled ? best.restore(net.setWeights) : null) ?? recorder.last
+    if (!final) throw new ThawError('CANCELLED', 'training was cancelled before the first epoch ended; nothing to keep')
+    return await keepModel(db, net, args, data, recorder.state, final, { backend: backend.name, cancelled })
+  } finally {
+    best.dispose()
+    if (restored) tf.dispose([...restored.head, ...restored.backbone, ...restored.optimizers.flat().map((t) => t.tensor)])
+    await net.dispose()
+  }
+}
 
-    // an imported ONNX backbone is not in the kept network: the head alone is, from pooled
-    // features (prediction runs the ONNX file first, engine/onnx/importedClassifier.ts)
-    const fused = tfjsBb ? fuseModel(tfjsBb.model, bb.spec, head) : fuseHead(head)
-    const artifacts = await toArtifacts(fused)
-    fused.dispose() // drops its references only: the layers live on in `head` and the backbone
-    const epochs = state.stages.flatMap((s) => s.epochs)
-    const report: Omit<TrainReport, 'modelId'> = {
-      backend: backend.name,
+interface StageRun {
+  args: TrainArgs
+  ctx: TaskContext<TrainEvent>
+  db: Db
+  net: Network
+  data: LabelledSet
+  recorder: Recorder
+  progress: Progress
+  callbacks: Callback[]
+  /** the checkpoint a resumed run starts from */
+  restored: CheckpointWeights | null
+}
+
+/** One stage: what it trains and reads, each group's optimizer (restored when the stage resumes),
+ * the fit loop. Returns whether the run was cancelled during it. */
+async function runStage(index: number, r: StageRun): Promise<boolean> {
+  const { args, recorder } = r
+  const stage = args.plan.stages[index]!
+  const started = Date.now()
+  const cache = args.stageCaches[index] ?? { key: null }
+  const { net, db, data } = r
+  const inputs = setupStage(stage, { db, bb: net.bb, segment: net.segment, frozen: net.frozen, head: net.head, data, views: args.views, cacheKey: cache.key, ...(cache.reason ? { noCacheReason: cache.reason } : {}) })
+  r.progress.stageStarted(index, inputs.cache, inputs.note)
+  const optimizers = groupRates(stage.lr, inputs.model.groups.length).map((lr) => makeOptimizer(stage, lr))
+  // the checkpoint's optimizer state belongs to the stage it interrupted
+  const resumed = index === recorder.state.stageIndex && recorder.state.epochsDone > 0 ? r.restored : null
+  if (resumed) for (const [g, opt] of optimizers.entries()) await restoreOptimizer(opt, resumed.optimizers[g] ?? [])
+  const resuming = resumed !== null
+  recorder.beginStage(resuming)
+  // a stage that had stopped early before the interruption stays stopped
+  const startEpoch = !resuming ? 0 : stopsEarly(recorder.stageHistory, stage.patience) ? stage.epochs : recorder.state.epochsDone
+  let runtime = ''
+  let cancelled = false
+  try {
+    const fit = { stageIndex: index, stage, model: inputs.model, data: inputs.data, classes: data.classes, seed: args.seed, optimizers }
+    await fitStage(
+      { ...fit, classWeights: classWeightsFromCounts(data.counts), startEpoch, signal: r.ctx.signal, yieldEvery: r.ctx.checkpoint, onRuntime: (rt) => (runtime = rt) },
+      r.callbacks
+    )
+  } catch (err) {
+    if (!r.ctx.signal.aborted) throw err
+    cancelled = true
+  } finally {
+    for (const o of optimizers) o.dispose()
+  }
+  // resumed after the stage's last epoch (killed before the model was saved): score it again
+  if (!recorder.last && !cancelled) recorder.last = await evaluate(inputs.model, inputs.data, data.classes, 64)
+  recorder.endStage(index, { name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, ms: Date.now() - started, runtime })
+  return cancelled
+}
+
+/** The trained network as a model of the project (the run's checkpoint goes: nothing is left to resume). */
+async function keepModel(
+  db: Db,
+  net: Network,
+  args: TrainArgs,
+  data: LabelledSet,
+  state: CheckpointState<TrainArgs>,
+  final: Evaluation,
+  how: { backend: string; cancelled: boolean }
+): Promise<TrainReport> {
+  const { bb } = net
+  // an imported ONNX backbone is not in the kept network: the head alone is, from pooled
+  // features (prediction runs the ONNX file first: importedClassifier.ts)
+  const fused = bb.model ? fuseModel(bb.model, bb.spec, net.head) : fuseHead(net.head)
+  const artifacts = await toArtifacts(fused)
+  fused.dispose() // drops its references only: the layers live on in the head and the backbone
+  const epochs = state.stages.flatMap((s) => s.epochs)
+  const report: Omit<TrainReport, 'modelId'> = {
+    backend: how.backend,
+    backbone: bb.spec.id,
+    backboneSha256: bb.source.sha256,
+    precompute: args.precompute,
+    views: args.views,
+    stages: state.stages,
+    epochs,
+    valid: summary(final),
+    msPerEpoch: epochs.length ? epochs.reduce((s, e) => s + e.ms, 0) / epochs.length : 0,
+    predictions: predictions(final, data.valid),
+    cancelled: how.cancelled
+  }
+  const modelId = saveModel(
+    db,
+    {
       backbone: bb.spec.id,
       backboneSha256: bb.source.sha256,
-      precompute: args.precompute,
-      views: args.views,
-      stages: state.stages,
-      epochs,
-      valid: summary(final),
-      msPerEpoch: epochs.length ? epochs.reduce((s, e) => s + e.ms, 0) / epochs.length : 0,
-      predictions: predictions(final, data.valid),
-      cancelled
-    }
-    const modelId = saveModel(
-      db,
-      {
-        backbone: bb.spec.id,
-        backboneSha256: bb.source.sha256,
-        classes: data.classes,
-        plan: args.plan,
-        report: { ...report, spec: bb.spec },
-        run: { runId: state.runId, seed: args.seed, views: args.views, datasetSha256: datasetDigest(data) }
-      },
-      artifacts
-    )
-    deleteCheckpoint(db, state.runId)
-    return { ...report, modelId }
-  } finally {
-    await parts.release()
-    if (best) tf.dispose((best as { weights: tf.Tensor[] }).weights)
-    if (restored) tf.dispose([...restored.head, ...restored.backbone, ...restored.optimizers.flat().map((t) => t.tensor)])
-    head.dispose()
-    // segments hold references to the layers they share: drop them before the model itself
-    for (const seg of segments.values()) seg.dispose()
-    ownModel?.dispose()
-  }
+      classes: data.classes,
+      plan: args.plan,
+      report: { ...report, spec: bb.spec },
+      run: { runId: state.runId, seed: args.seed, views: args.views, datasetSha256: datasetDigest(data) }
+    },
+    artifacts
+  )
+  deleteCheckpoint(db, state.runId)
+  return { ...report, modelId }
 }

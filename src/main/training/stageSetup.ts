@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs'
 import { findSet, type ActivationSetKey } from '../precompute/activationStore'
 import type { Db } from '../store/db'
 import type { Stage } from '../../shared/plan'
-import { cachedData } from './cachedData'
-import type { FitData } from './data'
-import type { LabelledSet } from './dataset'
+import { loadActivationData } from './data/activationData'
+import type { FitData } from './data/fitData'
+import type { LabelledSet } from './data/labelledSet'
 import { boundaryLayer, groupMembers, isBatchNorm } from './groups'
 import { headTrainable } from './head'
 import type { FrozenRunner } from '../engine/onnx/importedBackbone'
-import type { StageBackbone } from './ownBackbone'
-import { ImageData } from './imageData'
+import type { StageBackbone } from './network'
+import { ImageData } from './data/imageData'
 import { firstThawedGroup } from '../../shared/schedules'
 import type { Trainable } from './step'
 import { thawedTrainable } from './trainable'
@@ -64,7 +64,7 @@ export function setupStage(stage: Stage, ctx: SetupContext): StageInputs {
 
   const set = ctx.cacheKey && !frozenBn.length ? findSet(ctx.db, ctx.cacheKey) : null
   if (set && set.layer === boundary) {
-    return { model, data: cachedData(ctx.db, set, ctx.data, ctx.views), cache: boundary, note: null }
+    return { model, data: loadActivationData(ctx.db, set, ctx.data, ctx.views), cache: boundary, note: null }
   }
   const note = frozenBn.length
     ? `trainBn: ${frozenBn.length} batch-norm layers below the boundary train, so the backbone runs on every image`

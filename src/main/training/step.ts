@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import type { Stage } from '../../shared/plan'
+import type { FastStep } from './engines/fastStep'
 import { setLearningRate } from './optimizers'
 
 /** The part of the network that trains in a stage, seen from the fit loop. */
@@ -10,32 +10,8 @@ export interface Trainable {
   groups: { name: string; vars: tf.Variable[] }[]
   /** images per forward/backward pass that fit in memory (a batch is split into these) */
   microBatch?: number
-  /** a native engine for this part's training steps (engines/), used when it can start */
+  /** a native engine for this part's training steps (engines/index.ts picks it), used when it can start */
   fast?: FastStep
-}
-
-export interface StepBatch {
-  x: tf.Tensor
-  labels: tf.Tensor1D
-  classWeights: readonly number[] | null
-  /** each group's rate for this step */
-  rates: number[]
-  weightDecay: number
-  seed: number
-}
-
-/** Training steps run outside TF.js's autodiff (engines/onnxHeadStep.ts). Such an engine keeps
- * its own copy of the weights and optimizer state while a stage's batches run and hands both back
- * to the TF.js variables and optimizers (`sync`) before anything else reads them. */
-export interface FastStep {
-  /** takes the weights and optimizer state from TF.js; null when ready, else why it cannot run */
-  begin(stage: Stage, optimizers: tf.Optimizer[]): Promise<string | null>
-  /** one step (the same update as trainStep); the batch loss */
-  step(batch: StepBatch): Promise<number>
-  /** weights, running statistics and optimizer state back into TF.js */
-  sync(optimizers: tf.Optimizer[]): Promise<void>
-  /** for people: what runs the steps */
-  describe(): string
 }
 
 /** Weight decay applies to kernels only, never to biases or batch-norm parameters. */

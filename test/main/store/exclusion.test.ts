@@ -5,7 +5,7 @@ import { listClasses } from '../../../src/main/store/classes'
 import { imageDetail, queryImages } from '../../../src/main/store/images'
 import * as labels from '../../../src/main/store/labels'
 import { projectStatus } from '../../../src/main/store/status'
-import { labelledSet } from '../../../src/main/training/dataset'
+import { labelledSet } from '../../../src/main/training/data/labelledSet'
 import { projectWith } from '../../helpers/project'
 
 describe('excluding images', () => {

@@ -117,7 +117,8 @@ const FIELD_WORDS: Record<keyof Stage, string> = {
   trainBn: 'train BN',
   optimizer: 'the optimizer',
   weightDecay: 'the weight decay',
-  batchSize: 'the batch size'
+  batchSize: 'the batch size',
+  patience: 'the patience'
 }
 
 interface Issue {
@@ -314,7 +315,8 @@ function reviveStage(raw: unknown, index: number): Stage | null {
     trainBn: typeof r.trainBn === 'boolean' ? r.trainBn : d.trainBn,
     optimizer: r.optimizer === 'sgd' || r.optimizer === 'adam' ? r.optimizer : d.optimizer,
     weightDecay: num(r.weightDecay, d.weightDecay),
-    batchSize: num(r.batchSize, d.batchSize)
+    batchSize: num(r.batchSize, d.batchSize),
+    ...(r.patience === undefined ? {} : { patience: num(r.patience, NaN) })
   }
 }
 

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
-import type { BackboneSpec } from '../backbones'
-import { toInputArray } from '../backbones/preprocess'
-import { decodeView } from '../precompute/views'
-import { mulberry32, shuffled } from '../util/random'
-import { batchBounds, type Batch, type FitData } from './data'
-import type { LabelledImage } from './dataset'
+import type { BackboneSpec } from '../../backbones'
+import { toInputArray } from '../../backbones/preprocess'
+import { decodeView } from '../../precompute/views'
+import { mulberry32, shuffled } from '../../util/random'
+import { batchBounds, type Batch, type FitData } from './fitData'
+import type { LabelledImage } from './labelledSet'
 
 /** Batches computed from the images themselves: decode, then the frozen part of the network on
  * every image of every epoch. The baseline the activation cache must beat, and the fallback when

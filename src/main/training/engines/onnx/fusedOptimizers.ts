@@ -4,7 +4,7 @@
 // the wasm heap copies between them. The state moves to and from the TF.js optimizer through its
 // public getWeights/setWeights, so checkpoints, resume and the TF.js path see one format.
 import * as tf from '@tensorflow/tfjs'
-import type { Stage } from '../../../shared/plan'
+import type { Stage } from '../../../../shared/plan'
 
 const ADAM = { beta1: 0.9, beta2: 0.99, epsilon: 1e-7 } // as makeOptimizer builds it
 const MOMENTUM = 0.9

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { LabelledSet } from './dataset'
+import type { LabelledSet } from './labelledSet'
 
 /** A digest of what a run learnt from: every image's content hash with its label and split, in
  * a fixed order. Two runs with the same digest saw the same data, whatever the import order. */

@@ -1,5 +1,5 @@
-import type { Db } from '../store/db'
-import type { Split } from '../../shared/types'
+import type { Db } from '../../store/db'
+import type { Split } from '../../../shared/types'
 
 export interface LabelledImage {
   id: number

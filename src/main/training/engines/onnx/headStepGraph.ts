@@ -6,9 +6,9 @@
 //
 // The graph is a pure function of the batch and the weights: weights go in as inputs and
 // gradients come out, so nothing is kept inside the session between steps and the optimizer
-// (../engines/fusedOptimizers.ts) updates the weights in place in JavaScript arrays.
-import { GraphBuilder, attr, type Attr } from '../../export/onnx/graph'
-import { DataType, encodeModel, type ValueInfo } from '../../export/onnx/onnxProto'
+// (fusedOptimizers.ts) updates the weights in place in JavaScript arrays.
+import { GraphBuilder, attr, type Attr } from '../../../export/onnx/graph'
+import { DataType, encodeModel, type ValueInfo } from '../../../export/onnx/onnxProto'
 
 export interface HeadDims {
   /** features in (concat-pooled: 2x the backbone's channels) */

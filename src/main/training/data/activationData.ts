@@ -1,32 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
-import { mulberry32, shuffled } from '../util/random'
-
-export interface Batch {
-  x: tf.Tensor
-  labels: tf.Tensor1D
-}
-
-/** Where the fit loop gets its batches: from cached activations, or from images run through
- * the frozen part of the network. The consumer disposes every tensor it receives. */
-export interface FitData {
-  readonly trainSize: number
-  readonly validLabels: Int32Array
-  trainBatches(epoch: number, batchSize: number, seed: number): AsyncGenerator<Batch>
-  validBatches(batchSize: number): AsyncGenerator<Batch>
-}
-
-/** [start, end) of each batch. A last batch of one would break batch norm's statistics in
- * training, so it joins the batch before. */
-export function batchBounds(n: number, batchSize: number): [number, number][] {
-  const bounds: [number, number][] = []
-  for (let i = 0; i < n; i += batchSize) bounds.push([i, Math.min(i + batchSize, n)])
-  const last = bounds[bounds.length - 1]
-  if (bounds.length > 1 && last && last[1] - last[0] === 1) {
-    bounds.pop()
-    bounds[bounds.length - 1]![1] = n
-  }
-  return bounds
-}
+import { readActivations, type ActivationSet } from '../../precompute/activationStore'
+import type { Db } from '../../store/db'
+import { mulberry32, shuffled } from '../../util/random'
+import { damagedRowsError, nonFiniteRows } from '../finite'
+import { batchBounds, type Batch, type FitData } from './fitData'
+import type { LabelledSet } from './labelledSet'
 
 /** Cached activations held in memory: each training image has one or more views (the plain image
  * and augmented ones); each epoch shuffles the images and samples one view per image. */
@@ -78,4 +56,35 @@ export class ActivationData implements FitData {
       )
     }
   }
+}
+
+
+/** Loads a stage's inputs from the activations table: views 0..`views` of every training image
+ * (one sampled per epoch) and the plain view of every validation image. */
+export function loadActivationData(db: Db, set: ActivationSet, data: LabelledSet, views: number): ActivationData {
+  const keys: { hash: string; view: number }[] = []
+  const train = data.train.map((img) => {
+    const rows: number[] = []
+    for (let v = 0; v <= views; v++) {
+      rows.push(keys.length)
+      keys.push({ hash: img.hash, view: v })
+    }
+    return { label: img.label, rows }
+  })
+  const valid = data.valid.map((img) => {
+    keys.push({ hash: img.hash, view: 0 })
+    return { label: img.label, row: keys.length - 1 }
+  })
+  const rows = readActivations(db, set, keys)
+  // a damaged row (a float16 NaN) would train silently into a NaN model: stop, naming the images
+  const bad = nonFiniteRows(rows, set.shape.reduce((a, b) => a * b, 1))
+  if (bad.length) {
+    const byHash = new Map([...data.train, ...data.valid].map((img) => [img.hash, img.path]))
+    const drop = db.prepare('DELETE FROM activations WHERE set_id = ? AND hash = ? AND view = ?')
+    db.transaction(() => {
+      for (const r of bad) drop.run(set.id, keys[r]!.hash, keys[r]!.view)
+    })()
+    throw damagedRowsError([...new Set(bad.map((r) => byHash.get(keys[r]!.hash) ?? keys[r]!.hash))])
+  }
+  return new ActivationData(set.shape, rows, train, valid)
 }

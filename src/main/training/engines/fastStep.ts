@@ -1,0 +1,30 @@
+// The contract a native training engine implements. The fit loop (../fit.ts) runs a stage's
+// steps through it when the stage's Trainable has one (index.ts picks it) and `begin` accepts the
+// stage; otherwise the steps run on TF.js's autodiff (../step.ts, the reference every engine is
+// tested against).
+import type * as tf from '@tensorflow/tfjs'
+import type { Stage } from '../../../shared/plan'
+
+export interface StepBatch {
+  x: tf.Tensor
+  labels: tf.Tensor1D
+  classWeights: readonly number[] | null
+  /** each group's rate for this step */
+  rates: number[]
+  weightDecay: number
+  seed: number
+}
+
+/** Training steps run outside TF.js's autodiff (onnx/headStep.ts is one). Such an engine keeps
+ * its own copy of the weights and optimizer state while a stage's batches run and hands both back
+ * to the TF.js variables and optimizers (`sync`) before anything else reads them. */
+export interface FastStep {
+  /** takes the weights and optimizer state from TF.js; null when ready, else why it cannot run */
+  begin(stage: Stage, optimizers: tf.Optimizer[]): Promise<string | null>
+  /** one step (the same update as trainStep); the batch loss */
+  step(batch: StepBatch): Promise<number>
+  /** weights, running statistics and optimizer state back into TF.js */
+  sync(optimizers: tf.Optimizer[]): Promise<void>
+  /** for people: what runs the steps */
+  describe(): string
+}

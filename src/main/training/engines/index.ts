@@ -1,0 +1,16 @@
+// Where a native training engine plugs in: each kind of trainable part asks here for the engine
+// that runs its steps. An engine implements FastStep (fastStep.ts) in a folder of its own
+// (onnx/: ONNX Runtime); it declines a stage it cannot run (FastStep.begin says why) and the
+// fit loop falls back to TF.js for that stage and reports it.
+import type * as tf from '@tensorflow/tfjs'
+import type { FastStep } from './fastStep'
+import { OnnxHeadStep } from './onnx/headStep'
+
+export type { FastStep, StepBatch } from './fastStep'
+
+/** The engine for head-only stages (the head over pooled features). Stages that thaw backbone
+ * groups have none yet and run on TF.js (issue 11 item 2): their engine would plug in beside it. */
+export function headEngine(head: tf.LayersModel): FastStep {
+  return new OnnxHeadStep(head)
+}
+
