@@ -1,4 +1,5 @@
 import { app, dialog, type BrowserWindow } from 'electron'
+import type { JobKind } from '../../shared/types'
 
 /** How long quitting waits for the studio to close (jobs cancelled and finished, engine workers
  * ended, the database closed) before it quits anyway: a stuck worker must not keep a window-less
@@ -6,20 +7,41 @@ import { app, dialog, type BrowserWindow } from 'electron'
 export const CLOSE_TIMEOUT_MS = 15_000
 
 export interface QuitStudio {
-  jobs: { active(): { jobId: string; kind: string }[] }
+  jobs: { active(): { jobId: string; kind: JobKind }[] }
   close(): Promise<void>
+}
+
+/** A running job in the question's words. */
+const JOB_WORDS: Record<JobKind, string> = {
+  import: 'an import',
+  'export-tree': 'a class-folder export',
+  precompute: 'a precompute',
+  train: 'a training run',
+  'lr-find': 'a learning-rate sweep',
+  export: 'a model export',
+  predict: 'a prediction run',
+  suspects: 'a search for label suspects',
+  duplicates: 'a search for near-duplicates',
+  'embedding-map': 'an embedding map'
+}
+
+/** "A training run is running", "A precompute and a model export are running" */
+export function runningJobsSentence(kinds: readonly JobKind[]): string {
+  const words = [...new Set(kinds)].map((k) => JOB_WORDS[k] ?? `a ${k} job`)
+  const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '')
+  return `${list.charAt(0).toUpperCase()}${list.slice(1)} ${words.length > 1 ? 'are' : 'is'} running`
 }
 
 /** Asks before a running job is stopped: true to quit. */
 export async function confirmQuit(studio: QuitStudio, win: BrowserWindow | null): Promise<boolean> {
-  const kinds = [...new Set(studio.jobs.active().map((j) => j.kind))]
+  const kinds = studio.jobs.active().map((j) => j.kind)
   if (!kinds.length) return true
   const options = {
     type: 'question' as const,
     buttons: ['Quit', 'Cancel'],
     defaultId: 1,
     cancelId: 1,
-    message: `A ${kinds.join(' and a ')} job is running. Quit Thaw Studio and stop it?`,
+    message: `${runningJobsSentence(kinds)}. Quit Thaw Studio and stop ${kinds.length > 1 ? 'them' : 'it'}?`,
     detail: 'Labels and kept models are saved. An interrupted training run can be resumed from its checkpoint next time.'
   }
   const { response } = await (win && !win.isDestroyed() ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options))

@@ -1,12 +1,13 @@
 // Quitting, electron stubbed: the studio is closed and awaited before the app quits, once; a
 // running job is stopped only after the person agreed; a stuck close does not keep the app alive.
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { JobKind } from '../../../src/shared/types'
 import { app, dialog, fakeEvent, FakeWindow, resetElectron } from './electronStub'
 
 vi.mock('electron', async () => await import('./electronStub'))
-const { setupQuit } = await import('../../../src/main/electron/quit')
+const { runningJobsSentence, setupQuit } = await import('../../../src/main/electron/quit')
 
-function fakeStudio(jobs: { jobId: string; kind: string }[] = []) {
+function fakeStudio(jobs: { jobId: string; kind: JobKind }[] = []) {
   let release: () => void = () => undefined
   const studio = {
     running: jobs,
@@ -92,7 +93,7 @@ describe('before-quit', () => {
     expect(dialog.showMessageBox).toHaveBeenCalledTimes(1)
     const [parent, options] = dialog.showMessageBox.mock.calls[0]! as [unknown, Electron.MessageBoxOptions]
     expect(parent).toBe(win)
-    expect(options.message).toMatch(/train job is running/)
+    expect(options.message).toBe('A training run is running. Quit Thaw Studio and stop it?')
     expect(options.buttons).toEqual(['Quit', 'Cancel'])
     expect(options.cancelId).toBe(1)
     expect(studio.close).not.toHaveBeenCalled()
@@ -181,5 +182,13 @@ describe('closing the window', () => {
     studio.finishClose()
     await flush()
     expect(q.quits()).toBe(1)
+  })
+})
+
+describe('runningJobsSentence', () => {
+  it('names the jobs in words, once each', () => {
+    expect(runningJobsSentence(['train'])).toBe('A training run is running')
+    expect(runningJobsSentence(['import', 'import'])).toBe('An import is running')
+    expect(runningJobsSentence(['precompute', 'export', 'lr-find'])).toBe('A precompute, a model export and a learning-rate sweep are running')
   })
 })
