@@ -35,14 +35,12 @@ const IMAGE_BATCH = 16
 /** The fused network's layers after its pooling (the head and the softmax) as a model of their
  * own over the pooled features: the same layer objects, so the same weights. Dispose it before
  * the network: applying the layers again counted one more user of their weights, and its dispose
- * gives that back (the network's then frees them). */
+ * gives that back (the network's then frees them). A network that is a head alone (on an
+ * imported ONNX backbone: its input is the pooled features) is its own head, not to be disposed. */
 export function headModel(net: tf.LayersModel): tf.LayersModel {
   const at = net.layers.findIndex((l) => l.name === 'pool_concat')
   // a model on an imported ONNX backbone keeps the head alone, whose input is the pooled features
-  if (at < 0 && net.inputs[0]!.shape.length === 2) {
-    heads.set(net, net)
-    return net
-  }
+  if (at < 0 && net.inputs[0]!.shape.length === 2) return net
   if (at < 0) throw new Error('this model has no pooling layer named pool_concat; it cannot be run from the cache')
   const pooled = net.layers[at]!.outputShape as number[]
   const input = tf.input({ shape: pooled.slice(1), name: 'pooled_features' })
@@ -93,7 +91,7 @@ async function score(db: Db, net: tf.LayersModel, meta: StoredModelMeta, args: P
       }
     } finally {
       await forward.release()
-      head.dispose()
+      if (head !== net) head.dispose()
     }
   }
 

@@ -72,9 +72,15 @@ describe('the head of a fused model, from pooled features', () => {
     net.dispose()
   })
 
+  it('takes a network that is a head alone (pooled features in) as its own head', () => {
+    const head = buildHead(32, 2, { seed: 1, hidden: 4 })
+    expect(headModel(head)).toBe(head)
+    head.dispose()
+  })
+
   it('refuses a network without the pooling layer it starts from', () => {
-    const input = tf.input({ shape: [4] })
-    const net = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(input) as tf.SymbolicTensor })
+    const input = tf.input({ shape: [4, 4, 3] })
+    const net = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(tf.layers.flatten().apply(input)) as tf.SymbolicTensor })
     expect(() => headModel(net)).toThrow(/no pooling layer named pool_concat/)
   })
 })
