@@ -116,3 +116,47 @@ export function failOnPageErrors(): void {
     expect(pageErrors, 'errors thrown in the page').toEqual([])
   })
 }
+
+// --- projects made by the CLI, for the specs that test what comes after an import ---
+
+/** `bin/thaw …` in another process (the CLI), its stdout; a failure throws with its stderr. */
+export async function thaw(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [path.join(repoRoot, 'bin/thaw'), ...args], { cwd: repoRoot, env: process.env, maxBuffer: 64 << 20 })
+  return stdout
+}
+
+export const CLASSES = ['ants', 'bees'] as const
+export type HymenopteraSplit = 'train' | 'val'
+
+/** root/<split>/<class>/<image> of symlinks to the first images (by name) of the real data set:
+ * `perClass` images of each class from each split, never copied. Returns the root and what it
+ * linked, by split (the originals' paths). */
+export function linkSmallSet(name: string, perClass: Record<HymenopteraSplit, number>): { root: string; linked: Record<HymenopteraSplit, string[]> } {
+  const root = workDir(name)
+  const linked: Record<HymenopteraSplit, string[]> = { train: [], val: [] }
+  for (const [split, n] of Object.entries(perClass) as [HymenopteraSplit, number][]) {
+    for (const cls of CLASSES) {
+      const from = path.join(hymenoptera, split, cls)
+      const to = path.join(root, split, cls)
+      fs.mkdirSync(to, { recursive: true })
+      for (const file of fs.readdirSync(from).sort().slice(0, n)) {
+        fs.symlinkSync(path.join(from, file), path.join(to, file))
+        linked[split].push(path.join(from, file))
+      }
+    }
+  }
+  return { root, linked }
+}
+
+/** A step of the navigation rail. */
+export const nav = (page: Page, name: string): Promise<void> =>
+  page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name, exact: true }).click()
+
+/** Opens the studio and an existing project (made by the CLI), on the library. */
+export async function openProject(page: Page, projectDir: string): Promise<void> {
+  await openStudio(page)
+  await page.getByRole('button', { name: 'Projects', exact: true }).click()
+  await page.getByLabel('Project folder to open').fill(projectDir)
+  await page.getByRole('button', { name: 'Open project' }).click()
+  await expect(page.getByRole('region', { name: 'Library' })).toBeVisible()
+}

@@ -1,51 +1,24 @@
 // Models and predictions end to end in a real browser against `thaw serve`: a small hymenoptera
 // project trained twice by the CLI (two kept runs), then in the UI: compare the two runs and
 // choose one; the grid's prediction badges and filters; a prediction accepted as the label by key.
-import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import { expect, test, type Page } from '@playwright/test'
-import { failOnPageErrors, grid, hymenoptera, openStudio, repoRoot, workDir } from './helpers'
+import { failOnPageErrors, grid, hymenoptera, linkSmallSet, nav, openProject as openProjectAt, thaw, workDir } from './helpers'
 
 test.describe.configure({ mode: 'serial' })
 failOnPageErrors()
 
-const exec = promisify(execFile)
-const thaw = async (...args: string[]): Promise<string> => (await exec(process.execPath, [path.join(repoRoot, 'bin/thaw'), ...args], { cwd: repoRoot, env: process.env, maxBuffer: 64 << 20 })).stdout
-
 let projectDir = ''
 let models: { id: number; chosen: boolean }[] = []
 
-function linkSmallSet(): string {
-  const root = workDir('models-hymenoptera')
-  for (const [split, n] of Object.entries({ train: 10, val: 5 })) {
-    for (const cls of ['ants', 'bees']) {
-      const from = path.join(hymenoptera, split, cls)
-      const to = path.join(root, split, cls)
-      fs.mkdirSync(to, { recursive: true })
-      for (const name of fs.readdirSync(from).sort().slice(0, n)) fs.symlinkSync(path.join(from, name), path.join(to, name))
-    }
-  }
-  return root
-}
-
-const nav = (page: Page, name: string): Promise<void> => page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name, exact: true }).click()
-
-async function openProject(page: Page): Promise<void> {
-  await openStudio(page)
-  await page.getByRole('button', { name: 'Projects', exact: true }).click()
-  await page.getByLabel('Project folder to open').fill(projectDir)
-  await page.getByRole('button', { name: 'Open project' }).click()
-  await expect(page.getByRole('region', { name: 'Library' })).toBeVisible()
-}
+const openProject = (page: Page): Promise<void> => openProjectAt(page, projectDir)
 
 test.beforeAll(async () => {
   test.skip(!fs.existsSync(hymenoptera), `the data set is missing at ${hymenoptera}`)
   test.setTimeout(300_000)
   projectDir = workDir('models-project')
   await thaw('init', projectDir)
-  await thaw('import', projectDir, linkSmallSet())
+  await thaw('import', projectDir, linkSmallSet('models-hymenoptera', { train: 10, val: 5 }).root)
   await thaw('train', projectDir, '--epochs', '3', '--seed', '1')
   await thaw('train', projectDir, '--epochs', '1', '--seed', '2', '--lr', '0.0003')
   models = (JSON.parse(await thaw('models', projectDir, '--json')) as { models: typeof models }).models

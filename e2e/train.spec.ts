@@ -4,9 +4,8 @@
 // key, a two-stage plan built, estimated and run, a run cancelled, and everything still there
 // after a reload.
 import fs from 'node:fs'
-import path from 'node:path'
 import { expect, test, type Locator, type Page } from '@playwright/test'
-import { createProject, failOnPageErrors, hymenoptera, importFolder, openStudio, thawStatus, workDir } from './helpers'
+import { createProject, failOnPageErrors, hymenoptera, importFolder, linkSmallSet, nav, openStudio, thawStatus, workDir } from './helpers'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -17,23 +16,6 @@ const VALID_IMAGES = 2 * PER_CLASS.val
 failOnPageErrors()
 
 let projectDir = ''
-
-/** root/<split>/<class>/<image> of symlinks to the real data set (never copied). */
-function linkSmallSet(): string {
-  const root = workDir('small-hymenoptera')
-  for (const [split, n] of Object.entries(PER_CLASS)) {
-    for (const cls of ['ants', 'bees']) {
-      const from = path.join(hymenoptera, split, cls)
-      const to = path.join(root, split, cls)
-      fs.mkdirSync(to, { recursive: true })
-      for (const name of fs.readdirSync(from).sort().slice(0, n)) fs.symlinkSync(path.join(from, name), path.join(to, name))
-    }
-  }
-  return root
-}
-
-const nav = (page: Page, name: string): Promise<void> =>
-  page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name, exact: true }).click()
 
 /** Reopening the studio lands on the library; the tests then go where they look. */
 async function reopen(page: Page): Promise<void> {
@@ -50,7 +32,7 @@ test('precompute and train from the UI, fix a label from the top losses, and fin
   projectDir = workDir('train-project')
   await openStudio(page)
   await createProject(page, projectDir, 'Small ants and bees')
-  const dialog = await importFolder(page, linkSmallSet())
+  const dialog = await importFolder(page, linkSmallSet('small-hymenoptera', PER_CLASS).root)
   await expect(dialog.getByTestId('report-imported')).toHaveText('40')
   await dialog.getByRole('button', { name: 'Done' }).click()
 

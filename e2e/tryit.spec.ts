@@ -1,19 +1,13 @@
 // Try it and the drill-down, end to end in Chromium against `thaw serve`: a small project trained
 // with the CLI, then a picture dropped on the Train screen's Try it panel, a text file refused with
 // the import's reason, T and paste from another screen, and confusion-matrix cells opened.
-import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import { expect, test, type Locator, type Page } from '@playwright/test'
 import type { PredictResult } from '../src/shared/types'
-import { failOnPageErrors, hymenoptera, openStudio, repoRoot, workDir } from './helpers'
+import { failOnPageErrors, hymenoptera, linkSmallSet, nav, openProject as openProjectAt, thaw, workDir } from './helpers'
 
 test.describe.configure({ mode: 'serial' })
 failOnPageErrors()
-
-const run = promisify(execFile)
-const thaw = (...args: string[]) => run(process.execPath, [path.join(repoRoot, 'bin/thaw'), ...args], { cwd: repoRoot, env: process.env, maxBuffer: 64 * 1024 * 1024 })
 
 let project = ''
 const validImages: string[] = []
@@ -21,34 +15,15 @@ const validImages: string[] = []
 test.beforeAll(async () => {
   test.setTimeout(300_000)
   if (!fs.existsSync(hymenoptera)) return
-  const data = workDir('tryit-images')
-  for (const [split, n] of [['train', 12], ['val', 6]] as const) {
-    for (const cls of ['ants', 'bees']) {
-      const from = path.join(hymenoptera, split, cls)
-      const to = path.join(data, split, cls)
-      fs.mkdirSync(to, { recursive: true })
-      for (const name of fs.readdirSync(from).sort().slice(0, n)) {
-        fs.symlinkSync(path.join(from, name), path.join(to, name))
-        if (split === 'val') validImages.push(path.join(from, name))
-      }
-    }
-  }
+  const { root: data, linked } = linkSmallSet('tryit-images', { train: 12, val: 6 })
+  validImages.push(...linked.val)
   project = workDir('tryit-project')
   await thaw('init', project)
   await thaw('import', project, data)
   await thaw('train', project, '--epochs', '3')
 })
 
-async function openProject(page: Page): Promise<void> {
-  await openStudio(page)
-  await page.getByRole('button', { name: 'Projects', exact: true }).click()
-  await page.getByLabel('Project folder to open').fill(project)
-  await page.getByRole('button', { name: 'Open project' }).click()
-  await expect(page.getByRole('region', { name: 'Library' })).toBeVisible()
-}
-
-const nav = (page: Page, name: string): Promise<void> =>
-  page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name, exact: true }).click()
+const openProject = (page: Page): Promise<void> => openProjectAt(page, project)
 
 /** A DataTransfer holding files, built in the page (as a real drop or paste carries them). */
 function filesTransfer(page: Page, files: { name: string; type: string; bytes: Buffer }[]) {
@@ -71,7 +46,7 @@ async function probsShown(panel: Locator): Promise<Record<string, number>> {
 test('drop a picture on Try it and see the model’s probabilities; a text file gets the import’s reason', async ({ page }) => {
   test.skip(!project, `the data set is missing at ${hymenoptera}`)
   const picture = validImages[validImages.length - 1]!
-  const { stdout } = await thaw('predict', project, picture, '--json')
+  const stdout = await thaw('predict', project, picture, '--json')
   const out = JSON.parse(stdout) as PredictResult[] | { results?: PredictResult[]; predictions?: PredictResult[] }
   const expected = (Array.isArray(out) ? out : (out.results ?? out.predictions ?? []))[0]!
 

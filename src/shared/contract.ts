@@ -375,3 +375,40 @@ export type WsMessage = WsResponse | ({ id?: undefined } & StudioEvent)
 /** IPC channel names (Electron). */
 export const IPC_EVENT_CHANNEL = 'thaw:event'
 export const ipcChannel = (name: CommandName): string => `thaw:${name}`
+
+// ---- The desktop shell (Electron only) ---------------------------------------------------------
+// What the native app does for the page besides the studio's commands: the OS folder picker and
+// the file manager. These are handled by src/main/electron (the studio service knows nothing of
+// Electron), behind the same sender check as every command, and reach the page as the preload's
+// `thaw.desktop`. Browser mode has no such bridge: the renderer feature-detects it and keeps its
+// server-side folder browser.
+export const desktopCommands = {
+  /** the OS folder picker; `path` is null when the person cancels */
+  pickFolder: command<{ path: string | null }>()(
+    z.strictObject({
+      title: z.string().max(200).optional(),
+      /** where the picker opens: the field's current value, else a sensible start */
+      defaultPath: z.string().max(4096).optional(),
+      /** the confirm button's words ("Import", "Export here") */
+      buttonLabel: z.string().max(60).optional()
+    })
+  ),
+  /** the OS file manager, opened on the folder that holds `path`, with `path` selected */
+  showInFolder: command<{ shown: true }>()(z.strictObject({ path }))
+} as const
+
+export type DesktopCommands = typeof desktopCommands
+export type DesktopCommandName = keyof DesktopCommands
+export type DesktopCommandArgs<N extends DesktopCommandName> = z.input<DesktopCommands[N]['args']>
+export type DesktopCommandResult<N extends DesktopCommandName> = DesktopCommands[N]['result']
+export const desktopCommandNames = Object.keys(desktopCommands) as DesktopCommandName[]
+export const desktopChannel = (name: DesktopCommandName): string => `thaw-desktop:${name}`
+
+/** What the page can ask of the desktop shell, envelopes unwrapped (src/renderer/src/lib/desktop.ts). */
+export type DesktopApi = {
+  [N in DesktopCommandName]: (args: DesktopCommandArgs<N>) => Promise<DesktopCommandResult<N>>
+} & {
+  /** the real path of a file or folder dropped on the window ('' for one made by the page);
+   * Electron's webUtils.getPathForFile, in the preload */
+  pathForFile(file: File): string
+}

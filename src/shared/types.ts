@@ -435,6 +435,8 @@ export interface ImagePrediction {
   imageId: number
   path: string
   split: Split
+  /** excluded by the user: kept and scored, but out of every metric and count */
+  excluded: boolean
   /** class name, null when unlabelled */
   label: string | null
   predicted: string

@@ -9,10 +9,10 @@ import type { DuplicateGroup, DuplicatesResult } from '../../shared/types'
 import { ThawError } from '../errors'
 import type { TaskContext } from '../engine/protocol'
 import { projectDb } from '../engine/runtime'
-import { findSet, forEachActivation, type ActivationSetKey } from '../precompute/activationStore'
+import { forEachActivation, type ActivationSetKey } from '../precompute/activationStore'
 import { groupPairs, type SimilarPair } from './grouping'
-import { dot, normalize, SparseProjection } from './projection'
-import { embeddedImages, forEachUnitEmbedding } from './source'
+import { dot, normalize } from './projection'
+import { embeddedImages, PROJECTED_DIM, projectedEmbeddings } from './source'
 
 export interface DuplicatesArgs {
   projectDir: string
@@ -22,7 +22,7 @@ export interface DuplicatesArgs {
   neighbours?: number
 }
 
-export const PROJECTED_DIM = 256
+export { PROJECTED_DIM }
 /** how far below the threshold a projected cosine may fall and still be checked exactly: the
  * projection's error on a cosine near 0.86 is about 0.012 (one standard deviation) */
 const PROJECTION_MARGIN = 0.06
@@ -31,15 +31,9 @@ export async function duplicatesTask(args: DuplicatesArgs, ctx: TaskContext): Pr
   const started = Date.now()
   if (!(args.threshold >= 0 && args.threshold <= 1)) throw new ThawError('BAD_ARGS', `the threshold must be between 0 and 1, not ${args.threshold}`)
   const db = projectDb(args.projectDir)
-  const set = findSet(db, args.key)
-  if (!set) throw new ThawError('NO_CACHE', 'this project has no cached features yet: run precompute first (the Precompute screen, or "thaw precompute <project>")')
-  const source = embeddedImages(db, { includeExcluded: false })
-  const n = source.hashes.length
-  const dim = set.shape.reduce((a, b) => a * b, 1)
-  const projection = new SparseProjection(dim, PROJECTED_DIM, 1)
-  const projected = new Float32Array(n * PROJECTED_DIM)
   ctx.progress(0, 3, 'reading features')
-  forEachUnitEmbedding(db, set, source.hashes, (i, unit) => projection.projectUnit(unit, projected, i * PROJECTED_DIM))
+  const { set, source, projected } = projectedEmbeddings(db, args.key, { includeExcluded: false })
+  const n = source.hashes.length
   await ctx.checkpoint()
 
   const pairs: SimilarPair[] = []

@@ -7,11 +7,9 @@ import type { EmbeddingMap } from '../../shared/types'
 import { ThawError } from '../errors'
 import type { TaskContext } from '../engine/protocol'
 import { projectDb } from '../engine/runtime'
-import { findSet, type ActivationSetKey } from '../precompute/activationStore'
+import type { ActivationSetKey } from '../precompute/activationStore'
 import { mulberry32 } from '../util/random'
-import { PROJECTED_DIM } from './duplicatesTask'
-import { SparseProjection } from './projection'
-import { embeddedImages, forEachUnitEmbedding } from './source'
+import { PROJECTED_DIM, projectedEmbeddings } from './source'
 
 export type MapMethod = 'auto' | 'umap' | 'pca'
 
@@ -66,15 +64,9 @@ export function pcaCoordinates(rows: Float32Array, n: number, d: number, m: numb
 export async function mapTask(args: MapArgs, ctx: TaskContext): Promise<EmbeddingMap> {
   const started = Date.now()
   const db = projectDb(args.projectDir)
-  const set = findSet(db, args.key)
-  if (!set) throw new ThawError('NO_CACHE', 'this project has no cached features yet: run precompute first (the Precompute screen, or "thaw precompute <project>")')
-  const source = embeddedImages(db, { includeExcluded: true })
-  const n = source.hashes.length
-  const dim = set.shape.reduce((a, b) => a * b, 1)
-  const projection = new SparseProjection(dim, PROJECTED_DIM, 1)
-  const projected = new Float32Array(n * PROJECTED_DIM)
   ctx.progress(0, 100, 'reading features')
-  forEachUnitEmbedding(db, set, source.hashes, (i, unit) => projection.projectUnit(unit, projected, i * PROJECTED_DIM))
+  const { source, projected } = projectedEmbeddings(db, args.key, { includeExcluded: true })
+  const n = source.hashes.length
   await ctx.checkpoint()
   const method: 'umap' | 'pca' = args.method === 'auto' ? (n <= UMAP_AUTO_LIMIT && n >= 16 ? 'umap' : 'pca') : args.method
   if (method === 'umap' && n < 16) throw new ThawError('BAD_ARGS', `a UMAP map needs at least 16 images; this project has ${n} (use PCA)`)

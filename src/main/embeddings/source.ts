@@ -1,8 +1,8 @@
 import { ThawError } from '../errors'
-import { forEachActivation, type ActivationSet } from '../precompute/activationStore'
+import { findSet, forEachActivation, type ActivationSet, type ActivationSetKey } from '../precompute/activationStore'
 import type { Db } from '../store/db'
 import type { Split } from '../../shared/types'
-import { normalize } from './projection'
+import { normalize, SparseProjection } from './projection'
 
 /** A usable image of the project and where its embedding is: images with the same bytes share
  * one cached row, so they share one vector. */
@@ -69,4 +69,29 @@ export function forEachUnitEmbedding(db: Db, set: ActivationSet, hashes: string[
     (i, row) => each(i, normalize(row))
   )
   if (missing.length) throw missingFeatures(missing.length, hashes.length)
+}
+
+/** Dimensions the embeddings are projected to (a very sparse random projection keeps cosines):
+ * what the duplicate search indexes and the map lays out. */
+export const PROJECTED_DIM = 256
+
+export interface ProjectedEmbeddings {
+  set: ActivationSet
+  source: EmbeddingSource
+  /** one PROJECTED_DIM vector per distinct hash of `source`, back to back */
+  projected: Float32Array
+}
+
+/** The cached set of `key` (NO_CACHE, saying what to run, when there is none), the project's
+ * usable images, and each distinct content's unit embedding projected to PROJECTED_DIM floats:
+ * 1 KB an image, never all features as float32. */
+export function projectedEmbeddings(db: Db, key: ActivationSetKey, opts: { includeExcluded: boolean }): ProjectedEmbeddings {
+  const set = findSet(db, key)
+  if (!set) throw new ThawError('NO_CACHE', 'this project has no cached features yet: run precompute first (the Precompute screen, or "thaw precompute <project>")')
+  const source = embeddedImages(db, opts)
+  const n = source.hashes.length
+  const projection = new SparseProjection(set.shape.reduce((a, b) => a * b, 1), PROJECTED_DIM, 1)
+  const projected = new Float32Array(n * PROJECTED_DIM)
+  forEachUnitEmbedding(db, set, source.hashes, (i, unit) => projection.projectUnit(unit, projected, i * PROJECTED_DIM))
+  return { set, source, projected }
 }

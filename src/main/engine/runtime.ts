@@ -113,9 +113,10 @@ export function frozenModel(net: tf.LayersModel, digest: string): FrozenForward 
 }
 
 /** The same for a network loaded for one call: not kept in the worker; the caller releases it
- * (the converted file and its check stay on disk, keyed by the digest). */
-export function transientFrozenModel(net: tf.LayersModel, digest: string): FrozenForward {
-  return new FrozenForward(net, { digest, cut: 'model', opset: SEGMENT_OPSET }, frozenSettings(), frozenDeps)
+ * (the converted file and its check stay on disk, keyed by the digest and `cut`, which names the
+ * part of the network it is: 'model' for all of it). */
+export function transientFrozenModel(net: tf.LayersModel, digest: string, cut = 'model'): FrozenForward {
+  return new FrozenForward(net, { digest, cut, opset: SEGMENT_OPSET }, frozenSettings(), frozenDeps)
 }
 
 /** The frozen parts a training run reads, by where its backbone's weights come from: the

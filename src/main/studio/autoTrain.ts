@@ -10,8 +10,8 @@ import type { StudioContext } from './context'
 import { projectBackbone } from './handlers/engine'
 import { runTraining } from './handlers/runTraining'
 
-/** Library changes that change what a head would learn. */
-const RELEVANT = new Set(['label', 'split', 'classes', 'undo', 'import'])
+/** Library changes that change what a head would learn (an excluded image leaves its training set). */
+const RELEVANT = new Set(['label', 'split', 'classes', 'undo', 'import', 'exclude'])
 
 export const AUTO_PLAN = { epochs: 8, lr: 3e-3, seed: 42 }
 

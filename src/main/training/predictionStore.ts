@@ -49,17 +49,18 @@ const toProbs = (blob: Buffer): Float32Array => new Float32Array(blob.buffer.sli
 export function readPredictions(db: Db, modelId: number, classes: string[]): ImagePrediction[] {
   const rows = db
     .prepare(
-      `SELECT i.id, i.path, i.split, c.name AS label, p.predicted, p.confidence, p.margin, p.probs
+      `SELECT i.id, i.path, i.split, i.excluded, c.name AS label, p.predicted, p.confidence, p.margin, p.probs
        FROM images i JOIN model_predictions p ON p.model_id = ? AND p.hash = i.hash
        LEFT JOIN classes c ON c.id = i.class_id WHERE i.status = 'ok' ORDER BY i.id`
     )
-    .all(modelId) as { id: number; path: string; split: Split; label: string | null; predicted: string; confidence: number; margin: number; probs: Buffer }[]
+    .all(modelId) as { id: number; path: string; split: Split; excluded: number; label: string | null; predicted: string; confidence: number; margin: number; probs: Buffer }[]
   return rows.map((r) => {
     const p = toProbs(r.probs)
     return {
       imageId: r.id,
       path: r.path,
       split: r.split,
+      excluded: r.excluded === 1,
       label: r.label,
       predicted: r.predicted,
       confidence: r.confidence,
@@ -69,12 +70,13 @@ export function readPredictions(db: Db, modelId: number, classes: string[]): Ima
   })
 }
 
-/** Images whose predicted class differs between two models, over the images both scored. */
+/** Images whose predicted class differs between two models, over the images both scored and
+ * not excluded (an excluded image is out of every comparison and count). */
 export function changedPredictions(db: Db, a: number, b: number): Pick<ModelComparison, 'changed' | 'compared'> {
   const compared = db
     .prepare(
       `SELECT count(*) FROM images i JOIN model_predictions pa ON pa.model_id = ? AND pa.hash = i.hash
-       JOIN model_predictions pb ON pb.model_id = ? AND pb.hash = i.hash WHERE i.status = 'ok'`
+       JOIN model_predictions pb ON pb.model_id = ? AND pb.hash = i.hash WHERE i.status = 'ok' AND i.excluded = 0`
     )
     .pluck()
     .get(a, b) as number
@@ -84,7 +86,7 @@ export function changedPredictions(db: Db, a: number, b: number): Pick<ModelComp
        FROM images i JOIN model_predictions pa ON pa.model_id = ? AND pa.hash = i.hash
        JOIN model_predictions pb ON pb.model_id = ? AND pb.hash = i.hash
        LEFT JOIN classes c ON c.id = i.class_id
-       WHERE i.status = 'ok' AND pa.predicted != pb.predicted ORDER BY i.id`
+       WHERE i.status = 'ok' AND i.excluded = 0 AND pa.predicted != pb.predicted ORDER BY i.id`
     )
     .all(a, b) as { id: number; hash: string; path: string; split: Split; label: string | null; ap: string; ac: number; bp: string; bc: number }[]
   return {

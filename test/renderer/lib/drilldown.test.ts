@@ -50,4 +50,19 @@ describe('drill-down', () => {
     // a probability of 0 for the label gives a large, finite loss
     expect(indexedPredictions([{ imageId: 5, label: 'bees', predicted: 'ants', probs: { ants: 1, bees: 0 } }], ['ants', 'bees'])[0]!.loss).toBeCloseTo(27.63, 1)
   })
+
+  it('leaves excluded images out of the drill-down, so its matrix, pairs and top losses never count them', () => {
+    const named = [
+      { imageId: 1, label: 'bees', predicted: 'ants', probs: { ants: 0.9, bees: 0.1 }, excluded: true },
+      { imageId: 2, label: 'bees', predicted: 'bees', probs: { ants: 0.3, bees: 0.7 }, excluded: false },
+      { imageId: 3, label: 'ants', predicted: 'bees', probs: { ants: 0.4, bees: 0.6 } }
+    ]
+    const out = indexedPredictions(named, ['ants', 'bees'])
+    expect(out.map((x) => x.imageId)).toEqual([2, 3])
+    expect(confusionOf(out, 2)).toEqual([
+      [0, 1],
+      [0, 1]
+    ])
+    expect(byLoss(out)[0]!.imageId).toBe(3)
+  })
 })

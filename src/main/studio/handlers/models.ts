@@ -1,10 +1,11 @@
-import type { ImageFilter, ModelDetail, ModelList } from '../../../shared/types'
+import type { ImageFilter, ModelDetail, ModelList, Prediction, ValidSummary } from '../../../shared/types'
 import { ThawError } from '../../errors'
 import { queryImages } from '../../store/images'
 import type { Db } from '../../store/db'
 import { setLabels } from '../../store/labels'
 import { chooseModel, chosenModelId, deleteModel, listModels, modelMeta, modelRecord, modelReport, updateModel } from '../../training/modelStore'
 import { predictAll } from '../../training/predictAll'
+import { excludedIds, reportWithoutExcluded } from '../../training/excludedMetrics'
 import { changedPredictions, countPredictions } from '../../training/predictionStore'
 import { autoTrainer } from '../autoTrain'
 import type { Handlers, StudioContext } from '../context'
@@ -20,16 +21,25 @@ export function predictionModel(db: Db, filter: ImageFilter): number | null {
 }
 
 export function modelList(db: Db): ModelList {
-  const models = listModels(db)
+  // accuracy and loss as the stored predictions give them without the images excluded since
+  const excluded = excludedIds(db)
+  const models = listModels(db).map((m) => {
+    if (!m.usable || !m.valid || excluded.size === 0) return m
+    const { valid } = reportWithoutExcluded(modelReport(db, m.id) as StoredReport, excluded)
+    return valid ? { ...m, valid: { accuracy: valid.accuracy, loss: valid.loss } } : m
+  })
   const chosen = models.find((m) => m.chosen)?.id ?? null
   const picked = (db.prepare(`SELECT value FROM meta WHERE key = 'chosen_model'`).pluck().get() as string | undefined) ?? null
   return { models, chosen, pickedByUser: chosen !== null && picked === String(chosen), totalBytes: models.reduce((n, m) => n + m.bytes, 0) }
 }
 
+type StoredReport = { valid?: ValidSummary; predictions?: Prediction[]; epochs?: ModelDetail['curves'] }
+
 function detail(db: Db, id: number): ModelDetail {
   const record = modelRecord(db, id)
-  const report = modelReport(db, id) as { valid?: ModelDetail['summary']; epochs?: ModelDetail['curves'] }
-  return { ...record, summary: record.usable ? (report.valid ?? null) : null, curves: report.epochs ?? [] }
+  const report = reportWithoutExcluded(modelReport(db, id) as StoredReport, excludedIds(db))
+  const summary = record.usable ? (report.valid ?? null) : null
+  return { ...record, valid: summary ? { accuracy: summary.accuracy, loss: summary.loss } : record.valid, summary, curves: report.epochs ?? [] }
 }
 
 /** Scores every image with a model (as a job, with progress); tells clients when it changed. */

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { headOnlyPlan, stageSchema } from '../../../shared/plan'
 import type { InterruptedRun, ModelSummary, TrainReport } from '../../../shared/types'
 import { checkpointTime, deleteCheckpoints, latestCheckpointState } from '../../training/checkpointRows'
+import { excludedIds, reportWithoutExcluded } from '../../training/excludedMetrics'
 import { modelMeta } from '../../training/modelStore'
 import type { TrainArgs } from '../../training/runPlan'
 import { estimateCaches, lrFind } from '../../training/train'
@@ -51,9 +52,12 @@ export const trainingHandlers = {
     return s.jobs.run('lr-find', (job) => lrFind(project, s.engine(), opts, job), { exclusive: ['precompute', 'train'] })
   },
   currentModel: (_args, s): ModelSummary | null => {
-    const meta = modelMeta(s.project().db)
+    const db = s.project().db
+    const meta = modelMeta(db)
     if (!meta) return null
-    return { ...(meta.report as TrainReport), modelId: meta.id, createdAt: meta.createdAt, classes: meta.classes, plan: meta.plan }
+    // top losses, the confusion matrix and the metrics leave out the images excluded since
+    const report = reportWithoutExcluded(meta.report as TrainReport, excludedIds(db))
+    return { ...report, modelId: meta.id, createdAt: meta.createdAt, classes: meta.classes, plan: meta.plan }
   },
   predict: ({ paths, modelId }, s) => {
     const project = s.project()

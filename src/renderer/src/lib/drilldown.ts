@@ -53,11 +53,13 @@ export interface NamedPrediction {
   label: string | null
   predicted: string
   probs: Record<string, number>
+  /** excluded by the user: out of the drill-down, its counts and its top losses */
+  excluded?: boolean
 }
 
 /**
- * Named predictions in the gallery's form, against the model's classes: labelled images whose
- * label the model knows (an unlabelled image has no loss, and a class added since the model was
+ * Named predictions in the gallery's form, against the model's classes: labelled images not
+ * excluded whose label the model knows (an unlabelled image has no loss, and a class added since the model was
  * trained has no column). The loss is the cross-entropy of the label, -ln p(label), as the
  * validation predictions carry it.
  */
@@ -65,6 +67,7 @@ export function indexedPredictions(named: readonly NamedPrediction[], classes: r
   const index = new Map(classes.map((c, i) => [c, i]))
   const out: Prediction[] = []
   for (const n of named) {
+    if (n.excluded) continue
     const label = n.label === null ? undefined : index.get(n.label)
     const predicted = index.get(n.predicted)
     if (label === undefined || predicted === undefined) continue

@@ -40,6 +40,8 @@ class Training {
       else if (e.event === 'trainStage') this.onStage(e.payload as TrainStageEvent)
       else if (e.event === 'jobFinished') this.onFinished(e.payload as JobFinished)
       else if (e.event === 'projectChanged') this.forget()
+      // an image excluded or brought back (or that undone) leaves or joins the model's metrics and top losses
+      else if (e.event === 'libraryChanged' && ['exclude', 'undo'].includes((e.payload as { reason: string }).reason) && this.model) void this.loadModel()
     })
   }
 

@@ -1,0 +1,102 @@
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ensureSet, forEachActivation, RANGE_READ_MIN, readActivations, readRows, writeActivations, type ActivationSetKey } from '../../../src/main/precompute/activationStore'
+import { decodeHalf } from '../../../src/main/precompute/float16'
+import { openDatabase, type Db } from '../../../src/main/store/db'
+import { mulberry32, shuffled } from '../../../src/main/util/random'
+import { tempDir } from '../../helpers/tmp'
+
+const KEY: ActivationSetKey = { backbone: 'bb', backboneSha256: 'sha', layer: 'l', reduce: 'concat-pool', inputSize: 224, preprocessing: 'p', augmentation: 'a' }
+const DIM = 6
+const hashOf = (i: number): string => (i * 2654435761 % 2 ** 32).toString(16).padStart(64, '0')
+/** row values that say which (hash, view) they belong to */
+const valuesOf = (i: number, view: number): Float32Array => Float32Array.from({ length: DIM }, (_, j) => (j === 0 ? (i % 1000) / 16 : j === 1 ? view : j / 64))
+
+function cache(images: number, views: number): { db: Db; set: ReturnType<typeof ensureSet> } {
+  const db = openDatabase(path.join(tempDir(), 't.sqlite'), { create: true })
+  const set = ensureSet(db, KEY, [DIM])
+  const rows: { hash: string; view: number; values: Float32Array }[] = []
+  for (let i = 0; i < images; i++) for (let v = 0; v < views; v++) rows.push({ hash: hashOf(i), view: v, values: valuesOf(i, v) })
+  writeActivations(db, set.id, rows)
+  return { db, set }
+}
+
+/** What one lookup per key reads: the reference the range reads must match. */
+function oneByOne(db: Db, setId: number, keys: { hash: string; view: number }[]): Float32Array {
+  const get = db.prepare('SELECT data FROM activations WHERE set_id = ? AND hash = ? AND view = ?').pluck()
+  const out = new Float32Array(keys.length * DIM)
+  keys.forEach((k, i) => {
+    const data = get.get(setId, k.hash, k.view) as Buffer
+    decodeHalf(new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2), out, i * DIM)
+  })
+  return out
+}
+
+describe('reading cached activations', () => {
+  it('reads many keys by ranges exactly as one lookup per key, in the keys order, with repeats and several views', () => {
+    const { db, set } = cache(700, 3)
+    const rand = mulberry32(3)
+    const keys = shuffled(
+      Array.from({ length: 700 * 3 }, (_, k) => ({ hash: hashOf(k % 700), view: Math.floor(k / 700) })),
+      rand
+    ).slice(0, 1500)
+    keys.push(keys[0]!, keys[10]!, keys[10]!) // copies with the same bytes ask for the same row
+    expect(keys.length).toBeGreaterThan(RANGE_READ_MIN)
+    const got = readActivations(db, set, keys)
+    expect(got).toEqual(oneByOne(db, set.id, keys))
+    const imageOf = new Map(Array.from({ length: 700 }, (_, i) => [hashOf(i), i]))
+    keys.forEach((k, i) => expect(got.subarray(i * DIM, (i + 1) * DIM)).toEqual(valuesOf(imageOf.get(k.hash)!, k.view)))
+  })
+
+  it('reads keys sparse among many rows (ranges give up and look up the rest) and few keys one by one', () => {
+    const { db, set } = cache(3000, 1)
+    for (const every of [1, 7, 40, 500]) {
+      const keys = Array.from({ length: Math.floor(3000 / every) }, (_, k) => ({ hash: hashOf(k * every), view: 0 }))
+      expect(readActivations(db, set, keys)).toEqual(oneByOne(db, set.id, keys))
+    }
+  })
+
+  it('calls back once per distinct row with every position that asked for it', () => {
+    const { db, set } = cache(200, 1)
+    const keys = Array.from({ length: 300 }, (_, k) => ({ hash: hashOf(k % 150), view: 0 }))
+    const seen = new Map<number, number>()
+    let calls = 0
+    const missing = readRows(db, set.id, keys, (indices) => {
+      calls++
+      for (const i of indices) seen.set(i, (seen.get(i) ?? 0) + 1)
+    })
+    expect(missing).toEqual([])
+    expect(calls).toBe(150)
+    expect(seen.size).toBe(300)
+    expect([...seen.values()].every((n) => n === 1)).toBe(true)
+  })
+
+  it('names a missing row, many keys or few, and reads nothing silently short', () => {
+    const { db, set } = cache(100, 1)
+    for (const count of [5, 100]) {
+      const keys = Array.from({ length: count }, (_, k) => ({ hash: hashOf(k), view: 0 }))
+      keys[3] = { hash: 'f'.repeat(64), view: 0 }
+      keys.push({ hash: hashOf(1), view: 2 })
+      expect(() => readActivations(db, set, keys)).toThrow(/no cached activation for image ffffffffffff view 0; run precompute/)
+    }
+  })
+
+  it('streams every key with its own row and returns the missing ones in order', () => {
+    const { db, set } = cache(300, 2)
+    const keys = Array.from({ length: 250 }, (_, k) => ({ hash: hashOf(k), view: k % 2 }))
+    keys[7] = { hash: 'e'.repeat(64), view: 0 }
+    keys[200] = { hash: hashOf(5), view: 9 }
+    const ref = oneByOne(
+      db,
+      set.id,
+      keys.map((k, i) => (i === 7 || i === 200 ? { hash: hashOf(0), view: 0 } : k))
+    )
+    const got = new Float32Array(keys.length * DIM)
+    const missing = forEachActivation(db, set, keys, (i, row) => got.set(row, i * DIM))
+    expect(missing).toEqual([7, 200])
+    for (let i = 0; i < keys.length; i++) {
+      if (i === 7 || i === 200) continue
+      expect(got.subarray(i * DIM, (i + 1) * DIM)).toEqual(ref.subarray(i * DIM, (i + 1) * DIM))
+    }
+  })
+})
