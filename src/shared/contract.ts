@@ -130,7 +130,8 @@ export const commands = {
   /** switches what runs frozen forwards (ONNX Runtime or TF.js) and ONNX Runtime's provider:
    * restarts the engine workers (refused while a job runs) */
   setFrozenRuntime: command<EngineInfo>()(z.strictObject({ runtime: frozenRuntimePreference, provider: onnxProviderPreference })),
-  /** registers a TF.js Layers model folder (model.json + weights) as a backbone */
+  /** registers a TF.js Layers model folder (model.json + weights) as a backbone, or an .onnx file
+   * as a frozen feature extractor (`folder` is then the file) */
   importBackbone: command<BackboneInfo>()(
     z.strictObject({
       folder: path,
@@ -140,7 +141,15 @@ export const commands = {
       featureLayer: z.string().min(1).optional(),
       /** input = pixel * scale + offset; MobileNet-style [-1, 1] when not given */
       scale: z.number().positive().optional(),
-      offset: z.number().optional()
+      offset: z.number().optional(),
+      // ONNX files only (byob, #10 item 4): their preprocessing must be said (it is not in the
+      // file), per-channel normalisation after the scaling, where the channels are, the output
+      mean: z.tuple([z.number(), z.number(), z.number()]).optional(),
+      std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
+      resize: z.enum(['squash', 'center-crop']).optional(),
+      channels: z.enum(['RGB', 'BGR']).optional(),
+      layout: z.enum(['NCHW', 'NHWC']).optional(),
+      output: z.string().min(1).optional()
     })
   ),
   listBackbones: command<BackboneInfo[]>()(none),
