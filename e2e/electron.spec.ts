@@ -46,6 +46,25 @@ test(`desktop app: create, import, label by keyboard, precompute, train and expo
     expect(await page.evaluate(() => typeof (globalThis as { thaw?: { ipcRenderer?: unknown } }).thaw?.ipcRenderer)).toBe('undefined')
 
     const project = path.join(work, 'insects')
+    await test.step('Browse… opens the OS folder picker, through the desktop bridge (not the studio folder browser)', async () => {
+      const desktop = await page.evaluate(() => {
+        const d = (globalThis as { thaw?: { desktop?: Record<string, unknown> } }).thaw?.desktop ?? {}
+        return Object.keys(d).filter((k) => typeof d[k] === 'function').sort()
+      })
+      expect(desktop).toEqual(['pathForFile', 'pickFolder', 'showInFolder'])
+      // the native dialog cannot be driven: the main process answers for it, as a person would
+      await app.evaluate(({ dialog }, picked) => {
+        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [picked] })) as typeof dialog.showOpenDialog
+      }, work)
+      await page.getByRole('button', { name: 'Projects', exact: true }).click()
+      const field = page.getByLabel('Folder for the new project')
+      await field.locator('xpath=ancestor::div[contains(@class, "field")]').getByRole('button', { name: 'Browse…' }).click()
+      await expect(field).toHaveValue(work)
+      await expect(page.getByRole('button', { name: 'Use this folder' })).toHaveCount(0)
+      // the contract's validation holds on the desktop channels too
+      const bad = await page.evaluate(() => (globalThis as unknown as { thaw: { desktop: { showInFolder(a: unknown): Promise<unknown> } } }).thaw.desktop.showInFolder({ path: 'relative' }))
+      expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_ARGS' } })
+    })
     await createProject(page, project, 'Insects')
     await importFolder(page, hymenoptera)
     await page.keyboard.press('Escape')
@@ -83,6 +102,14 @@ test(`desktop app: create, import, label by keyboard, precompute, train and expo
       await screen.getByRole('button', { name: 'Export', exact: true }).click()
       await expect(screen.getByTestId('export-report')).toBeVisible({ timeout: 180_000 })
       expect(fs.readdirSync(out)).toEqual(expect.arrayContaining(['model.json', 'labels.json', 'MODEL_CARD.md']))
+      // Show in folder reveals the bundle (the file manager itself is replaced by a recorder)
+      await app.evaluate(({ shell }) => {
+        shell.showItemInFolder = (p: string) => void ((globalThis as { shown?: string }).shown = p)
+      })
+      await screen.getByTestId('show-in-folder').click()
+      await expect.poll(() => app.evaluate(() => (globalThis as { shown?: string }).shown)).toBeTruthy()
+      const shown = await app.evaluate(() => (globalThis as { shown?: string }).shown)
+      expect(fs.realpathSync(shown!)).toBe(fs.realpathSync(out))
     })
     // what the app did went through SQLite in the project folder
     expect(fs.existsSync(path.join(project, 'thaw.sqlite'))).toBe(true)

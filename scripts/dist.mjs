@@ -19,6 +19,9 @@ function run(script, args) {
   return r.status ?? 1
 }
 
+// the icons electron-builder.yml names are rendered from resources/icon.svg (scripts/icons.ts)
+const icons = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/icons.ts')], { cwd: root, env, stdio: 'inherit' })
+if (icons.status !== 0) process.exit(icons.status ?? 1)
 const built = run('electron-vite/bin/electron-vite.js', ['build'])
 if (built !== 0) process.exit(built)
 const status = run('electron-builder/cli.js', process.argv.slice(2))

@@ -20,6 +20,9 @@ function electronBinary() {
   }
 }
 
+// the window icon (resources/icons/, rendered from resources/icon.svg; quick when up to date)
+const icons = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/icons.ts')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+if (icons.status !== 0) process.exit(icons.status ?? 1)
 const build = spawnSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'error'], {
   cwd: root,
   stdio: ['ignore', 'ignore', 'inherit']

@@ -1,3 +1,4 @@
+import type { z } from 'zod'
 import type { ErrorInfo } from '../shared/contract'
 
 /** An error meant for people: a stable code for programs and a one-line message for humans.
@@ -24,4 +25,11 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   }
   const message = err instanceof Error ? err.message : String(err)
   return { code, message: message.split('\n')[0] ?? message }
+}
+
+/** One line per problem, so a bad command gets a message a person can act on. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`)
+    .join('; ')
 }

@@ -5,18 +5,26 @@ import { app, BrowserWindow, dialog, session, shell } from 'electron'
 import { readRecent } from './project/recent'
 import { openDatabase } from './store/db'
 import { Studio } from './studio/studio'
+import { setupAboutPanel, setupAppId } from './electron/about'
+import { appIconPath } from './electron/appIcon'
 import { setupIpc } from './electron/ipc'
 import { registerMediaScheme, setupMediaProtocol } from './electron/media'
-import { setupMenu } from './electron/menu'
+import { setupMenu, type MenuActions } from './electron/menu'
+import { desktopHandlers } from './electron/nativeDialogs'
+import { openFromOs, setupOsOpen } from './electron/osOpen'
+import { addToOsRecent } from './electron/osRecent'
+import { setupQuit } from './electron/quit'
 import { loadWindowState, trackWindowState } from './electron/windowState'
 
 const studio = new Studio()
 let win: BrowserWindow | null = null
+const quit = setupQuit(studio, { window: () => win })
+const openProject = (p: string): Promise<boolean> => openFromOs((name, args) => studio.invoke(name, args), win, p)
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(path.join(__dirname, '../renderer/index.html')).href
 const isTrustedUrl = (url: string): boolean => url.split(/[?#]/)[0] === rendererUrl.split(/[?#]/)[0]
 
-function createWindow(): BrowserWindow {
+function createWindow(icon: string | undefined): BrowserWindow {
   const state = loadWindowState()
   const w = new BrowserWindow({
     ...(state?.bounds ?? { width: 1400, height: 900 }),
@@ -24,6 +32,8 @@ function createWindow(): BrowserWindow {
     minHeight: 600,
     show: false,
     title: 'Thaw Studio',
+    // Linux taskbars take the window's icon; Windows and macOS show the executable's
+    ...(icon ? { icon } : {}),
     webPreferences: {
       preload: path.join(__dirname, '../preload/index.js'),
       contextIsolation: true,
@@ -34,6 +44,7 @@ function createWindow(): BrowserWindow {
   })
   if (state?.maximized) w.maximize()
   trackWindowState(w)
+  quit.guardWindow(w)
   // the page never navigates away or opens windows; links go to the user's browser
   w.webContents.on('will-navigate', (e, url) => {
     if (!isTrustedUrl(url)) e.preventDefault()
@@ -64,11 +75,17 @@ function start(): void {
     app.quit()
     return
   }
-  app.on('second-instance', () => {
-    if (!win) return
-    if (win.isMinimized()) win.restore()
-    win.focus()
+  // a project the OS asks for (a recent project, a jump list entry, a folder on the Dock icon,
+  // a second launch with a folder): registered now, since macOS sends open-file before ready
+  const osOpen = setupOsOpen({
+    open: async (p) => void (await openProject(p)),
+    focus: () => {
+      if (!win) return
+      if (win.isMinimized()) win.restore()
+      win.focus()
+    }
   })
+  setupAppId()
   registerMediaScheme()
   void app.whenReady().then(async () => {
     // the native addon first: a better-sqlite3 built for another ABI would otherwise fail every
@@ -89,29 +106,32 @@ function start(): void {
     }
     lockDown()
     setupMediaProtocol(studio)
-    setupMenu(studio)
+    const icon = appIconPath()
+    setupAboutPanel(icon)
+    const menuActions: MenuActions = { send: (action) => studio.emit('menu', { action }), openRecent: (p) => void openProject(p) }
+    setupMenu(readRecent(), menuActions)
+    // every project opened (menu, page, OS) goes into the OS's recent list and Open Recent
+    studio.subscribe((e) => {
+      if (e.event !== 'projectChanged' || !e.payload) return
+      const recent = readRecent()
+      addToOsRecent(e.payload.path, recent)
+      setupMenu(recent, menuActions)
+    })
+    const asked = osOpen.ready()
     const last = readRecent()[0]
-    if (last) {
+    if (asked) await openProject(asked)
+    else if (last) {
       await studio.invoke('openProject', { path: last.path }).catch((err: unknown) => {
         // the projects screen opens instead; say why where a developer looks
         console.warn(`could not reopen ${last.path}: ${(err as Error).message}`)
       })
     }
-    win = createWindow()
-    setupIpc(studio, win, isTrustedUrl)
+    win = createWindow(icon)
+    setupIpc(studio, win, isTrustedUrl, desktopHandlers(win))
     await win.loadURL(rendererUrl)
   })
   app.on('window-all-closed', () => app.quit())
-  // the studio is closed (jobs cancelled, workers ended, the database closed) before the app quits
-  let closed = false
-  app.on('before-quit', (e) => {
-    if (closed) return
-    e.preventDefault()
-    void studio.close().finally(() => {
-      closed = true
-      app.quit()
-    })
-  })
+  // quitting closes the studio first, awaited (electron/quit.ts)
 }
 
 start()

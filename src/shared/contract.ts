@@ -130,7 +130,8 @@ export const commands = {
   /** switches what runs frozen forwards (ONNX Runtime or TF.js) and ONNX Runtime's provider:
    * restarts the engine workers (refused while a job runs) */
   setFrozenRuntime: command<EngineInfo>()(z.strictObject({ runtime: frozenRuntimePreference, provider: onnxProviderPreference })),
-  /** registers a TF.js Layers model folder (model.json + weights) as a backbone */
+  /** registers a TF.js Layers model folder (model.json + weights) as a backbone, or an .onnx file
+   * as a frozen feature extractor (`folder` is then the file) */
   importBackbone: command<BackboneInfo>()(
     z.strictObject({
       folder: path,
@@ -140,7 +141,15 @@ export const commands = {
       featureLayer: z.string().min(1).optional(),
       /** input = pixel * scale + offset; MobileNet-style [-1, 1] when not given */
       scale: z.number().positive().optional(),
-      offset: z.number().optional()
+      offset: z.number().optional(),
+      // ONNX files only (byob, #10 item 4): their preprocessing must be said (it is not in the
+      // file), per-channel normalisation after the scaling, where the channels are, the output
+      mean: z.tuple([z.number(), z.number(), z.number()]).optional(),
+      std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
+      resize: z.enum(['squash', 'center-crop']).optional(),
+      channels: z.enum(['RGB', 'BGR']).optional(),
+      layout: z.enum(['NCHW', 'NHWC']).optional(),
+      output: z.string().min(1).optional()
     })
   ),
   listBackbones: command<BackboneInfo[]>()(none),
@@ -375,3 +384,40 @@ export type WsMessage = WsResponse | ({ id?: undefined } & StudioEvent)
 /** IPC channel names (Electron). */
 export const IPC_EVENT_CHANNEL = 'thaw:event'
 export const ipcChannel = (name: CommandName): string => `thaw:${name}`
+
+// ---- The desktop shell (Electron only) ---------------------------------------------------------
+// What the native app does for the page besides the studio's commands: the OS folder picker and
+// the file manager. These are handled by src/main/electron (the studio service knows nothing of
+// Electron), behind the same sender check as every command, and reach the page as the preload's
+// `thaw.desktop`. Browser mode has no such bridge: the renderer feature-detects it and keeps its
+// server-side folder browser.
+export const desktopCommands = {
+  /** the OS folder picker; `path` is null when the person cancels */
+  pickFolder: command<{ path: string | null }>()(
+    z.strictObject({
+      title: z.string().max(200).optional(),
+      /** where the picker opens: the field's current value, else a sensible start */
+      defaultPath: z.string().max(4096).optional(),
+      /** the confirm button's words ("Import", "Export here") */
+      buttonLabel: z.string().max(60).optional()
+    })
+  ),
+  /** the OS file manager, opened on the folder that holds `path`, with `path` selected */
+  showInFolder: command<{ shown: true }>()(z.strictObject({ path }))
+} as const
+
+export type DesktopCommands = typeof desktopCommands
+export type DesktopCommandName = keyof DesktopCommands
+export type DesktopCommandArgs<N extends DesktopCommandName> = z.input<DesktopCommands[N]['args']>
+export type DesktopCommandResult<N extends DesktopCommandName> = DesktopCommands[N]['result']
+export const desktopCommandNames = Object.keys(desktopCommands) as DesktopCommandName[]
+export const desktopChannel = (name: DesktopCommandName): string => `thaw-desktop:${name}`
+
+/** What the page can ask of the desktop shell, envelopes unwrapped (src/renderer/src/lib/desktop.ts). */
+export type DesktopApi = {
+  [N in DesktopCommandName]: (args: DesktopCommandArgs<N>) => Promise<DesktopCommandResult<N>>
+} & {
+  /** the real path of a file or folder dropped on the window ('' for one made by the page);
+   * Electron's webUtils.getPathForFile, in the preload */
+  pathForFile(file: File): string
+}

@@ -185,12 +185,14 @@ export interface BackboneInfo {
   id: string
   displayName: string
   description: string
-  sourceKind: 'download' | 'npm-fallback' | 'folder'
+  sourceKind: 'download' | 'npm-fallback' | 'folder' | 'onnx'
   recommended: boolean
   caveat: string | null
   inputSize: number
   featureLayer: string
   params: number
+  /** why it cannot thaw (an imported ONNX backbone runs frozen), or null when it can */
+  frozenOnly: string | null
 }
 
 /** What the activations cache already holds for a backbone and a number of views, before a
@@ -372,6 +374,8 @@ export interface BackboneGroups {
   displayName: string
   featureLayer: string
   groups: (GroupDescription & { batchNormLayers: number })[]
+  /** why the backbone cannot thaw (then `groups` is empty: the head is all that trains), or null */
+  frozenOnly: string | null
 }
 
 /** A training run that stopped without finishing (killed, crashed): it can be resumed. */

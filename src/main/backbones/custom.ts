@@ -141,7 +141,7 @@ export async function readCustomSpec(cacheDir: string, id: string): Promise<Back
   if (!ID_PATTERN.test(id)) return undefined
   try {
     const spec = JSON.parse(await readFile(path.join(backboneDir(cacheDir, id), CUSTOM_SPEC_FILE), 'utf8')) as BackboneSpec
-    return spec.id === id && spec.source.kind === 'folder' ? spec : undefined
+    return spec.id === id && (spec.source.kind === 'folder' || spec.source.kind === 'onnx') ? spec : undefined
   } catch {
     return undefined
   }

@@ -14,6 +14,13 @@ export type BackboneErrorCode =
   | 'BACKBONE_BAD_LAYER'
   | 'BACKBONE_FALLBACK_MISSING'
   | 'BACKBONE_BAD_IMAGE'
+  // imported ONNX backbones (onnxImport.ts)
+  | 'BACKBONE_NOT_ONNX'
+  | 'BACKBONE_NO_IMAGE_INPUT'
+  | 'BACKBONE_DYNAMIC_SHAPE'
+  | 'BACKBONE_SEVERAL_OUTPUTS'
+  | 'BACKBONE_FROZEN_ONLY'
+  | 'BACKBONE_NO_PREPROCESSING'
 
 export class BackboneError extends Error {
   constructor(

@@ -1,5 +1,6 @@
 // The backbones module's public face: what precompute, training, export and the studio use.
-export type { BackboneFile, BackboneSource, BackboneSpec, LayerGroup, Preprocessing } from './types'
+export type { BackboneFile, BackboneSource, BackboneSpec, LayerGroup, OnnxBackboneIo, Preprocessing } from './types'
+export { frozenOnlyReason } from './types'
 export { BackboneError, type BackboneErrorCode } from './errors'
 export { BUILTIN_BACKBONES, DEFAULT_BACKBONE_ID, THAW_MODEL_HOST, builtinBackbone } from './registry'
 export { defaultCacheDir, isComplete as isBackboneCached } from './cache'
@@ -8,6 +9,8 @@ export {
   importBackboneFromFolder,
   listBackbones,
   loadBackbone,
+  loadOnnxBackbone,
+  type LoadedOnnxBackbone,
   resolveBackboneSpec,
   type ImportFolderOptions,
   type LoadBackboneOptions,
@@ -16,3 +19,4 @@ export {
 export { applySegment, buildSegment, describeGroups, type GroupDescription } from './segments'
 export { crossingTensor, isSingleTensorCut, inferFeatureLayer, modelGraph } from './graph'
 export { resizeOptions, toInputBatch, toInputTensor, type RgbImage } from './preprocess'
+export { importOnnxBackbone, ONNX_BACKBONE_FILE, type ImportOnnxOptions } from './onnxImport'

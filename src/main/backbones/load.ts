@@ -2,7 +2,7 @@
 // imported folder, always checked against the sha256 its spec records.
 import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { COMPLETE_STAMP, backboneDir, defaultCacheDir, isComplete } from './cache'
@@ -10,8 +10,10 @@ import { readCustomSpec, readCustomSpecs } from './custom'
 import { BackboneError } from './errors'
 import { fetchBackbone, type FetchOptions } from './fetch'
 import { combinedDigest, folderHandler, packagedJsHandler, type FileDigests } from './io'
+import { ONNX_BACKBONE_FILE } from './onnxImport'
 import { BUILTIN_BACKBONES, builtinBackbone } from './registry'
-import type { BackboneSource, BackboneSpec } from './types'
+import { frozenOnlyReason, type BackboneSource, type BackboneSpec } from './types'
+import { sha256Hex } from './io'
 
 export { importBackboneFromFolder, type ImportFolderOptions } from './custom'
 
@@ -46,6 +48,7 @@ export async function resolveBackboneSpec(id: string, options: { cacheDir?: stri
 export async function loadBackbone(id: string, options: LoadBackboneOptions = {}): Promise<LoadedBackbone> {
   const cacheDir = options.cacheDir ?? defaultCacheDir()
   const spec = await resolveBackboneSpec(id, { cacheDir })
+  if (spec.source.kind === 'onnx') throw new BackboneError('BACKBONE_FROZEN_ONLY', `${frozenOnlyReason(spec)}; it has no TF.js model to load`)
   const { model, digests, location } = await loadVerified(spec, cacheDir, options)
   try {
     checkSpecLayers(model, spec)
@@ -137,4 +140,31 @@ function checkSpecLayers(model: tf.LayersModel, spec: BackboneSpec): void {
 function weightsDigest(spec: BackboneSpec, digests: FileDigests): string {
   const computing = new Set(spec.files.filter((file) => file.role === 'model' || file.role === 'weights').map((file) => file.name))
   return combinedDigest([...digests].filter(([name]) => computing.has(name)))
+}
+
+/** An imported ONNX backbone's file, read from the cache and checked against the sha256 its
+ * description recorded at import: a missing or replaced copy says so, with how to mend it. */
+export interface LoadedOnnxBackbone {
+  spec: BackboneSpec
+  bytes: Uint8Array
+  source: { kind: 'onnx'; location: string; sha256: string }
+}
+
+export async function loadOnnxBackbone(id: string, options: { cacheDir?: string } = {}): Promise<LoadedOnnxBackbone> {
+  const cacheDir = options.cacheDir ?? defaultCacheDir()
+  const spec = await resolveBackboneSpec(id, { cacheDir })
+  if (spec.source.kind !== 'onnx') throw new BackboneError('BACKBONE_UNKNOWN', `${id} is not an imported ONNX backbone`)
+  const file = path.join(backboneDir(cacheDir, id), ONNX_BACKBONE_FILE)
+  const again = `import it again: thaw import-backbone ${spec.source.importedFrom} --id ${id} (with the same --preprocessing)`
+  const bytes = await readFile(file).catch(() => null)
+  if (!bytes) throw new BackboneError('BACKBONE_NOT_CACHED', `the ONNX file of the imported backbone ${id} is missing (${file}); ${again}`)
+  const expected = spec.files[0]?.sha256
+  const sha = sha256Hex(bytes)
+  if (sha !== expected) {
+    throw new BackboneError(
+      'BACKBONE_CHECKSUM',
+      `the ONNX file of the imported backbone ${id} changed since it was imported (${file}: sha256 ${sha.slice(0, 12)}, not ${expected?.slice(0, 12)}); ${again}`
+    )
+  }
+  return { spec, bytes, source: { kind: 'onnx', location: file, sha256: sha } }
 }

@@ -23,9 +23,21 @@ export function resizeOptions(spec: Pick<BackboneSpec, 'inputSize' | 'preprocess
   return { width, height, fit: spec.preprocessing.resize === 'squash' ? 'fill' : 'cover', position: 'centre' }
 }
 
-function writeImage(image: RgbImage, pre: Preprocessing, out: Float32Array, offset: number): void {
+function writeImage(image: { data: ArrayLike<number> }, pre: Preprocessing, out: Float32Array, offset: number): void {
   const { data } = image
   const { scale, offset: shift } = pre
+  if (pre.mean || pre.std) {
+    // per channel: (pixel * scale + offset - mean[c]) / std[c], folded into one multiply-add each
+    const mean = pre.mean ?? [0, 0, 0]
+    const std = pre.std ?? [1, 1, 1]
+    const a = [0, 1, 2].map((c) => scale / std[c]!)
+    const b = [0, 1, 2].map((c) => (shift - mean[c]!) / std[c]!)
+    const bgr = pre.channels === 'BGR'
+    for (let i = 0; i < data.length; i += 3) {
+      for (let c = 0; c < 3; c++) out[offset + i + c] = (data[i + (bgr ? 2 - c : c)] as number) * a[c]! + b[c]!
+    }
+    return
+  }
   if (pre.channels === 'RGB') {
     for (let i = 0; i < data.length; i++) out[offset + i] = (data[i] as number) * scale + shift
     return
@@ -71,4 +83,12 @@ export function toInputTensor(image: RgbImage, spec: Pick<BackboneSpec, 'inputSi
   const single = batch.reshape([spec.inputSize[0], spec.inputSize[1], 3]) as tf.Tensor3D
   batch.dispose()
   return single
+}
+
+/** Decoded pixels (0..255, interleaved RGB, any number of images) scaled by a spec's
+ * preprocessing: for callers that hold a batch of pixels already (prediction). */
+export function preprocessPixels(pixels: ArrayLike<number>, pre: Preprocessing): Float32Array {
+  const out = new Float32Array(pixels.length)
+  writeImage({ data: pixels }, pre, out, 0)
+  return out
 }

@@ -11,6 +11,11 @@ export interface Preprocessing {
   scale: number
   offset: number
   channels: 'RGB' | 'BGR'
+  /** per-channel normalisation after the scaling, in the model's channel order (ImageNet, CLIP):
+   * input = (pixel * scale + offset - mean[c]) / std[c]. Only imported ONNX backbones use it
+   * (a fused TF.js export has no portable per-channel layer). */
+  mean?: readonly [number, number, number]
+  std?: readonly [number, number, number]
 }
 
 export type BackboneFileRole = 'model' | 'weights' | 'labels' | 'licence'
@@ -55,6 +60,27 @@ export type BackboneSource =
       importedFrom: string
       origin: string
     }
+  | {
+      /** an ONNX feature extractor the user brought: frozen, run by ONNX Runtime only */
+      kind: 'onnx'
+      /** the file the user imported (copied into the cache beside its description) */
+      importedFrom: string
+      origin: string
+    }
+
+/** How an imported ONNX backbone is fed and read: what its file cannot say on its own, settled at
+ * import (the layout guessed from the channel axis or given, the feature output picked). */
+export interface OnnxBackboneIo {
+  /** graph input name and its layout: NCHW ([n, 3, h, w]) or NHWC ([n, h, w, 3]) */
+  input: string
+  layout: 'NCHW' | 'NHWC'
+  /** graph output that is the feature: a map ([n, c, h, w] / [n, h, w, c], in `layout`) or a
+   * vector ([n, c], e.g. a CLIP image embedding) */
+  output: string
+  outputRank: 2 | 4
+  /** the file fixes its batch at 1: images then run one at a time */
+  batchOne: boolean
+}
 
 export interface BackboneSpec {
   id: string
@@ -79,4 +105,13 @@ export interface BackboneSpec {
   recommended?: boolean
   /** shown next to the name: why this entry exists and what to expect from it */
   caveat?: string
+  /** present for source.kind 'onnx' only: the frozen extractor's input and feature output */
+  onnx?: OnnxBackboneIo
+}
+
+/** Why a backbone cannot thaw (its groups are empty), or null when it can. */
+export function frozenOnlyReason(spec: Pick<BackboneSpec, 'source' | 'displayName'>): string | null {
+  return spec.source.kind === 'onnx'
+    ? `${spec.displayName} is an imported ONNX backbone: it runs frozen on ONNX Runtime, and only TF.js Layers backbones can thaw (training needs their layers and gradients), so only the head trains`
+    : null
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { defaultOf, WAIT_HELP } from './defaults'
+import { registerImportBackbone } from './importBackbone'
 import { withFrozenRuntimeOptions, withStudio } from './session'
 
 export function registerEngineCommands(program: Command): void {
@@ -40,30 +41,7 @@ export function registerEngineCommands(program: Command): void {
       })
     )
 
-  program
-    .command('import-backbone')
-    .description('register a TF.js Layers model folder (model.json + weight files) as a backbone')
-    .argument('<folder>', 'folder holding model.json')
-    .option('--id <id>', 'id to use (default: from the folder name and the weights)')
-    .option('--name <name>', 'display name')
-    .option('--input-size <n>', 'input size, when the model does not fix it')
-    .option('--feature-layer <layer>', 'the layer whose output feeds the head (default: the last 4D layer before pooling)')
-    .option('--scale <x>', 'preprocessing: input = pixel * scale + offset (default 1/127.5, offset -1)')
-    .option('--offset <x>', 'preprocessing offset', '0')
-    .option('--json', 'print one JSON object')
-    .action((folder: string, o: Record<string, string | boolean | undefined>) =>
-      withStudio({ json: !!o.json }, async ({ api, out }) => {
-        const b = await api.importBackbone({
-          folder,
-          ...(o.id ? { id: o.id as string } : {}),
-          ...(o.name ? { displayName: o.name as string } : {}),
-          ...(o.inputSize ? { inputSize: Number(o.inputSize) } : {}),
-          ...(o.featureLayer ? { featureLayer: o.featureLayer as string } : {}),
-          ...(o.scale ? { scale: Number(o.scale), offset: Number(o.offset) } : {})
-        })
-        out.result(b, () => `imported backbone ${b.id} (${b.inputSize}px, feature layer ${b.featureLayer}, ${b.params} parameters)`)
-      })
-    )
+  registerImportBackbone(program)
 
   program
     .command('backbones')

@@ -20,16 +20,26 @@ function visible(b: Rectangle): boolean {
   })
 }
 
+const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n)
+
 /** Call once the app is ready (screen needs it). */
 export function loadWindowState(): { bounds: Pick<Rectangle, 'width' | 'height'> & Partial<Rectangle>; maximized: boolean } | null {
+  let s: Partial<WindowState>
   try {
-    const s = JSON.parse(fs.readFileSync(file(), 'utf8')) as WindowState
-    if (typeof s.bounds?.width !== 'number') return null
-    // size kept, position left to the system, when the saved place is no longer on screen
-    return visible(s.bounds) ? s : { ...s, bounds: { width: s.bounds.width, height: s.bounds.height } }
+    s = JSON.parse(fs.readFileSync(file(), 'utf8')) as Partial<WindowState>
   } catch {
     return null
   }
+  const b = s?.bounds
+  if (!b || !finite(b.width) || !finite(b.height) || b.width <= 0 || b.height <= 0) return null
+  const maximized = s.maximized === true
+  // a window saved on a larger monitor than any there is now fits the largest work area
+  const areas = screen.getAllDisplays().map((d) => d.workArea)
+  const width = Math.min(b.width, Math.max(...areas.map((a) => a.width), 1))
+  const height = Math.min(b.height, Math.max(...areas.map((a) => a.height), 1))
+  const placed = finite(b.x) && finite(b.y) ? { x: b.x, y: b.y, width, height } : null
+  // size kept, position left to the system, when the saved place is no longer on screen
+  return { bounds: placed && visible(placed) ? placed : { width, height }, maximized }
 }
 
 /** Remembers size, position and maximized state across launches. */

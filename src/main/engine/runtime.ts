@@ -2,7 +2,12 @@
 // them, and open project databases. Only engine workers import this.
 import * as tf from '@tensorflow/tfjs'
 import path from 'node:path'
-import { buildSegment, loadBackbone, type LoadedBackbone } from '../backbones'
+import { buildSegment, loadBackbone, loadOnnxBackbone, resolveBackboneSpec, type BackboneSpec, type LoadedBackbone, type LoadedOnnxBackbone } from '../backbones'
+import { ThawError } from '../errors'
+import { stat } from 'node:fs/promises'
+import { backboneDir } from '../backbones/cache'
+import { ONNX_BACKBONE_FILE, defaultCacheDir } from '../backbones'
+import { OnnxBackboneForward, type FrozenRunner } from './onnx/importedBackbone'
 import { DB_FILE } from '../project/project'
 import { openDatabase, type Db } from '../store/db'
 import os from 'node:os'
@@ -15,7 +20,8 @@ let backend: Promise<BackendInfo> | null = null
 const backbones = new Map<string, Promise<LoadedBackbone>>()
 const segments = new Map<string, tf.LayersModel>()
 const dbs = new Map<string, Db>()
-const frozen = new Map<string, FrozenForward>()
+const frozen = new Map<string, FrozenRunner>()
+const onnxBackbones = new Map<string, Promise<LoadedOnnxBackbone>>()
 let frozenDeps: FrozenDeps = {}
 
 export function setEngineConfig(c: WorkerConfig): void {
@@ -80,7 +86,7 @@ export function setFrozenDeps(deps: FrozenDeps): void {
  * worker goes. */
 export function frozenSegment(bb: LoadedBackbone, to: string, reduce: 'concat-pool' | 'none'): FrozenForward {
   const key = `${bb.spec.id}:${bb.source.sha256}:${to}:${reduce}`
-  let f = frozen.get(key)
+  let f = frozen.get(key) as FrozenForward | undefined
   if (!f) {
     const seg = segment(bb, null, to)
     const model = reduce === 'concat-pool' ? pooled(seg) : seg
@@ -104,7 +110,7 @@ export function pooled(seg: tf.LayersModel): tf.LayersModel {
  * ONNX Runtime once converted and checked like a segment, keyed by the digest of its bytes. */
 export function frozenModel(net: tf.LayersModel, digest: string): FrozenForward {
   const key = `model:${digest}`
-  let f = frozen.get(key)
+  let f = frozen.get(key) as FrozenForward | undefined
   if (!f) {
     f = new FrozenForward(net, { digest, cut: 'model', opset: SEGMENT_OPSET }, frozenSettings(), frozenDeps)
     frozen.set(key, f)
@@ -124,11 +130,13 @@ export function transientFrozenModel(net: tf.LayersModel, digest: string, cut = 
  * below a boundary are those of the moment the stage starts (converted in memory per stage, and
  * released with `release`). */
 export function frozenParts(
-  bb: LoadedBackbone,
+  bb: LoadedBackbone | (LoadedOnnxBackbone & { model: null }),
   own: boolean,
   segmentOf: (from: string | null, to: string) => tf.LayersModel
-): { frozen: (to: string, reduce: 'concat-pool' | 'none') => FrozenForward; release: () => Promise<void> } {
-  if (!own) return { frozen: (to, reduce) => frozenSegment(bb, to, reduce), release: async () => undefined }
+): { frozen: (to: string, reduce: 'concat-pool' | 'none') => FrozenRunner; release: () => Promise<void> } {
+  if (!bb.model) return { frozen: (to, reduce) => onnxFrozen(bb, to, reduce), release: async () => undefined }
+  const tfjs = bb as LoadedBackbone
+  if (!own) return { frozen: (to, reduce) => frozenSegment(tfjs, to, reduce), release: async () => undefined }
   const made: FrozenForward[] = []
   return {
     frozen: (to, reduce) => {
@@ -141,6 +149,65 @@ export function frozenParts(
     release: async () => {
       await Promise.all(made.splice(0).map((f) => f.release()))
     }
+  }
+}
+
+/** An imported ONNX backbone's file, read and checked once per worker (a failed read, e.g. the
+ * file went missing, is retried on the next call). */
+export async function onnxBackbone(id: string): Promise<LoadedOnnxBackbone> {
+  // the file is re-read when its size or time changed (a re-import, a damaged copy): its digest
+  // is checked again then, so a long-lived worker never runs a stale or replaced file
+  const file = path.join(backboneDir(defaultCacheDir(), id), ONNX_BACKBONE_FILE)
+  const seen = await stat(file).then((st) => `${st.size}:${st.mtimeMs}`, () => 'missing')
+  const key = `${id}@${seen}`
+  let loading = onnxBackbones.get(key)
+  if (!loading) {
+    for (const k of onnxBackbones.keys()) if (k.startsWith(`${id}@`)) onnxBackbones.delete(k)
+    loading = loadOnnxBackbone(id)
+    onnxBackbones.set(key, loading)
+    loading.catch(() => onnxBackbones.delete(key))
+  }
+  return loading
+}
+
+/** The frozen forward of an imported ONNX backbone to its feature output, one per worker. */
+export function onnxFrozen(ob: LoadedOnnxBackbone, layer: string, reduce: 'concat-pool' | 'none'): FrozenRunner {
+  if (layer !== ob.spec.featureLayer) {
+    throw new ThawError('BACKBONE_FROZEN_ONLY', `${ob.spec.id} is an imported ONNX backbone: it can be read at its feature output ${ob.spec.featureLayer} only, not at ${layer}`)
+  }
+  const key = `onnx:${ob.spec.id}:${ob.source.sha256}:${reduce}`
+  let f = frozen.get(key)
+  if (!f) {
+    f = new OnnxBackboneForward(ob.bytes, ob.spec.id, ob.spec.onnx!, reduce, frozenSettings(), frozenDeps)
+    frozen.set(key, f)
+  }
+  return f
+}
+
+/** A backbone as the frozen feature path sees it (precompute, embeddings), whatever defines it:
+ * a TF.js Layers model cut at a layer and run on ONNX Runtime or TF.js, or an imported ONNX
+ * file run on ONNX Runtime. */
+export interface FeatureSource {
+  spec: BackboneSpec
+  sha256: string
+  /** [h, w, c] of the map at `layer` */
+  mapShape(layer: string): number[]
+  frozen(layer: string, reduce: 'concat-pool' | 'none'): FrozenRunner
+}
+
+export async function featureSource(id: string): Promise<FeatureSource> {
+  await engine()
+  const spec = await resolveBackboneSpec(id)
+  if (spec.source.kind === 'onnx') {
+    const ob = await onnxBackbone(id)
+    return { spec: ob.spec, sha256: ob.source.sha256, mapShape: () => [...ob.spec.featureShape], frozen: (layer, reduce) => onnxFrozen(ob, layer, reduce) }
+  }
+  const bb = await backbone(id)
+  return {
+    spec: bb.spec,
+    sha256: bb.source.sha256,
+    mapShape: (layer) => segment(bb, null, layer).outputs[0]!.shape.slice(1) as number[],
+    frozen: (layer, reduce) => frozenSegment(bb, layer, reduce)
   }
 }
 

@@ -108,6 +108,12 @@ export async function exportTask(args: ExportTaskArgs, ctx: TaskContext): Promis
   const meta = findModel(db, args.modelId)
   const report = meta.report as { spec: Spec; valid: { accuracy: number }; predictions?: { imageId: number }[] }
   const spec = report.spec
+  if ((spec as { source?: { kind?: string } }).source?.kind === 'onnx') {
+    throw new ThawError(
+      'EXPORT_UNSUPPORTED',
+      `model ${meta.id} is trained on the imported ONNX backbone ${spec.id}: exporting it is not supported (a bundle would have to join your ONNX file and the head into one checked graph); predict with it in the studio (thaw predict) instead`
+    )
+  }
   const dir = args.staging
   const version = studioVersion()
   const art = modelArtifacts(db, meta.id)

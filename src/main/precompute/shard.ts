@@ -5,7 +5,7 @@ import { ThawError } from '../errors'
 import { toInputArray, type RgbImage } from '../backbones/preprocess'
 import type { FrozenSettings, RuntimeStatus } from '../engine/onnx/frozen'
 import type { TaskContext } from '../engine/protocol'
-import { backbone, engine, frozenSegment, frozenSettings, projectDb, segment } from '../engine/runtime'
+import { engine, featureSource, frozenSettings, projectDb } from '../engine/runtime'
 import { ensureSet, writeActivations, type ActivationSetKey } from './activationStore'
 import { decodeView } from './views'
 
@@ -52,13 +52,13 @@ async function decodeBatch(items: ShardItem[], spec: Parameters<typeof decodeVie
 export async function precomputeShard(args: ShardArgs, ctx: TaskContext): Promise<ShardResult> {
   const started = Date.now()
   const backend = await engine()
-  const bb = await backbone(args.key.backbone)
-  if (bb.source.sha256 !== args.key.backboneSha256) {
-    throw new ThawError('BACKBONE_CHANGED', `the ${bb.spec.id} weights changed while precomputing (sha256 ${bb.source.sha256.slice(0, 12)})`)
+  const bb = await featureSource(args.key.backbone)
+  if (bb.sha256 !== args.key.backboneSha256) {
+    throw new ThawError('BACKBONE_CHANGED', `the ${bb.spec.id} weights changed while precomputing (sha256 ${bb.sha256.slice(0, 12)})`)
   }
-  const mapShape = segment(bb, null, args.key.layer).outputs[0]!.shape.slice(1) as number[]
+  const mapShape = bb.mapShape(args.key.layer)
   const shape = args.key.reduce === 'concat-pool' ? [2 * mapShape[2]!] : mapShape
-  const frozen = frozenSegment(bb, args.key.layer, args.key.reduce)
+  const frozen = bb.frozen(args.key.layer, args.key.reduce)
   const db = projectDb(args.projectDir)
   const set = ensureSet(db, args.key, shape)
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { PROJECT_DB_FILE } from '../../shared/projectFiles'
 import type { ProjectInfo } from '../../shared/types'
 import { DEFAULT_BACKBONE_ID } from '../backbones/registry'
 import { ThawError } from '../errors'
@@ -8,7 +9,7 @@ import { removeStaleTemporaries } from './temporaries'
 import { makeDirsSync } from '../util/fsTimeout'
 import { refusePseudoFs } from '../util/pseudoFs'
 
-export const DB_FILE = 'thaw.sqlite'
+export const DB_FILE = PROJECT_DB_FILE
 
 /** A project is a folder: one SQLite database plus caches (thumbnails, models) beside it.
  * Images stay where they are; the database references them by absolute path. */

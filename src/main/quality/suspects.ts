@@ -1,6 +1,7 @@
 // Suspected label errors, from the studio's side: which images are scored, the folds, the
 // engine workers that train them, and the ranking. The last result is kept in the project so
 // the review queue survives a restart.
+import os from 'node:os'
 import type { Split, Suspect, SuspectsResult } from '../../shared/types'
 import { embeddingCache, requireComplete } from '../embeddings'
 import type { EnginePool } from '../engine/pool'
@@ -81,10 +82,13 @@ export async function findSuspects(project: Project, pool: EnginePool, opts: Sus
   const shares: number[][] = Array.from({ length: workers }, () => [])
   for (let f = 0; f < opts.folds; f++) shares[f % workers]!.push(f)
   const taskItems = items.map((it, i) => ({ hash: it.hash, label: it.label, fold: fold[i]! }))
+  // the workers train at the same time: each takes its share of the cores (two native steps of
+  // two threads each on two cores were slower than one thread each)
+  const threads = Math.max(1, Math.floor(os.availableParallelism() / workers))
   const done = new Array<number>(workers).fill(0)
   const results = await pool.runEach(
     'suspects',
-    shares.map((folds): SuspectsArgs => ({ projectDir: project.dir, key: cache.key, classes: classes.length, items: taskItems, folds, seed: opts.seed })),
+    shares.map((folds): SuspectsArgs => ({ projectDir: project.dir, key: cache.key, classes: classes.length, items: taskItems, folds, seed: opts.seed, threads })),
     (w) => ({
       signal: job.signal,
       onProgress: (n) => {

@@ -27,6 +27,8 @@ export interface SuspectsArgs {
   /** the folds this task trains (and whose items it scores) */
   folds: number[]
   seed: number
+  /** cores this task's steps may use: the machine's, shared by the tasks that train at once */
+  threads?: number
 }
 
 export interface SuspectsFoldResult {
@@ -66,7 +68,7 @@ export async function suspectsTask(args: SuspectsArgs, ctx: TaskContext): Promis
     const seed = seedFrom(args.seed, 'suspects', f)
     const head = buildHead(set.shape[0]!, args.classes, { seed, hidden: SUSPECT_HEAD.hidden })
     try {
-      const model = headTrainable(head)
+      const model = headTrainable(head, args.threads ? { threads: args.threads } : {})
       await fitStage({
         stageIndex: 0,
         stage,

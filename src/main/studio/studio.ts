@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import {
   commandNames,
   commands,
@@ -9,7 +8,7 @@ import {
   type StudioApi,
   type StudioEvent
 } from '../../shared/contract'
-import { ThawError } from '../errors'
+import { describeIssues, ThawError } from '../errors'
 import { EnginePool } from '../engine/pool'
 import type { BackendPreference, ProviderPreference, RuntimePreference } from '../engine/protocol'
 import type { FrozenRuntimeSettings } from './context'
@@ -45,12 +44,8 @@ const handlers: Handlers = {
 
 type Listener = (event: StudioEvent) => void
 
-/** One line per problem, so a bad command gets a message a person can act on. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`)
-    .join('; ')
-}
+// one line per problem (errors.ts, shared with the desktop shell's own commands)
+export { describeIssues }
 
 /** The studio service: implements the contract, knows nothing of Electron, HTTP or the CLI. */
 export class Studio implements StudioContext {

@@ -51,6 +51,10 @@ export function planStageCaches(
  * Anything else was being clamped silently, and recorded as asked. */
 export function checkFreezeTo(d: BackboneDescription, plan: Plan, groups = d.spec.groups.length + 1): void {
   plan.stages.forEach((stage, i) => {
+    if (d.frozenOnly && stage.freezeTo !== -1) {
+      // 0 would mean "train everything": the head alone is all that can train, so say it
+      throw new ThawError('BAD_PLAN', `stage ${i + 1} ("${stage.name}") would thaw the backbone: ${d.frozenOnly}. Use freezeTo -1 (the head only)`)
+    }
     if (stage.freezeTo >= -groups && stage.freezeTo <= groups - 1) return
     throw new ThawError(
       'BAD_PLAN',

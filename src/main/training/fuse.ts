@@ -13,6 +13,9 @@ export function fuseModel(
   spec: Pick<BackboneSpec, 'inputSize' | 'preprocessing' | 'featureLayer'>,
   head: tf.LayersModel
 ): tf.LayersModel {
+  if (spec.preprocessing.mean || spec.preprocessing.std) {
+    throw new ThawError('UNSUPPORTED', 'fusing a backbone with per-channel mean and std into one network is not supported (no portable per-channel scaling layer)')
+  }
   if (spec.preprocessing.channels !== 'RGB') {
     throw new ThawError('UNSUPPORTED', 'fusing a backbone that expects BGR input is not supported yet (no portable channel-swap layer)')
   }
@@ -31,4 +34,17 @@ export function fuseModel(
   }
   const probs = tf.layers.softmax({ name: PROBS_LAYER }).apply(x) as tf.SymbolicTensor
   return tf.model({ inputs: input, outputs: probs, name: 'thaw_classifier' })
+}
+
+/** The kept network of a model on an imported ONNX backbone: the head and the softmax, from the
+ * concat-pooled features (the backbone stays the user's ONNX file, run before it). */
+export function fuseHead(head: tf.LayersModel): tf.LayersModel {
+  const input = tf.input({ shape: head.inputs[0]!.shape.slice(1) as number[], name: 'features' })
+  let x: tf.SymbolicTensor = input
+  for (const layer of head.layers) {
+    if (layer.getClassName() === 'InputLayer') continue
+    x = layer.apply(x) as tf.SymbolicTensor
+  }
+  const probs = tf.layers.softmax({ name: PROBS_LAYER }).apply(x) as tf.SymbolicTensor
+  return tf.model({ inputs: input, outputs: probs, name: 'thaw_head_classifier' })
 }

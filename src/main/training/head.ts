@@ -72,11 +72,12 @@ export function trainableVars(layers: readonly tf.layers.Layer[]): tf.Variable[]
   return layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable))
 }
 
-/** Head only: the trainable part is the head, fed pooled features. */
-export function headTrainable(head: tf.LayersModel): Trainable {
+/** Head only: the trainable part is the head, fed pooled features. `threads`: what its native
+ * engine may use (every core by default). */
+export function headTrainable(head: tf.LayersModel, opts: { threads?: number } = {}): Trainable {
   return {
     forward: (x, training, seed) => applyHead(head, x, training, seed),
     groups: [{ name: 'head', vars: trainableVars(head.layers) }],
-    fast: headEngine(head)
+    fast: headEngine(head, opts)
   }
 }

@@ -12,7 +12,7 @@ import { ThawError } from '../errors'
 import { readActivations, type ActivationSet } from '../precompute/activationStore'
 import type { Db } from '../store/db'
 import { modelMeta, type StoredModelMeta } from './modelStore'
-import { modelDigest, withModel } from './predictTask'
+import { modelDigest, modelForward, withModel } from './predictTask'
 import { unscored, writePredictions, type PredictionRow } from './predictionStore'
 
 export interface PredictAllArgs {
@@ -40,6 +40,11 @@ export function headModel(net: tf.LayersModel): tf.LayersModel {
   let head = heads.get(net)
   if (head) return head
   const at = net.layers.findIndex((l) => l.name === 'pool_concat')
+  // a model on an imported ONNX backbone keeps the head alone, whose input is the pooled features
+  if (at < 0 && net.inputs[0]!.shape.length === 2) {
+    heads.set(net, net)
+    return net
+  }
   if (at < 0) throw new Error('this model has no pooling layer named pool_concat; it cannot be run from the cache')
   const pooled = net.layers[at]!.outputShape as number[]
   const input = tf.input({ shape: pooled.slice(1), name: 'pooled_features' })
@@ -98,7 +103,7 @@ async function score(db: Db, net: tf.LayersModel, meta: StoredModelMeta, args: P
     const spec = (meta.report as { spec: BackboneSpec }).spec
     const { width, height } = resizeOptions(spec)
     // the whole network is frozen here: ONNX Runtime where it converts and passes its check
-    const forward = transientFrozenModel(net, modelDigest(db, meta.id))
+    const forward = await modelForward(db, meta.id, net, modelDigest(db, meta.id), true)
     try {
       for (let i = 0; i < fromImages.length; i += IMAGE_BATCH) {
         if (ctx.signal.aborted) throw new ThawError('CANCELLED', 'scoring the images was cancelled')

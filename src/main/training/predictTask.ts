@@ -6,8 +6,9 @@ import type { BackboneSpec } from '../backbones'
 import { resizeOptions } from '../backbones/preprocess'
 import { decodeForModel } from '../dataset/decode'
 import { createHash } from 'node:crypto'
-import type { FrozenForward } from '../engine/onnx/frozen'
-import { engine, frozenModel, projectDb } from '../engine/runtime'
+import type { FrozenRunner } from '../engine/onnx/importedBackbone'
+import { engine, frozenModel, projectDb, transientFrozenModel } from '../engine/runtime'
+import { importedClassifier } from './importedClassifier'
 import type { Db } from '../store/db'
 import { fromArtifacts } from './artifacts'
 import { modelArtifacts, modelMeta } from './modelStore'
@@ -20,7 +21,7 @@ export interface PredictArgs {
 }
 
 
-const loaded = new Map<string, Promise<{ net: tf.LayersModel; forward: FrozenForward }>>()
+const loaded = new Map<string, Promise<{ net: tf.LayersModel; forward: FrozenRunner }>>()
 
 /** Images decoded and run together: ONNX Runtime and TF.js both gain from batches, and 16 RGB
  * inputs at 224 px are 9.6 MB. */
@@ -32,11 +33,26 @@ export function modelDigest(db: Db, id: number): string {
   return createHash('sha256').update(art.topology).update(art.weightData).digest('hex')
 }
 
-async function load(db: Db, id: number): Promise<{ net: tf.LayersModel; forward: FrozenForward }> {
+async function load(db: Db, id: number): Promise<{ net: tf.LayersModel; forward: FrozenRunner }> {
   const art = modelArtifacts(db, id)
   const digest = createHash('sha256').update(art.topology).update(art.weightData).digest('hex')
   const net = await fromArtifacts(art)
-  return { net, forward: frozenModel(net, digest) }
+  try {
+    return { net, forward: await modelForward(db, id, net, digest, false) }
+  } catch (err) {
+    net.dispose()
+    throw err
+  }
+}
+
+/** What runs a stored model from pixels: its fused network (ONNX Runtime where it converts and
+ * passes its check), or, on an imported ONNX backbone, that file and then the kept head.
+ * `transient`: not kept in the worker (the caller releases it). */
+export async function modelForward(db: Db, id: number, net: tf.LayersModel, digest: string, transient: boolean): Promise<FrozenRunner> {
+  const meta = modelMeta(db, id)!
+  const spec = (meta.report as { spec: BackboneSpec }).spec
+  if (spec.source.kind === 'onnx') return importedClassifier(spec, meta.backboneSha256, net, id)
+  return transient ? transientFrozenModel(net, digest) : frozenModel(net, digest)
 }
 
 /** Runs `fn` with a project's model network: the one this worker keeps loaded for `predict`, if

@@ -18,7 +18,7 @@ import { datasetDigest } from './data/datasetDigest'
 import { batchBounds } from './data/fitData'
 import { labelledSet, trainingProblem, type LabelledSet } from './data/labelledSet'
 import { evaluate, fitStage, type Evaluation } from './fit'
-import { fuseModel } from './fuse'
+import { fuseHead, fuseModel } from './fuse'
 import { classWeightsFromCounts } from './metrics'
 import { saveModel } from './modelStore'
 import { Network } from './network'
@@ -161,7 +161,9 @@ async function keepModel(
   how: { backend: string; cancelled: boolean }
 ): Promise<TrainReport> {
   const { bb } = net
-  const fused = fuseModel(bb.model, bb.spec, net.head)
+  // an imported ONNX backbone is not in the kept network: the head alone is, from pooled
+  // features (prediction runs the ONNX file first: importedClassifier.ts)
+  const fused = bb.model ? fuseModel(bb.model, bb.spec, net.head) : fuseHead(net.head)
   const artifacts = await toArtifacts(fused)
   fused.dispose() // drops its references only: the layers live on in the head and the backbone
   const epochs = state.stages.flatMap((s) => s.epochs)

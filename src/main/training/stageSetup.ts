@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs'
-import type { LoadedBackbone } from '../backbones'
 import { findSet, type ActivationSetKey } from '../precompute/activationStore'
 import type { Db } from '../store/db'
 import type { Stage } from '../../shared/plan'
@@ -8,7 +7,8 @@ import type { FitData } from './data/fitData'
 import type { LabelledSet } from './data/labelledSet'
 import { boundaryLayer, groupMembers, isBatchNorm } from './groups'
 import { headTrainable } from './head'
-import type { FrozenForward } from '../engine/onnx/frozen'
+import type { FrozenRunner } from '../engine/onnx/importedBackbone'
+import type { StageBackbone } from './network'
 import { ImageData } from './data/imageData'
 import { firstThawedGroup } from '../../shared/schedules'
 import type { Trainable } from './step'
@@ -25,11 +25,12 @@ export interface StageInputs {
 
 export interface SetupContext {
   db: Db
-  bb: LoadedBackbone
+  /** an imported ONNX backbone has no TF.js model: only head-only stages reach here */
+  bb: StageBackbone
   /** builds (once) the part of the backbone between two layers */
   segment: (from: string | null, to: string) => tf.LayersModel
   /** the frozen part from the input to a layer, on ONNX Runtime or TF.js (engine/onnx) */
-  frozen: (to: string, reduce: 'concat-pool' | 'none') => FrozenForward
+  frozen: (to: string, reduce: 'concat-pool' | 'none') => FrozenRunner
   head: tf.LayersModel
   data: LabelledSet
   views: number
@@ -52,10 +53,10 @@ export function setupStage(stage: Stage, ctx: SetupContext): StageInputs {
 
   // batch-norm parameters of frozen groups train under trainBn, so nothing below the boundary
   // is fixed any more: the whole backbone runs every step, frozen convolutions included
-  const members = groupMembers(backbone, spec)
-  const frozenBn = stage.trainBn ? members.slice(0, first).flat().map((n) => backbone.getLayer(n)).filter(isBatchNorm) : []
+  const members = backbone ? groupMembers(backbone, spec) : []
+  const frozenBn = stage.trainBn ? members.slice(0, first).flat().map((n) => backbone!.getLayer(n)).filter(isBatchNorm) : []
   const start = frozenBn.length ? null : boundary
-  const thawedGroups = members.slice(first).map((names, i) => ({ name: spec.groups[first + i]!.name, layers: names.map((n) => backbone.getLayer(n)) }))
+  const thawedGroups = members.slice(first).map((names, i) => ({ name: spec.groups[first + i]!.name, layers: names.map((n) => backbone!.getLayer(n)) }))
 
   const model: Trainable = headOnly && !frozenBn.length
     ? headTrainable(ctx.head)

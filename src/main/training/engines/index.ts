@@ -10,7 +10,7 @@ export type { FastStep, StepBatch } from './fastStep'
 
 /** The engine for head-only stages (the head over pooled features). Stages that thaw backbone
  * groups have none yet and run on TF.js (issue 11 item 2): their engine would plug in beside it. */
-export function headEngine(head: tf.LayersModel): FastStep {
-  return new OnnxHeadStep(head)
+export function headEngine(head: tf.LayersModel, opts: { threads?: number } = {}): FastStep {
+  return new OnnxHeadStep(head, opts)
 }
 

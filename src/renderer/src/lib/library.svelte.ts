@@ -20,6 +20,8 @@ class Library {
   status = $state<ProjectStatus | null>(null)
   filter = $state<ImageFilter>({})
   importOpen = $state(false)
+  /** a folder for the Import dialog's field (a folder dropped on the desktop app's window) */
+  importPrefill = $state<string | null>(null)
   exportOpen = $state(false)
   lastReport = $state<ImportReport | null>(null)
   importing = $state(false)

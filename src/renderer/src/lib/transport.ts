@@ -9,13 +9,9 @@ import {
   type WsMessage
 } from '../../../shared/contract'
 import { UPLOAD_PATH } from '../../../shared/upload'
+import { StudioError } from './studioError'
 
-export class StudioError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message)
-    this.name = 'StudioError'
-  }
-}
+export { StudioError }
 
 type Envelope = { ok: true; result: unknown } | { ok: false; error: ErrorInfo }
 

@@ -57,13 +57,13 @@ const sessions = new Map<string, Promise<Ort.InferenceSession>>()
 /** Intra-op threads: every core of the machine (a training step has the worker to itself). */
 export const trainingThreads = (): number => Math.max(1, os.availableParallelism())
 
-async function sessionFor(dims: HeadDims): Promise<Ort.InferenceSession> {
-  const key = `${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}`
+async function sessionFor(dims: HeadDims, threads: number): Promise<Ort.InferenceSession> {
+  const key = `${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}:${threads}`
   let session = sessions.get(key)
   if (!session) {
     // the worker's one lazy loader: onnxruntime is loaded when a stage first trains on it
     const ort = await loadOnnxRuntime()
-    session = ort.InferenceSession.create(headStepGraph(dims), { intraOpNumThreads: trainingThreads(), interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    session = ort.InferenceSession.create(headStepGraph(dims), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
     sessions.set(key, session)
     session.catch(() => sessions.delete(key))
   }
@@ -87,10 +87,19 @@ export class OnnxHeadStep implements FastStep {
   /** where a step's time goes, summed over the steps (the bench reads it) */
   readonly timings = { steps: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0 }
 
-  constructor(private readonly head: tf.LayersModel) {}
+  private readonly threads: number
+
+  constructor(
+    private readonly head: tf.LayersModel,
+    /** intra-op threads; fewer than every core when other workers train at the same time (the
+     * folds of suspects): more threads than cores only spin against each other */
+    opts: { threads?: number } = {}
+  ) {
+    this.threads = Math.max(1, Math.floor(opts.threads ?? trainingThreads()))
+  }
 
   describe(): string {
-    return `onnxruntime-node (cpu, ${trainingThreads()} threads)`
+    return `onnxruntime-node (cpu, ${this.threads} threads)`
   }
 
   async begin(stage: Stage, optimizers: tf.Optimizer[]): Promise<string | null> {
@@ -99,7 +108,7 @@ export class OnnxHeadStep implements FastStep {
     const layers = headLayers(this.head)
     if (typeof layers === 'string') return layers
     try {
-      this.session = await sessionFor(layers.dims)
+      this.session = await sessionFor(layers.dims, this.threads)
       this.ort = await loadOnnxRuntime()
     } catch (err) {
       return `onnxruntime-node could not start: ${(err as Error).message}`

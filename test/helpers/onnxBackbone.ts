@@ -1,0 +1,52 @@
+// ONNX files for the "bring your own backbone" tests, made by the studio's own converter from the
+// built-in MobileNetV2 cut at its feature layer (the weights come from ../shared/backbones and are
+// never committed), plus small synthetic graphs for the refusals.
+import * as tf from '@tensorflow/tfjs'
+import fs from 'node:fs'
+import path from 'node:path'
+import { applySegment, loadBackbone, type LoadedBackbone } from '../../src/main/backbones'
+import { tfjsToOnnx } from '../../src/main/export/onnx'
+import { BACKBONE_MIRROR, tempDir } from './tmp'
+
+export const MOBILENET = 'mobilenet_v2_1.0_224'
+
+export async function mobileNetV2(cacheDir = tempDir('thaw-cache-')): Promise<LoadedBackbone> {
+  return loadBackbone(MOBILENET, { cacheDir, mirror: BACKBONE_MIRROR })
+}
+
+/** MobileNetV2 from its input to Conv2d_18_1_relu6 (7x7x1280) as an ONNX file: NHWC as the
+ * studio's converter writes it, or NCHW in and out (the PyTorch convention), by permutes around
+ * the same layers. Preprocessing stays outside (x / 127.5 - 1), as in a torchvision export. */
+export async function mobileNetV2Onnx(bb: LoadedBackbone, layout: 'NHWC' | 'NCHW', dir = tempDir('thaw-onnx-')): Promise<string> {
+  const nchw = layout === 'NCHW'
+  const input = tf.input({ shape: nchw ? [3, 224, 224] : [224, 224, 3], name: 'image' })
+  const x = nchw ? (tf.layers.permute({ dims: [2, 3, 1], name: 'to_nhwc' }).apply(input) as tf.SymbolicTensor) : input
+  const map = applySegment(bb.model, null, bb.spec.featureLayer, x)
+  const out = nchw ? (tf.layers.permute({ dims: [3, 1, 2], name: 'to_nchw' }).apply(map) as tf.SymbolicTensor) : map
+  const net = tf.model({ inputs: input, outputs: out, name: `mobilenet_v2_features_${layout}` })
+  const bytes = await tfjsToOnnx(net, { inputName: 'pixel_values', outputName: 'features' })
+  net.dispose() // drops references only: the layers belong to bb.model
+  const file = path.join(dir, `mobilenet_v2_features_${layout.toLowerCase()}.onnx`)
+  fs.writeFileSync(file, bytes)
+  return file
+}
+
+/** A small conv net as ONNX, for the shapes the importer must refuse or settle. */
+export async function tinyOnnx(kind: 'dense' | 'any-size' | 'two-outputs', dir = tempDir('thaw-onnx-')): Promise<string> {
+  let net: tf.LayersModel
+  if (kind === 'dense') {
+    const input = tf.input({ shape: [10], name: 'x' })
+    net = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 4 }).apply(input) as tf.SymbolicTensor })
+  } else {
+    const input = tf.input({ shape: kind === 'any-size' ? [null, null, 3] : [32, 32, 3], name: 'x' })
+    const map = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, activation: 'relu', name: 'conv' }).apply(input) as tf.SymbolicTensor
+    const pooled = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(map) as tf.SymbolicTensor
+    const logits = tf.layers.dense({ units: 5, name: 'logits' }).apply(pooled) as tf.SymbolicTensor
+    net = kind === 'any-size' ? tf.model({ inputs: input, outputs: map }) : tf.model({ inputs: input, outputs: [map, logits] })
+  }
+  const bytes = await tfjsToOnnx(net)
+  net.dispose()
+  const file = path.join(dir, `${kind}.onnx`)
+  fs.writeFileSync(file, bytes)
+  return file
+}
