@@ -5,7 +5,7 @@ import { app, BrowserWindow, dialog, session, shell } from 'electron'
 import { readRecent } from './project/recent'
 import { openDatabase } from './store/db'
 import { Studio } from './studio/studio'
-import { setupAboutPanel } from './electron/about'
+import { setupAboutPanel, setupAppId } from './electron/about'
 import { appIconPath } from './electron/appIcon'
 import { setupIpc } from './electron/ipc'
 import { registerMediaScheme, setupMediaProtocol } from './electron/media'
@@ -85,6 +85,7 @@ function start(): void {
       win.focus()
     }
   })
+  setupAppId()
   registerMediaScheme()
   void app.whenReady().then(async () => {
     // the native addon first: a better-sqlite3 built for another ABI would otherwise fail every

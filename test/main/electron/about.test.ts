@@ -7,7 +7,7 @@ import { app, resetElectron } from './electronStub'
 
 vi.mock('electron', async () => await import('./electronStub'))
 const { appIconPath } = await import('../../../src/main/electron/appIcon')
-const { setupAboutPanel } = await import('../../../src/main/electron/about')
+const { APP_ID, setupAboutPanel, setupAppId } = await import('../../../src/main/electron/about')
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'thaw-icon-'))
 const resourcesPath = process.resourcesPath
@@ -49,5 +49,25 @@ describe('setupAboutPanel', () => {
   it('leaves the icon out when there is none (Electron then shows its own)', () => {
     setupAboutPanel(undefined)
     expect(app.setAboutPanelOptions.mock.calls[0]![0]).not.toHaveProperty('iconPath')
+  })
+})
+
+describe('setupAppId', () => {
+  const platform = process.platform
+  const on = (p: NodeJS.Platform): void => void Object.defineProperty(process, 'platform', { value: p, configurable: true })
+
+  it("Windows: the AppUserModelID is electron-builder's appId, so the jump list belongs to the installed shortcut", () => {
+    try {
+      on('win32')
+      setupAppId()
+      expect(app.setAppUserModelId).toHaveBeenCalledWith(APP_ID)
+      on('linux')
+      setupAppId()
+      expect(app.setAppUserModelId).toHaveBeenCalledTimes(1)
+    } finally {
+      on(platform)
+    }
+    const yml = fs.readFileSync(path.join(__dirname, '../../../electron-builder.yml'), 'utf8')
+    expect(yml).toMatch(new RegExp(`^appId: ${APP_ID.replace(/\./g, '\\.')}$`, 'm'))
   })
 })

@@ -26,6 +26,7 @@ class FakeApp extends EventEmitter {
   addRecentDocument = vi.fn()
   setJumpList = vi.fn((): string => 'ok')
   setAboutPanelOptions = vi.fn()
+  setAppUserModelId = vi.fn()
 }
 export const app = new FakeApp()
 
