@@ -1,5 +1,6 @@
-// Runs in the engine worker. Head-only training steps on ONNX Runtime: the gradients from one
-// native graph (headStepGraph.ts) over every core, the update from fusedOptimizers.ts. TF.js
+// Runs in the engine worker. Head-only training steps on ONNX Runtime: one native graph
+// (headStepGraph.ts) over every core computes the gradients and applies the optimizer's update;
+// the weights and optimizer state live in arrays here between steps (optimizerState.ts). TF.js
 // stays the definition: the head is a tf.LayersModel, its dropout masks are the ones the TF.js path draws from
 // the step's seed, and weights, running statistics and optimizer state go back into TF.js
 // (`sync`) before anything else reads them: evaluation, checkpoints, best weights, the saved model.
@@ -10,8 +11,8 @@ import { loadOnnxRuntime } from '../../../engine/onnxruntime'
 import type { Stage } from '../../../../shared/plan'
 import type { FastStep, StepBatch } from '../fastStep'
 import { dropoutMask } from '../../dropout'
-import { FusedOptimizer, type FusedParam } from './fusedOptimizers'
-import { HEAD_PARAMS, headStepGraph, paramShape, type HeadDims, type HeadParam } from './headStepGraph'
+import { HEAD_PARAMS, headStepGraph, paramShape, slotName, OPTIMIZER_SLOTS, type HeadDims, type HeadOptimizer, type HeadParam } from './headStepGraph'
+import { DoubleBuffer, OptimizerState } from './optimizerState'
 
 /** `THAW_TRAIN_RUNTIME=tfjs` keeps every step on TF.js (the reference path; benchmarks compare). */
 export function onnxTrainingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -57,13 +58,13 @@ const sessions = new Map<string, Promise<Ort.InferenceSession>>()
 /** Intra-op threads: every core of the machine (a training step has the worker to itself). */
 export const trainingThreads = (): number => Math.max(1, os.availableParallelism())
 
-async function sessionFor(dims: HeadDims, threads: number): Promise<Ort.InferenceSession> {
-  const key = `${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}:${threads}`
+async function sessionFor(dims: HeadDims, optimizer: HeadOptimizer, threads: number): Promise<Ort.InferenceSession> {
+  const key = `${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}/${optimizer}:${threads}`
   let session = sessions.get(key)
   if (!session) {
     // the worker's one lazy loader: onnxruntime is loaded when a stage first trains on it
     const ort = await loadOnnxRuntime()
-    session = ort.InferenceSession.create(headStepGraph(dims), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    session = ort.InferenceSession.create(headStepGraph(dims, optimizer), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
     sessions.set(key, session)
     session.catch(() => sessions.delete(key))
   }
@@ -81,11 +82,12 @@ export class OnnxHeadStep implements FastStep {
   private layers: HeadLayers | null = null
   private session: Ort.InferenceSession | null = null
   private ort: typeof Ort | null = null
-  private params: Record<HeadParam, FusedParam> | null = null
+  private params: Record<HeadParam, { variable: tf.Variable; value: DoubleBuffer }> | null = null
   private moving: { mean: Float32Array; variance: Float32Array; momentum: number }[] = []
-  private optimizer: FusedOptimizer | null = null
-  /** where a step's time goes, summed over the steps (the bench reads it) */
-  readonly timings = { steps: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0 }
+  private optimizer: OptimizerState | null = null
+  /** where a step's time goes, summed over the steps (the bench reads it): the inputs (batch out of
+   * TF.js, masks), the graph (forward, backward and update), the running statistics, the hand-back */
+  readonly timings = { steps: 0, inputsMs: 0, runMs: 0, statsMs: 0, syncMs: 0 }
 
   private readonly threads: number
 
@@ -107,8 +109,9 @@ export class OnnxHeadStep implements FastStep {
     if (optimizers.length !== 1) return `a head-only stage has one optimizer, not ${optimizers.length}`
     const layers = headLayers(this.head)
     if (typeof layers === 'string') return layers
+    const kind = stage.optimizer ?? 'adam'
     try {
-      this.session = await sessionFor(layers.dims, this.threads)
+      this.session = await sessionFor(layers.dims, kind, this.threads)
       this.ort = await loadOnnxRuntime()
     } catch (err) {
       return `onnxruntime-node could not start: ${(err as Error).message}`
@@ -125,14 +128,14 @@ export class OnnxHeadStep implements FastStep {
       logits_bias: weight(layers.logits, 1)
     }
     this.params = Object.fromEntries(
-      HEAD_PARAMS.map((p) => [p, { variable: variables[p], value: (variables[p].dataSync() as Float32Array).slice(), decays: /kernel/.test(variables[p].name) }])
-    ) as Record<HeadParam, FusedParam>
+      HEAD_PARAMS.map((p) => [p, { variable: variables[p], value: new DoubleBuffer((variables[p].dataSync() as Float32Array).slice()) }])
+    ) as Record<HeadParam, { variable: tf.Variable; value: DoubleBuffer }>
     this.moving = [layers.bn1, layers.bn2].map((l) => {
       const [mean, variance] = l.nonTrainableWeights.map((w) => (w.read().dataSync() as Float32Array).slice())
       return { mean: mean!, variance: variance!, momentum: config(l).momentum ?? 0.99 }
     })
     // the optimizer's slots follow the order of the head's trainable variables (trainableVars)
-    this.optimizer = new FusedOptimizer(stage.optimizer ?? 'adam', HEAD_PARAMS.map((p) => this.params![p]))
+    this.optimizer = new OptimizerState(kind, HEAD_PARAMS.map((p) => variables[p]))
     await this.optimizer.load(optimizers[0]!)
     return null
   }
@@ -160,12 +163,24 @@ export class OnnxHeadStep implements FastStep {
       mask1: t(mask1, [n, dims.features]),
       mask2: t(mask2, [n, dims.hidden])
     }
-    for (const p of HEAD_PARAMS) feeds[p] = t(params[p].value, paramShape(p, dims))
+    // weights and optimizer state in from the current arrays, updated into the spare ones
+    const fetches: Record<string, Ort.Tensor | null> = { loss: null, bn1_mean: null, bn1_var: null, bn2_mean: null, bn2_var: null }
+    const buffers: DoubleBuffer[] = []
+    const state = (name: string, shape: number[], b: DoubleBuffer): void => {
+      feeds[name] = t(b.current, shape)
+      fetches[`new_${name}`] = t(b.spare, shape)
+      buffers.push(b)
+    }
+    for (const [i, p] of HEAD_PARAMS.entries()) {
+      const shape = paramShape(p, dims)
+      state(p, shape, params[p].value)
+      for (const [k, slot] of OPTIMIZER_SLOTS[optimizer.kind].entries()) state(slotName(slot, p), shape, optimizer.slots[k]![i]!)
+    }
+    for (const [name, value] of Object.entries(optimizer.next(batch.rates[0]!, batch.weightDecay))) feeds[name] = t(Float32Array.of(value), [])
     const t1 = performance.now()
-    const out = await session.run(feeds)
+    const out = await session.run(feeds, fetches)
+    for (const b of buffers) b.swap()
     const t2 = performance.now()
-    const grads = HEAD_PARAMS.map((p) => out[`grad_${p}`]!.data as Float32Array)
-    optimizer.step(grads, batch.rates[0]!, batch.weightDecay)
     // running statistics, as tfjs-layers' BatchNormalization: moving -= (moving - batch) * (1 - momentum)
     for (const [i, tag] of (['bn1', 'bn2'] as const).entries()) {
       const m = this.moving[i]!
@@ -173,12 +188,12 @@ export class OnnxHeadStep implements FastStep {
       movingAverage(m.variance, out[`${tag}_var`]!.data as Float32Array, m.momentum)
     }
     const loss = (out.loss!.data as Float32Array)[0]!
-    for (const v of Object.values(out)) v.dispose()
+    for (const v of Object.values(out)) v.dispose() // drops ONNX Runtime's references; the arrays stay ours
     const t3 = performance.now()
     this.timings.steps++
     this.timings.inputsMs += t1 - t0
     this.timings.runMs += t2 - t1
-    this.timings.updateMs += t3 - t2
+    this.timings.statsMs += t3 - t2
     return loss
   }
 
@@ -187,7 +202,7 @@ export class OnnxHeadStep implements FastStep {
     const started = performance.now()
     // assign shares the new tensor's data with the variable: tidy frees the temporaries' handles
     tf.tidy(() => {
-      for (const p of HEAD_PARAMS) params[p].variable.assign(tf.tensor(params[p].value, params[p].variable.shape))
+      for (const p of HEAD_PARAMS) params[p].variable.assign(tf.tensor(params[p].value.current, params[p].variable.shape))
       for (const [i, l] of [layers.bn1, layers.bn2].entries()) {
         const m = this.moving[i]!
         const [mean, variance] = l.nonTrainableWeights

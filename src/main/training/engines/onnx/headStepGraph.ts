@@ -4,9 +4,11 @@
 // gradients. TF.js on wasm runs the same products on one thread through XNNPACK, repacking the
 // 2560 x 512 kernel at every step: that was 70% of a head step.
 //
-// The graph is a pure function of the batch and the weights: weights go in as inputs and
-// gradients come out, so nothing is kept inside the session between steps and the optimizer
-// (fusedOptimizers.ts) updates the weights in place in JavaScript arrays.
+// The graph is a pure function of the batch, the weights and the optimizer state: they go in as
+// inputs and come out updated (AdamW or momentum SGD written in elementwise ONNX ops, which ONNX
+// Runtime spreads over every core), so nothing is kept inside the session between steps and the
+// gradients never leave it. Updating in JavaScript, one thread, was half of a step. Without an
+// optimizer the graph gives the gradients instead (the gradient check against TF.js).
 import { GraphBuilder, attr, type Attr } from '../../../export/onnx/graph'
 import { DataType, encodeModel, type ValueInfo } from '../../../export/onnx/onnxProto'
 
@@ -31,6 +33,20 @@ export type HeadParam = (typeof HEAD_PARAMS)[number]
  * norm's batch mean and (biased) variance, from which the caller updates the running statistics. */
 export const HEAD_STEP_OUTPUTS = ['loss', ...HEAD_PARAMS.map((p) => `grad_${p}` as const), 'bn1_mean', 'bn1_var', 'bn2_mean', 'bn2_var'] as const
 
+export type HeadOptimizer = 'adam' | 'sgd'
+
+/** AdamW and momentum SGD as ../../optimizers.ts builds them (tfjs-core's arithmetic). */
+export const ADAM = { beta1: 0.9, beta2: 0.99, epsilon: 1e-7 }
+export const MOMENTUM = 0.9
+
+/** Each parameter's optimizer state, in the order TF.js's optimizer lists its slots (every
+ * parameter's first slot, then every parameter's second). */
+export const OPTIMIZER_SLOTS: Record<HeadOptimizer, readonly string[]> = { adam: ['m', 'v'], sgd: ['momentum'] }
+export const slotName = (slot: string, p: HeadParam): string => `${slot}_${p}`
+/** Per-step scalars of the update: Adam's rate over its first bias correction and the inverse of
+ * its second; momentum SGD's rate. `decay` is 1 - lr * weightDecay (kernels only). */
+export const UPDATE_SCALARS: Record<HeadOptimizer, readonly string[]> = { adam: ['step_size', 'inv_c2', 'decay'], sgd: ['lr', 'decay'] }
+
 export function paramShape(p: HeadParam, d: HeadDims): number[] {
   switch (p) {
     case 'bn1_gamma':
@@ -54,14 +70,32 @@ const valueInfo = (name: string, dims: (number | 'N')[]): ValueInfo => ({
   type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (d === 'N' ? { dimParam: 'N' } : { dimValue: d })) } } }
 })
 
-/** The serialized ONNX model (opset 17) of one head training step for these dimensions. */
-export function headStepGraph(d: HeadDims): Uint8Array {
+/** Inputs and outputs of the step with an optimizer: HEAD_STEP_INPUTS, then every parameter's
+ * optimizer state and the step's scalars; out come the loss, `new_<param>` and `new_<slot>_<param>`
+ * for every parameter, and the batch norms' batch statistics. */
+export function updateStepIo(kind: HeadOptimizer): { inputs: string[]; outputs: string[] } {
+  const state = OPTIMIZER_SLOTS[kind].flatMap((slot) => HEAD_PARAMS.map((p) => slotName(slot, p)))
+  return {
+    inputs: [...HEAD_STEP_INPUTS, ...state, ...UPDATE_SCALARS[kind]],
+    outputs: ['loss', ...HEAD_PARAMS.map((p) => `new_${p}`), ...state.map((s) => `new_${s}`), 'bn1_mean', 'bn1_var', 'bn2_mean', 'bn2_var']
+  }
+}
+
+/** The serialized ONNX model (opset 17) of one head training step for these dimensions: the
+ * gradients (HEAD_STEP_OUTPUTS), or with `optimizer` the updated weights and state (updateStepIo). */
+export function headStepGraph(d: HeadDims, optimizer?: HeadOptimizer): Uint8Array {
   const g = new GraphBuilder()
-  for (const name of HEAD_STEP_INPUTS) g.reserve(name)
+  const io = optimizer ? updateStepIo(optimizer) : { inputs: [...HEAD_STEP_INPUTS], outputs: [...HEAD_STEP_OUTPUTS] }
+  for (const name of io.inputs) g.reserve(name)
   const op = (type: string, inputs: string[], attrs: Record<string, Attr> = {}, output?: string): string => g.node(type, inputs, attrs, type, output)
   const out = (name: string): string => g.reserve(name)
   const meanOverBatch = (v: string): string => op('ReduceMean', [v], { axes: attr.ints([0]), keepdims: attr.int(1) })
   const sumOverBatch = (v: string, output?: string): string => op('ReduceSum', [v, g.int64Vector([0])], { keepdims: attr.int(0) }, output)
+  // a gradient is a graph output, or (with an optimizer) an intermediate value the update reads
+  const grads = {} as Record<HeadParam, string>
+  const grad = (p: HeadParam, make: (output?: string) => string): void => {
+    grads[p] = make(optimizer ? undefined : out(`grad_${p}`))
+  }
 
   // batch norm in training mode: normalised by the batch's own mean and biased variance (as
   // tfjs-layers' normalizeBatchInTraining)
@@ -93,32 +127,40 @@ export function headStepGraph(d: HeadDims): Uint8Array {
   // backward: d(loss)/d(logits) = softmax * rowsum(target) - target
   const rowWeight = op('ReduceSum', ['target', g.int64Vector([1])], { keepdims: attr.int(1) })
   const dLogits = op('Sub', [op('Mul', [op('Exp', [logProbs]), rowWeight]), 'target'])
-  op('Gemm', [drop2, dLogits], { transA: attr.int(1) }, out('grad_logits_kernel'))
-  sumOverBatch(dLogits, out('grad_logits_bias'))
+  grad('logits_kernel', (o) => op('Gemm', [drop2, dLogits], { transA: attr.int(1) }, o))
+  grad('logits_bias', (o) => sumOverBatch(dLogits, o))
   const dBn2 = op('Mul', [op('Gemm', [dLogits, 'logits_kernel'], { transB: attr.int(1) }), 'mask2'])
-  sumOverBatch(op('Mul', [dBn2, bn2.xhat]), out('grad_bn2_gamma'))
-  sumOverBatch(dBn2, out('grad_bn2_beta'))
+  grad('bn2_gamma', (o) => sumOverBatch(op('Mul', [dBn2, bn2.xhat]), o))
+  grad('bn2_beta', (o) => sumOverBatch(dBn2, o))
   const dRelu = batchNormInputGrad(op('Mul', [dBn2, 'bn2_gamma']), bn2.xhat, bn2.inv)
   // ReLU's gradient: Sign(relu(z)) is 1 where z > 0 and 0 elsewhere
   const dFc1 = op('Mul', [dRelu, op('Sign', [relu])])
-  op('Gemm', [drop1, dFc1], { transA: attr.int(1) }, out('grad_fc1_kernel'))
-  sumOverBatch(dFc1, out('grad_fc1_bias'))
+  grad('fc1_kernel', (o) => op('Gemm', [drop1, dFc1], { transA: attr.int(1) }, o))
+  grad('fc1_bias', (o) => sumOverBatch(dFc1, o))
   const dBn1 = op('Mul', [op('Gemm', [dFc1, 'fc1_kernel'], { transB: attr.int(1) }), 'mask1'])
-  sumOverBatch(op('Mul', [dBn1, bn1.xhat]), out('grad_bn1_gamma'))
-  sumOverBatch(dBn1, out('grad_bn1_beta'))
+  grad('bn1_gamma', (o) => sumOverBatch(op('Mul', [dBn1, bn1.xhat]), o))
+  grad('bn1_beta', (o) => sumOverBatch(dBn1, o))
 
-  const inputDims: Record<(typeof HEAD_STEP_INPUTS)[number], (number | 'N')[]> = {
-    x: ['N', d.features],
-    target: ['N', d.classes],
-    mask1: ['N', d.features],
-    mask2: ['N', d.hidden],
-    ...(Object.fromEntries(HEAD_PARAMS.map((p) => [p, paramShape(p, d)])) as Record<HeadParam, number[]>)
+  if (optimizer) for (const p of HEAD_PARAMS) update(g, optimizer, p, grads[p], /kernel/.test(p), out)
+
+  const shapes = new Map<string, (number | 'N')[]>([
+    ['x', ['N', d.features]],
+    ['target', ['N', d.classes]],
+    ['mask1', ['N', d.features]],
+    ['mask2', ['N', d.hidden]],
+    ['loss', []],
+    ['bn1_mean', [1, d.features]],
+    ['bn1_var', [1, d.features]],
+    ['bn2_mean', [1, d.hidden]],
+    ['bn2_var', [1, d.hidden]]
+  ])
+  for (const p of HEAD_PARAMS) {
+    const shape = paramShape(p, d)
+    for (const name of [p, `grad_${p}`, `new_${p}`]) shapes.set(name, shape)
+    for (const slot of Object.values(OPTIMIZER_SLOTS).flat()) for (const name of [slotName(slot, p), `new_${slotName(slot, p)}`]) shapes.set(name, shape)
   }
-  const outputDims = (name: (typeof HEAD_STEP_OUTPUTS)[number]): number[] => {
-    if (name === 'loss') return []
-    if (name.startsWith('grad_')) return paramShape(name.slice(5) as HeadParam, d)
-    return [1, name.startsWith('bn1') ? d.features : d.hidden]
-  }
+  for (const name of Object.values(UPDATE_SCALARS).flat()) shapes.set(name, [])
+  const dims = (name: string): (number | 'N')[] => shapes.get(name) ?? []
   return encodeModel({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
@@ -127,8 +169,29 @@ export function headStepGraph(d: HeadDims): Uint8Array {
       name: 'head_train_step',
       node: g.nodes,
       initializer: g.initializers,
-      input: HEAD_STEP_INPUTS.map((n) => valueInfo(n, inputDims[n])),
-      output: HEAD_STEP_OUTPUTS.map((n) => valueInfo(n, outputDims(n)))
+      input: io.inputs.map((n) => valueInfo(n, dims(n))),
+      output: io.outputs.map((n) => valueInfo(n, dims(n)))
     }
   })
+}
+
+/** One parameter's update from its gradient, as tfjs-core's adam_optimizer.js and
+ * momentum_optimizer.js compute it, then decoupled weight decay on kernels (AdamW, SGDW):
+ *   adam: m' = b1 m + (1 - b1) g;  v' = b2 v + (1 - b2) g^2;  w' = (w - step_size m' / (sqrt(v' inv_c2) + eps)) decay
+ *   sgd:  a' = momentum a + g;  w' = (w - lr a') decay */
+function update(g: GraphBuilder, kind: HeadOptimizer, p: HeadParam, gradient: string, decays: boolean, out: (name: string) => string): void {
+  const op = (type: string, inputs: string[], output?: string): string => g.node(type, inputs, {}, `update/${p}`, output)
+  const decayed = (w: string): void => void (decays ? op('Mul', [w, 'decay'], out(`new_${p}`)) : op('Identity', [w], out(`new_${p}`)))
+  if (kind === 'adam') {
+    const { beta1, beta2, epsilon } = ADAM
+    const [m, v] = OPTIMIZER_SLOTS.adam.map((slot) => slotName(slot, p)) as [string, string]
+    const m2 = op('Add', [op('Mul', [m, g.floatScalar(beta1)]), op('Mul', [gradient, g.floatScalar(1 - beta1)])], out(`new_${m}`))
+    const v2 = op('Add', [op('Mul', [v, g.floatScalar(beta2)]), op('Mul', [op('Mul', [gradient, gradient]), g.floatScalar(1 - beta2)])], out(`new_${v}`))
+    const denominator = op('Add', [op('Sqrt', [op('Mul', [v2, 'inv_c2'])]), g.floatScalar(epsilon)])
+    decayed(op('Sub', [p, op('Div', [op('Mul', [m2, 'step_size']), denominator])]))
+  } else {
+    const acc = slotName('momentum', p)
+    const acc2 = op('Add', [op('Mul', [acc, g.floatScalar(MOMENTUM)]), gradient], out(`new_${acc}`))
+    decayed(op('Sub', [p, op('Mul', [acc2, 'lr'])]))
+  }
 }
