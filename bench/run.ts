@@ -16,7 +16,8 @@ const cases: Record<string, () => Promise<{ run: (opts?: never) => Promise<Recor
   train: () => import('./cases/train'),
   engine: () => import('./cases/engine'),
   quality: () => import('./cases/quality'),
-  predictall: () => import('./cases/predictall')
+  predictall: () => import('./cases/predictall'),
+  map: () => import('./cases/map')
 }
 
 async function main(): Promise<void> {

@@ -208,3 +208,106 @@ test('the duplicates view groups the planted copies, flags the leak; keep-one an
   expect(after.excluded).toBe(before.excluded + 2)
   expect(after.images).toBe(before.images - 2)
 })
+
+const MAP = '[data-testid="embedding-map"]'
+
+/** A painted point of the map's canvas, in page coordinates (the first one found, scanning rows).
+ * Page code as text: the e2e tests compile without the DOM's types. */
+async function paintedPoint(page: Page): Promise<{ x: number; y: number }> {
+  const p = (await page.evaluate(`(() => {
+    const el = document.querySelector('${MAP}')
+    const { data, width, height } = el.getContext('2d').getImageData(0, 0, el.width, el.height)
+    const r = el.getBoundingClientRect()
+    // the middle of a 4x4 point: two pixels on from where the scan first meets one
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        if (data[4 * (y * width + x) + 3] > 0) return { x: r.left + ((x + 2) * r.width) / width, y: r.top + ((y + 2) * r.height) / height }
+    return null
+  })()`)) as { x: number; y: number } | null
+  expect(p, 'the map has painted points').not.toBeNull()
+  return p!
+}
+
+test('the embedding map: coloured by label or by the chosen model’s predictions with a legend; click, zoom, pan and lasso', async ({ page }) => {
+  test.setTimeout(240_000)
+  const review = await openReview(page, 'Embedding map')
+  const status = await thawStatus(projectDir)
+  const total = status.images + status.excluded
+  await review.getByRole('button', { name: 'Draw the map' }).click()
+  const canvas = review.getByTestId('embedding-map')
+  await expect(canvas).toBeVisible({ timeout: 120_000 })
+  await expect(review.getByTestId('map-summary')).toContainText(`${total} images, UMAP`)
+
+  const legend = review.getByTestId('map-legend')
+  /** excluded images are grey in every colouring, and listed when there are any */
+  const excludedEntry: Record<string, number> = status.excluded ? { excluded: status.excluded } : {}
+  const entries = async (): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {}
+    for (const li of await legend.getByRole('listitem').all()) {
+      const [name, count] = [await li.getAttribute('data-name'), await li.getAttribute('data-count')]
+      // the entry shows what it says: its name and its count
+      await expect(li).toHaveText(new RegExp(`^\\s*${name}\\s+${Number(count).toLocaleString('en-US')}\\s*$`))
+      out[name!] = Number(count)
+    }
+    return out
+  }
+  await test.step('by label: the classes with their counts, and the excluded images', async () => {
+    await expect(legend.getByRole('listitem')).toHaveCount(status.excluded ? 3 : 2)
+    expect(await entries()).toEqual({ ants: status.classes.ants, bees: status.classes.bees, ...excludedEntry })
+  })
+
+  await test.step('by prediction, without a model: the legend says what to do', async () => {
+    await review.getByLabel('Colour by').selectOption('prediction')
+    await expect(review.getByTestId('map-colour-note')).toHaveText('No model yet: train one to colour the map by its predictions')
+    expect(await entries()).toEqual({ 'not scored': status.images, ...excludedEntry })
+  })
+
+  await test.step('by prediction, with a model: the stored predictions’ classes, as predict --all counts them', async () => {
+    await thaw('train', projectDir, '--epochs', '2')
+    const all = JSON.parse(await thaw('predict', projectDir, '--all', '--json')) as { model: number; predictions: { path: string; predicted: string; excluded: boolean }[] }
+    const want: Record<string, number> = { ...excludedEntry }
+    for (const p of all.predictions) if (!p.excluded) want[p.predicted] = (want[p.predicted] ?? 0) + 1
+    await review.getByLabel('Colour by').selectOption('label')
+    await review.getByLabel('Colour by').selectOption('prediction')
+    await expect(review.getByTestId('map-colour-note')).toHaveText(`Predictions of Model ${all.model}`)
+    await expect.poll(entries).toEqual(want)
+  })
+
+  await test.step('a click on a point opens its image', async () => {
+    const p = await paintedPoint(page)
+    await page.mouse.click(p.x, p.y)
+    await expect(review.locator('aside.side img')).toBeVisible()
+    await expect(review.locator('aside.side .name')).toHaveText(/\.jpg$/)
+  })
+
+  const pixels = async (): Promise<string> => (await page.evaluate(`document.querySelector('${MAP}').toDataURL()`)) as string
+  await test.step('the wheel zooms and a drag pans: the picture changes each time', async () => {
+    const box = (await canvas.boundingBox())!
+    const before = await pixels()
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.wheel(0, -600)
+    await expect.poll(pixels).not.toBe(before)
+    const zoomed = await pixels()
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2 + 60, { steps: 6 })
+    await page.mouse.up()
+    await expect.poll(pixels).not.toBe(zoomed)
+  })
+
+  await test.step('Shift+drag draws a lasso: around the whole canvas, after fitting again, it selects every point', async () => {
+    await review.getByRole('button', { name: 'Draw again' }).click()
+    await expect(review.getByTestId('map-summary')).toBeVisible()
+    await expect(review.getByRole('button', { name: 'Draw again' })).toBeEnabled({ timeout: 120_000 })
+    const box = (await canvas.boundingBox())!
+    const corner = (fx: number, fy: number): [number, number] => [box.x + box.width * fx, box.y + box.height * fy]
+    await page.keyboard.down('Shift')
+    await page.mouse.move(...corner(0.005, 0.005))
+    await page.mouse.down()
+    for (const [fx, fy] of [[0.995, 0.005], [0.995, 0.995], [0.005, 0.995], [0.005, 0.01]] as const) await page.mouse.move(...corner(fx, fy), { steps: 4 })
+    await page.mouse.up()
+    await page.keyboard.up('Shift')
+    await expect(review.getByTestId('map-selection')).toHaveText(`${total} selected`)
+    await review.getByRole('button', { name: 'Clear' }).click()
+    await expect(review.getByTestId('map-selection')).toHaveCount(0)
+  })
+})

@@ -4,15 +4,10 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { embeddingCache } from '../../src/main/embeddings'
-import { ensureSet, writeActivations } from '../../src/main/precompute/activationStore'
-import { activationKey } from '../../src/main/precompute/precompute'
-import { ensureClass } from '../../src/main/store/classes'
-import { nowIso } from '../../src/main/store/db'
 import { Studio } from '../../src/main/studio/studio'
 import { mulberry32, shuffled } from '../../src/main/util/random'
 import { hymenopteraWithNearDuplicates } from '../../test/helpers/nearDuplicates'
-import { BACKBONES, benchProject } from './fixtures'
+import { benchProject, syntheticProject } from './fixtures'
 
 async function flips(): Promise<Record<string, unknown>> {
   const { studio, api } = await benchProject('suspects', { engineWorkers: 2 })
@@ -54,39 +49,10 @@ async function nearDuplicates(): Promise<Record<string, unknown>> {
   }
 }
 
-/** A project of n synthetic images (rows only, no files) with cached features: 2 classes, each
- * image a noisy copy of its class centre, 1% of them near-copies of another. */
+/** Suspects, duplicates and the map on a project of n synthetic cached images (fixtures.ts). */
 export async function synthetic(n: number): Promise<Record<string, unknown>> {
-  process.env.THAW_MODEL_MIRROR ??= BACKBONES
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `thaw-bench-synth-${n}-`))
-  const studio = new Studio({ engineWorkers: 2 })
-  const api = studio.api()
+  const { studio, api, dir } = await syntheticProject(n)
   try {
-    await api.createProject({ path: path.join(dir, 'p') })
-    const project = (studio as unknown as { project(): import('../../src/main/project/project').Project }).project()
-    const db = project.db
-    const d = await studio.engine().run('describe', { backbone: project.info().backbone })
-    const key = activationKey(d, d.spec.featureLayer, 'concat-pool')
-    const dim = 2 * d.spec.featureShape[2]
-    const set = ensureSet(db, key, [dim])
-    const rand = mulberry32(1)
-    const centres = [0, 1].map(() => Float32Array.from({ length: dim }, () => (rand() < 0.3 ? 3 * rand() : 0)))
-    const insert = db.prepare(`INSERT INTO images (path, root, rel_path, hash, class_id, split, status, imported_at, updated_at) VALUES (?, '/synthetic', ?, ?, ?, ?, 'ok', ?, ?)`)
-    const classIds = [ensureClass(db, 'a'), ensureClass(db, 'b')]
-    let prev: Float32Array | null = null
-    const rows: { hash: string; view: number; values: Float32Array }[] = []
-    for (let i = 0; i < n; i++) {
-      const c = i % 2
-      const hash = i.toString(16).padStart(64, '0')
-      const v: Float32Array = prev && rand() < 0.01 ? prev.map((x) => Math.max(0, x + (rand() - 0.5) * 0.1)) : centres[c]!.map((x) => Math.max(0, x + (rand() - 0.5) * 2.5))
-      prev = v
-      rows.push({ hash, view: 0, values: v })
-      const now = nowIso()
-      insert.run(`/synthetic/${i}.jpg`, `${i}.jpg`, hash, classIds[c]!, rand() < 0.2 ? 'valid' : 'train', now, now)
-      if (rows.length === 1000) writeActivations(db, set.id, rows.splice(0))
-    }
-    if (rows.length) writeActivations(db, set.id, rows)
-    await embeddingCache(project, studio.engine())
     let t = performance.now()
     const suspects = await api.findSuspects({ folds: 5, seed: 42 })
     const suspectsMs = Math.round(performance.now() - t)

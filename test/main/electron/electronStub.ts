@@ -71,6 +71,8 @@ export class FakeWindow extends EventEmitter {
   bounds = { x: 100, y: 80, width: 1400, height: 900 }
   readonly mainFrame: Frame = { url: 'file:///app/out/renderer/index.html', parent: null }
   readonly webContents = { send: vi.fn(), mainFrame: this.mainFrame }
+  visible = true
+  hide = vi.fn(() => void (this.visible = false))
   isDestroyed = (): boolean => this.destroyed
   isMaximized = (): boolean => this.maximized
   getNormalBounds = (): typeof this.bounds => ({ ...this.bounds })
