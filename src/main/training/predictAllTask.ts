@@ -33,25 +33,19 @@ const CACHE_BATCH = 1024
 const IMAGE_BATCH = 16
 
 /** The fused network's layers after its pooling (the head and the softmax) as a model of their
- * own over the pooled features: the same layer objects, so the same weights. Made once per
- * loaded network (applying the layers again adds nodes to them). */
-const heads = new WeakMap<tf.LayersModel, tf.LayersModel>()
+ * own over the pooled features: the same layer objects, so the same weights. Dispose it before
+ * the network: applying the layers again counted one more user of their weights, and its dispose
+ * gives that back (the network's then frees them). A network that is a head alone (on an
+ * imported ONNX backbone: its input is the pooled features) is its own head, not to be disposed. */
 export function headModel(net: tf.LayersModel): tf.LayersModel {
-  let head = heads.get(net)
-  if (head) return head
   const at = net.layers.findIndex((l) => l.name === 'pool_concat')
   // a model on an imported ONNX backbone keeps the head alone, whose input is the pooled features
-  if (at < 0 && net.inputs[0]!.shape.length === 2) {
-    heads.set(net, net)
-    return net
-  }
+  if (at < 0 && net.inputs[0]!.shape.length === 2) return net
   if (at < 0) throw new Error('this model has no pooling layer named pool_concat; it cannot be run from the cache')
   const pooled = net.layers[at]!.outputShape as number[]
   const input = tf.input({ shape: pooled.slice(1), name: 'pooled_features' })
   const out = net.layers.slice(at + 1).reduce((y, layer) => layer.apply(y) as tf.SymbolicTensor, input)
-  head = tf.model({ inputs: input, outputs: out, name: `${net.name}__head` })
-  heads.set(net, head)
-  return head
+  return tf.model({ inputs: input, outputs: out, name: `${net.name}__head` })
 }
 
 function cachedHashes(db: Db, setId: number): Set<string> {
@@ -79,7 +73,8 @@ async function score(db: Db, net: tf.LayersModel, meta: StoredModelMeta, args: P
     // the head over 10,000 images is 26 GFLOP at 512 hidden units: ONNX Runtime's matrix
     // products over every core, once converted and checked against TF.js on the first batch
     // (TF.js otherwise, with the reason); the file and its check stay on disk by the model's digest
-    const forward = transientFrozenModel(headModel(net), modelDigest(db, meta.id), 'pooled-head')
+    const head = headModel(net)
+    const forward = transientFrozenModel(head, modelDigest(db, meta.id), 'pooled-head')
     const dim = args.cache!.shape.reduce((a, b) => a * b, 1)
     // batches in hash order: each batch's rows are one range of the cache's key (activationStore)
     fromCache.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
@@ -96,6 +91,7 @@ async function score(db: Db, net: tf.LayersModel, meta: StoredModelMeta, args: P
       }
     } finally {
       await forward.release()
+      if (head !== net) head.dispose()
     }
   }
 

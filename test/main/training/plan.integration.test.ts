@@ -110,13 +110,15 @@ describe('training', () => {
   it('resumes a killed run and ends where an unbroken run would have', async () => {
     const unbroken = await api.train({ plan, seed: 5 })
 
-    // kill the engine worker right after the head's second epoch was checkpointed
-    let seen = 0
-    const off = studio.subscribe((e) => {
-      if (e.event === 'trainEpoch' && ++seen === 2) void studio.engine().close()
-    })
-    await expect(api.train({ plan, seed: 5 })).rejects.toMatchObject({ code: 'ENGINE_CRASHED' })
-    off()
+    // the engine worker dies right after the head's second epoch was checkpointed; workers copy
+    // the environment when they start, so the next one (after this close) sees the fault
+    await studio.engine().close()
+    process.env.THAW_FAULT_CRASH_WORKER_AFTER_CHECKPOINT = '1:2'
+    try {
+      await expect(api.train({ plan, seed: 5 })).rejects.toMatchObject({ code: 'ENGINE_CRASHED' })
+    } finally {
+      delete process.env.THAW_FAULT_CRASH_WORKER_AFTER_CHECKPOINT
+    }
     expect(await api.interruptedRun({})).toMatchObject({ plan: 'two stages', stage: 'head', stageIndex: 0, epochsDone: 2, stageEpochs: 3, stages: 2 })
     const resumed = await api.train({ resume: true })
     expect(await api.interruptedRun({})).toBeNull()

@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 /** A small network shaped like the fused classifier: features, concat pooling named
  * pool_concat, the studio's head, softmax. */
-function fusedLike(): { net: tf.LayersModel; pooled: tf.LayersModel } {
+function fusedLike(): { net: tf.LayersModel; pooled: tf.LayersModel; head: tf.LayersModel } {
   const input = tf.input({ shape: [6, 6, 3] })
   const map = tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(input) as tf.SymbolicTensor
   const avg = tf.layers.globalAveragePooling2d({}).apply(map) as tf.SymbolicTensor
@@ -25,21 +25,35 @@ function fusedLike(): { net: tf.LayersModel; pooled: tf.LayersModel } {
   let x = pool
   for (const layer of head.layers) if (layer.getClassName() !== 'InputLayer') x = layer.apply(x) as tf.SymbolicTensor
   const probs = tf.layers.softmax({}).apply(x) as tf.SymbolicTensor
-  return { net: tf.model({ inputs: input, outputs: probs }), pooled: tf.model({ inputs: input, outputs: pool }) }
+  return { net: tf.model({ inputs: input, outputs: probs }), pooled: tf.model({ inputs: input, outputs: pool }), head }
 }
 
 describe('the head of a fused model, from pooled features', () => {
-  it('computes what the whole network computes from the pooled features, and is made once per network', () => {
+  it('computes what the whole network computes from the pooled features', () => {
     const { net, pooled } = fusedLike()
     const rand = mulberry32(1)
     const images = tf.tensor(Float32Array.from({ length: 5 * 6 * 6 * 3 }, () => rand() * 2 - 1), [5, 6, 6, 3])
     const features = pooled.predict(images) as tf.Tensor
     const head = headModel(net)
-    expect(headModel(net)).toBe(head)
     const whole = (net.predict(images) as tf.Tensor).dataSync()
     const fromFeatures = (head.predict(features) as tf.Tensor).dataSync()
     for (let i = 0; i < whole.length; i++) expect(fromFeatures[i]).toBeCloseTo(whole[i]!, 6)
     tf.dispose([images, features])
+    head.dispose()
+  })
+
+  it('gives the weights back: disposed before the network, it leaves no tensor behind', () => {
+    const before = tf.memory().numTensors
+    // a network whose layers only it uses, as a model loaded from its files
+    const { net, head: built } = fusedLike()
+    built.dispose()
+    const made = tf.memory().numTensors - before
+    expect(made).toBeGreaterThan(0)
+    const head = headModel(net)
+    head.dispose()
+    expect(tf.memory().numTensors - before).toBe(made) // the network still holds its weights
+    net.dispose()
+    expect(tf.memory().numTensors).toBe(before)
   })
 
   it('runs on ONNX Runtime (converted, checked against TF.js) with the same probabilities', async () => {
@@ -54,11 +68,19 @@ describe('the head of a fused model, from pooled features', () => {
     const ref = tf.tidy(() => (head.predict(tf.tensor(x, [9, 32])) as tf.Tensor).dataSync())
     for (let i = 0; i < ref.length; i++) expect(out.data[i]).toBeCloseTo(ref[i]!, 5)
     await f.release()
+    head.dispose()
+    net.dispose()
+  })
+
+  it('takes a network that is a head alone (pooled features in) as its own head', () => {
+    const head = buildHead(32, 2, { seed: 1, hidden: 4 })
+    expect(headModel(head)).toBe(head)
+    head.dispose()
   })
 
   it('refuses a network without the pooling layer it starts from', () => {
-    const input = tf.input({ shape: [4] })
-    const net = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(input) as tf.SymbolicTensor })
+    const input = tf.input({ shape: [4, 4, 3] })
+    const net = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(tf.layers.flatten().apply(input)) as tf.SymbolicTensor })
     expect(() => headModel(net)).toThrow(/no pooling layer named pool_concat/)
   })
 })
