@@ -51,7 +51,7 @@ test(`desktop app: create, import, label by keyboard, precompute, train and expo
         const d = (globalThis as { thaw?: { desktop?: Record<string, unknown> } }).thaw?.desktop ?? {}
         return Object.keys(d).filter((k) => typeof d[k] === 'function').sort()
       })
-      expect(desktop).toEqual(['pathForFile', 'pickFolder', 'showInFolder'])
+      expect(desktop).toEqual(['pathForFile', 'pickFolder', 'showInFolder', 'takeOpenedFolder'])
       // the native dialog cannot be driven: the main process answers for it, as a person would
       await app.evaluate(({ dialog }, picked) => {
         dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [picked] })) as typeof dialog.showOpenDialog

@@ -11,7 +11,7 @@ import { setupIpc } from './electron/ipc'
 import { registerMediaScheme, setupMediaProtocol } from './electron/media'
 import { setupMenu, type MenuActions } from './electron/menu'
 import { desktopHandlers } from './electron/nativeDialogs'
-import { openFromOs, setupOsOpen } from './electron/osOpen'
+import { FolderInbox, handOver, openFromOs, setupOsOpen } from './electron/osOpen'
 import { addToOsRecent } from './electron/osRecent'
 import { setupQuit } from './electron/quit'
 import { loadWindowState, trackWindowState } from './electron/windowState'
@@ -20,6 +20,9 @@ const studio = new Studio()
 let win: BrowserWindow | null = null
 const quit = setupQuit(studio, { window: () => win })
 const openProject = (p: string): Promise<boolean> => openFromOs((name, args) => studio.invoke(name, args), win, p)
+// a folder of images from the OS goes to the page's Import dialog (it takes it from here)
+const inbox = new FolderInbox()
+const fromOs = (p: string): ReturnType<typeof handOver> => handOver(p, { open: openProject, inbox, notifyPage: () => studio.emit('menu', { action: 'openFolder' }) })
 
 const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(path.join(__dirname, '../renderer/index.html')).href
 const isTrustedUrl = (url: string): boolean => url.split(/[?#]/)[0] === rendererUrl.split(/[?#]/)[0]
@@ -78,7 +81,7 @@ function start(): void {
   // a project the OS asks for (a recent project, a jump list entry, a folder on the Dock icon,
   // a second launch with a folder): registered now, since macOS sends open-file before ready
   const osOpen = setupOsOpen({
-    open: async (p) => void (await openProject(p)),
+    open: async (p) => void (await fromOs(p)),
     focus: () => {
       if (!win) return
       if (win.isMinimized()) win.restore()
@@ -119,15 +122,17 @@ function start(): void {
     })
     const asked = osOpen.ready()
     const last = readRecent()[0]
-    if (asked) await openProject(asked)
-    else if (last) {
+    // a project asked for at launch wins over reopening the last one; a folder of images waits in
+    // the inbox for the page, which imports it into the reopened project
+    const outcome = asked ? await fromOs(asked) : null
+    if ((outcome === null || outcome === 'page') && last) {
       await studio.invoke('openProject', { path: last.path }).catch((err: unknown) => {
         // the projects screen opens instead; say why where a developer looks
         console.warn(`could not reopen ${last.path}: ${(err as Error).message}`)
       })
     }
     win = createWindow(icon)
-    setupIpc(studio, win, isTrustedUrl, desktopHandlers(win))
+    setupIpc(studio, win, isTrustedUrl, desktopHandlers(win, inbox))
     await win.loadURL(rendererUrl)
   })
   app.on('window-all-closed', () => app.quit())

@@ -403,7 +403,11 @@ export const desktopCommands = {
     })
   ),
   /** the OS file manager, opened on the folder that holds `path`, with `path` selected */
-  showInFolder: command<{ shown: true }>()(z.strictObject({ path }))
+  showInFolder: command<{ shown: true }>()(z.strictObject({ path })),
+  /** a folder the OS handed to the app that is not a project (Open With, the Dock icon, a
+   * second launch with a folder of images), for the page to import; taken once, null when none.
+   * The page asks on start and when a `menu` event says `openFolder`. */
+  takeOpenedFolder: command<{ path: string | null }>()(none)
 } as const
 
 export type DesktopCommands = typeof desktopCommands

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { dialog, shell, type BrowserWindow } from 'electron'
 import { ThawError } from '../errors'
 import type { DesktopHandlers } from './ipc'
+import type { FolderInbox } from './osOpen'
 
 /** The folder a picker should open in: `wanted` if it exists, else its nearest existing parent
  * (a suggested export folder is often not made yet), else undefined (the OS's default place). */
@@ -18,8 +19,9 @@ export function nearestExistingFolder(wanted: string | undefined): string | unde
   }
 }
 
-/** The desktop shell's commands: the OS folder picker (sheet on the window) and the file manager. */
-export function desktopHandlers(win: BrowserWindow): DesktopHandlers {
+/** The desktop shell's commands: the OS folder picker (sheet on the window), the file manager,
+ * and the folder the OS handed over for the page to import. */
+export function desktopHandlers(win: BrowserWindow, inbox: FolderInbox): DesktopHandlers {
   return {
     async pickFolder({ title, defaultPath, buttonLabel }) {
       const result = await dialog.showOpenDialog(win, {
@@ -38,6 +40,10 @@ export function desktopHandlers(win: BrowserWindow): DesktopHandlers {
       // reveals, never opens or runs: the page cannot start a program through this
       shell.showItemInFolder(target)
       return { shown: true }
+    },
+
+    async takeOpenedFolder() {
+      return { path: inbox.take() }
     }
   }
 }

@@ -72,3 +72,35 @@ export async function openFromOs(
     return false
   }
 }
+
+/** Whether a folder is a studio project (holds its database). */
+export function isProjectFolder(p: string): boolean {
+  return fs.existsSync(path.join(p, DB_FILE))
+}
+
+/** Folders the OS handed over that are not projects, kept for the page to take (and import):
+ * the page may not be loaded yet when the OS hands one over at launch. The newest wins. */
+export class FolderInbox {
+  private pending: string | null = null
+  put(p: string): void {
+    this.pending = p
+  }
+  take(): string | null {
+    const p = this.pending
+    this.pending = null
+    return p
+  }
+}
+
+/** A folder from the OS: a project opens (or says why not); any other folder waits in the inbox
+ * and the page is told to take it (it then opens the Import dialog, as for a folder dropped on the
+ * window). */
+export async function handOver(
+  p: string,
+  deps: { open: (projectPath: string) => Promise<boolean>; inbox: FolderInbox; notifyPage: () => void }
+): Promise<'opened' | 'failed' | 'page'> {
+  if (isProjectFolder(p)) return (await deps.open(p)) ? 'opened' : 'failed'
+  deps.inbox.put(p)
+  deps.notifyPage()
+  return 'page'
+}

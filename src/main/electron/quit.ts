@@ -91,6 +91,9 @@ export function setupQuit(studio: QuitStudio, opts: { window: () => BrowserWindo
     void ask().then(async (ok) => {
       if (!ok || phase !== 'running') return
       phase = 'closing'
+      // the page cannot be used while the studio closes under it: out of sight at once
+      const win = opts.window()
+      if (win && !win.isDestroyed()) win.hide()
       await closeStudio()
       phase = 'closed'
       app.quit()

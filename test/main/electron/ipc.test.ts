@@ -27,7 +27,8 @@ function fakeStudio() {
 function fakeDesktop() {
   return {
     pickFolder: vi.fn(async (_args: unknown) => ({ path: '/picked' as string | null })),
-    showInFolder: vi.fn(async (_args: unknown) => ({ shown: true as const }))
+    showInFolder: vi.fn(async (_args: unknown) => ({ shown: true as const })),
+    takeOpenedFolder: vi.fn(async (_args: unknown) => ({ path: null as string | null }))
   }
 }
 
@@ -82,9 +83,11 @@ describe('setupIpc', () => {
         expect(await call(ipcChannel('openProject'), { path: '/p' }, from())).toEqual(FORBIDDEN)
         expect(await call(desktopChannel('showInFolder'), { path: '/p' }, from())).toEqual(FORBIDDEN)
         expect(await call(desktopChannel('pickFolder'), {}, from())).toEqual(FORBIDDEN)
+        expect(await call(desktopChannel('takeOpenedFolder'), {}, from())).toEqual(FORBIDDEN)
         expect(studio.invoke).not.toHaveBeenCalled()
         expect(desktop.showInFolder).not.toHaveBeenCalled()
         expect(desktop.pickFolder).not.toHaveBeenCalled()
+        expect(desktop.takeOpenedFolder).not.toHaveBeenCalled()
       })
     }
 

@@ -6,7 +6,9 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { dialog, FakeWindow, resetElectron, shell } from './electronStub'
 
 vi.mock('electron', async () => await import('./electronStub'))
-const { desktopHandlers, nearestExistingFolder } = await import('../../../src/main/electron/nativeDialogs')
+const { desktopHandlers: handlersFor, nearestExistingFolder } = await import('../../../src/main/electron/nativeDialogs')
+const { FolderInbox } = await import('../../../src/main/electron/osOpen')
+const desktopHandlers = (w: never, inbox = new FolderInbox()) => handlersFor(w, inbox)
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'thaw-dialogs-'))
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
@@ -62,5 +64,17 @@ describe('showInFolder', () => {
     await expect(handlers.showInFolder({ path: path.join(tmp, 'gone') })).rejects.toMatchObject({ code: 'NOT_FOUND' })
     await expect(handlers.showInFolder({ path: 'relative/dir' })).rejects.toMatchObject({ code: 'BAD_ARGS' })
     expect(shell.showItemInFolder).not.toHaveBeenCalled()
+  })
+})
+
+describe('takeOpenedFolder', () => {
+  it('hands the folder the OS gave over to the page once', async () => {
+    const inbox = new FolderInbox()
+    const handlers = desktopHandlers(win as never, inbox)
+    expect(await handlers.takeOpenedFolder({})).toEqual({ path: null })
+    inbox.put('/home/me/a')
+    inbox.put('/home/me/pictures') // the newest wins
+    expect(await handlers.takeOpenedFolder({})).toEqual({ path: '/home/me/pictures' })
+    expect(await handlers.takeOpenedFolder({})).toEqual({ path: null })
   })
 })

@@ -8,7 +8,7 @@ import { ThawError } from '../../../src/main/errors'
 import { app, dialog, fakeEvent, FakeWindow, resetElectron } from './electronStub'
 
 vi.mock('electron', async () => await import('./electronStub'))
-const { openFromOs, projectFromArgs, setupOsOpen } = await import('../../../src/main/electron/osOpen')
+const { FolderInbox, handOver, isProjectFolder, openFromOs, projectFromArgs, setupOsOpen } = await import('../../../src/main/electron/osOpen')
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'thaw-osopen-'))
 const project = path.join(tmp, 'bees project')
@@ -117,5 +117,32 @@ describe('openFromOs', () => {
     win.destroyed = true
     await openFromOs(invoke, win as never, project)
     expect(dialog.showMessageBox.mock.calls[1]![0]).toMatchObject({ message: `Thaw Studio could not open ${project}` })
+  })
+})
+
+describe('handOver', () => {
+  it('a project folder opens; the page is not bothered', async () => {
+    const open = vi.fn(async () => true)
+    const inbox = new FolderInbox()
+    const notifyPage = vi.fn()
+    expect(isProjectFolder(project)).toBe(true)
+    expect(await handOver(project, { open, inbox, notifyPage })).toBe('opened')
+    expect(open).toHaveBeenCalledWith(project)
+    open.mockResolvedValueOnce(false)
+    expect(await handOver(project, { open, inbox, notifyPage })).toBe('failed')
+    expect(notifyPage).not.toHaveBeenCalled()
+    expect(inbox.take()).toBeNull()
+  })
+
+  it('a folder of images waits for the page (to import it), which is told to take it', async () => {
+    const pictures = fs.mkdtempSync(path.join(tmp, 'pictures-'))
+    const open = vi.fn(async () => true)
+    const inbox = new FolderInbox()
+    const notifyPage = vi.fn()
+    expect(await handOver(pictures, { open, inbox, notifyPage })).toBe('page')
+    expect(open).not.toHaveBeenCalled()
+    expect(notifyPage).toHaveBeenCalledTimes(1)
+    expect(inbox.take()).toBe(pictures)
+    expect(inbox.take()).toBeNull()
   })
 })

@@ -103,11 +103,13 @@ describe('before-quit', () => {
   it('Quit stops the job by closing the studio, awaited, then quits without asking again', async () => {
     const studio = fakeStudio([{ jobId: 'j1', kind: 'precompute' }])
     const q = wireQuit()
+    const win = new FakeWindow()
     dialog.showMessageBox.mockResolvedValueOnce({ response: 0 })
-    setupQuit(studio, { window: () => null })
+    setupQuit(studio, { window: () => win as never })
     app.emit('before-quit', fakeEvent())
     await flush()
     expect(studio.close).toHaveBeenCalledTimes(1)
+    expect(win.visible).toBe(false) // hidden while the studio closes under it
     studio.finishClose()
     await flush()
     expect(q.quits()).toBe(1)

@@ -8,14 +8,16 @@ describe('desktopFrom', () => {
   it('is null in browser mode and for a bridge that lacks a command (an older preload)', () => {
     expect(desktopFrom(undefined)).toBeNull()
     expect(desktopFrom({ pathForFile: () => '' })).toBeNull()
-    expect(desktopFrom({ pickFolder: vi.fn(), showInFolder: vi.fn() })).toBeNull()
+    expect(desktopFrom({ pickFolder: vi.fn(), showInFolder: vi.fn(), takeOpenedFolder: vi.fn() })).toBeNull()
+    expect(desktopFrom({ pathForFile: () => '', pickFolder: vi.fn(), showInFolder: vi.fn() })).toBeNull()
   })
 
   it('unwraps the envelopes: results come back, errors keep their codes', async () => {
     const bridge = {
       pathForFile: vi.fn(() => '/real/path'),
       pickFolder: vi.fn(async () => ({ ok: true, result: { path: '/picked' } })),
-      showInFolder: vi.fn(async () => ({ ok: false, error: { code: 'NOT_FOUND', message: '/x is no longer there' } }))
+      showInFolder: vi.fn(async () => ({ ok: false, error: { code: 'NOT_FOUND', message: '/x is no longer there' } })),
+      takeOpenedFolder: vi.fn(async () => ({ ok: true, result: { path: null } }))
     }
     const desktop = desktopFrom(bridge)!
     expect(await desktop.pickFolder({ title: 'Choose' })).toEqual({ path: '/picked' })
