@@ -11,6 +11,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect, test, type Locator, type Page } from '@playwright/test'
 import { defaultCacheDir } from '../src/main/backbones/cache'
+import { tfjsToOnnx } from '../src/main/export/onnx'
 import { browseTo, createProject, failOnPageErrors, openStudio, repoRoot, workDir } from './helpers'
 
 test.describe.configure({ mode: 'serial' })
@@ -25,12 +26,16 @@ const precomputeScreen = (page: Page): Locator => page.getByRole('region', { nam
 /** The imported backbone's id starts with this (custom-<folder slug>-<digest>); removed from the
  * studio's cache after the tests, so later tests and runs do not list it. */
 let importedPrefix: string | null = null
+/** the same for the imported ONNX backbone (onnx-<file slug>-<digest>) */
+let importedOnnxPrefix: string | null = null
 
 test.afterAll(() => {
-  if (!importedPrefix) return
   const cache = defaultCacheDir()
-  for (const entry of fs.existsSync(cache) ? fs.readdirSync(cache) : []) {
-    if (entry.startsWith(importedPrefix)) fs.rmSync(path.join(cache, entry), { recursive: true, force: true })
+  for (const prefix of [importedPrefix, importedOnnxPrefix]) {
+    if (!prefix) continue
+    for (const entry of fs.existsSync(cache) ? fs.readdirSync(cache) : []) {
+      if (entry.startsWith(prefix)) fs.rmSync(path.join(cache, entry), { recursive: true, force: true })
+    }
   }
 })
 
@@ -160,5 +165,56 @@ test('import a backbone from a folder: folders that are not a Layers model are r
     await expect(precompute.getByRole('radio', { name: /Tiny test net/ })).toBeVisible()
     // picking is not using: the project keeps its backbone until a precompute with another
     await expect(precompute.getByRole('radio', { name: /MobileNetV2 1\.0/ })).toBeChecked()
+  })
+})
+
+/** A tiny NCHW conv net as an ONNX file (the PyTorch convention), written by the studio's converter. */
+async function writeTinyOnnx(file: string): Promise<void> {
+  const input = tf.input({ shape: [3, 32, 32], name: 'pixels' })
+  const nhwc = tf.layers.permute({ dims: [2, 3, 1] }).apply(input) as tf.SymbolicTensor
+  const map = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, activation: 'relu' }).apply(nhwc) as tf.SymbolicTensor
+  const out = tf.layers.permute({ dims: [3, 1, 2] }).apply(map) as tf.SymbolicTensor
+  const net = tf.model({ inputs: input, outputs: out })
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, await tfjsToOnnx(net, { outputName: 'features' }))
+  net.dispose()
+}
+
+test('import an ONNX backbone: a file that is not ONNX is refused with the reason, a tiny NCHW net is listed as frozen', async ({ page }) => {
+  const file = path.join(workDir('tiny-onnx'), 'tiny_encoder.onnx')
+  await writeTinyOnnx(file)
+  importedOnnxPrefix = 'onnx-tiny-encoder-'
+  const notOnnx = path.join(workDir('not-onnx'), 'notes.onnx')
+  fs.mkdirSync(path.dirname(notOnnx), { recursive: true })
+  fs.writeFileSync(notOnnx, 'no model here')
+
+  await openStudio(page)
+  await expect(page.getByTestId('project-name')).toHaveText('Engine checks')
+  await nav(page, 'Precompute')
+  const precompute = precomputeScreen(page)
+  await precompute.getByRole('button', { name: 'Import ONNX file…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Import an ONNX backbone' })
+  const error = dialog.getByTestId('import-backbone-error')
+
+  await test.step('not ONNX: refused, with what an ONNX backbone is', async () => {
+    await dialog.getByLabel('ONNX file').fill(notOnnx)
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click()
+    await expect(error).toContainText('This file could not be imported')
+    await expect(error).toContainText(`${notOnnx} is not an ONNX model that ONNX Runtime can load`)
+    await expect(error).toContainText('Give one .onnx file holding the whole network')
+  })
+
+  await test.step('the tiny net with ImageNet preprocessing: listed as an ONNX file, frozen, and selected', async () => {
+    await dialog.getByLabel('ONNX file').fill(file)
+    await dialog.getByLabel('Display name').fill('Tiny ONNX encoder')
+    await dialog.getByRole('button', { name: 'ImageNet' }).click()
+    await expect(dialog.getByTestId('preprocessing-rule')).toContainText('then (x − mean) / std per channel: R 0.485 / 0.229')
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click()
+    await expect(dialog).toBeHidden({ timeout: 30_000 })
+    await expect(precompute.getByRole('radio', { name: /Tiny ONNX encoder/ })).toBeChecked()
+    const option = precompute.locator('label').filter({ hasText: 'Tiny ONNX encoder' })
+    await expect(option).toContainText('32×32 input')
+    await expect(option).toContainText('ONNX file, frozen (runs on ONNX Runtime)')
+    await expect(option.getByText('frozen', { exact: true })).toBeVisible()
   })
 })

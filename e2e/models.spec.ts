@@ -104,3 +104,47 @@ test('prediction badges and filters; a prediction accepted as the label by key',
   await threshold.dispatchEvent('change')
   await expect(page.getByText('The confidence threshold must be a percentage from 0 to 100, not "101"')).toBeVisible()
 })
+
+test('an image excluded after training leaves the model’s confusion matrix, its top losses and Runs compare; undo brings it back', async ({ page }) => {
+  test.setTimeout(120_000)
+  await openProject(page)
+  await nav(page, 'Train')
+  const train = page.getByRole('region', { name: 'Train', exact: true })
+  const total = train.getByRole('table', { name: 'Confusion matrix' }).getByTestId('confusion-total')
+  const tiles = train.getByRole('listbox', { name: /^Top losses/ }).getByTestId('loss-tile')
+  await expect(total).toHaveText('10')
+  await expect(tiles).toHaveCount(10)
+
+  // exclude the model's top loss (a validation image) from the library, by key
+  const top = await tiles.first().getAttribute('id')
+  const id = top!.replace('loss-', '')
+  await nav(page, 'Library')
+  await page.getByRole('radiogroup', { name: 'Split' }).getByRole('radio', { name: /Valid/ }).click()
+  const target = grid(page).locator(`[data-id="${id}"]`)
+  await target.click()
+  await page.keyboard.press('x')
+  await expect(page.getByRole('combobox', { name: 'Status' }).locator('option[value="excluded"]')).toHaveText('Excluded (1)')
+
+  await nav(page, 'Train')
+  await expect(total).toHaveText('9')
+  await expect(tiles).toHaveCount(9)
+  await expect(train.locator(`#loss-${id}`)).toHaveCount(0)
+
+  await nav(page, 'Runs')
+  const runs = page.getByRole('region', { name: 'Runs' })
+  // the older run was renamed by the first test
+  await runs.getByRole('radio', { name: 'Compare three epochs on the left' }).check()
+  await runs.getByRole('radio', { name: `Compare Model ${models[0]!.id} on the right` }).check()
+  const comparison = page.getByRole('region', { name: 'Comparison' })
+  await expect(comparison.getByTestId('changed-count')).toHaveText(/\d+ of 29 images change their prediction/)
+  for (const matrix of await comparison.getByRole('table', { name: 'Confusion matrix' }).all()) await expect(matrix.getByTestId('confusion-total')).toHaveText('9')
+
+  // undone, the image counts again everywhere
+  await nav(page, 'Library')
+  await grid(page).locator(`[data-id="${id}"]`).click()
+  await page.keyboard.press('Control+z')
+  await expect(page.getByRole('combobox', { name: 'Status' }).locator('option[value="excluded"]')).toHaveText('Excluded')
+  await nav(page, 'Train')
+  await expect(total).toHaveText('10')
+  await expect(tiles).toHaveCount(10)
+})

@@ -10,6 +10,10 @@
  * by sharp from the hymenoptera set, exactly as import makes them) are hard-linked under every
  * hash. The grid cannot tell: each cell still fetches its own URL.
  *
+ * Every image has a stored prediction of a chosen model (fixtures.ts: fake weights, one in eight
+ * disagreeing with its label), so every cell carries its prediction badge, as after a run;
+ * GRID_BENCH_BADGES=0 builds the project without a model, for the figure without badges.
+ *
  * Two phases: "wheel" scrolls at a steady 3,000 px/s (a brisk trackpad scroll, where thumbnails
  * must appear); "fling" sweeps through the whole library at 60,000 px/s (a scrollbar drag),
  * which creates and drops every cell each frame. Then 80 random jumps load pages all over the
@@ -31,6 +35,7 @@ import { Project } from '../../src/main/project/project'
 import { startServer } from '../../src/main/server/server'
 import { nowIso } from '../../src/main/store/db'
 import { Studio } from '../../src/main/studio/studio'
+import { fakeModelWithPredictions } from './fixtures'
 
 const HYMENOPTERA = path.resolve(__dirname, '../../../shared/datasets/hymenoptera')
 const REAL_THUMBS = 300
@@ -44,11 +49,15 @@ export interface GridBenchOptions {
   n?: number
   /** seconds of each scroll phase (default 4) */
   seconds?: number
+  /** a chosen model's prediction on every image, shown as each cell's badge (default true) */
+  badges?: boolean
 }
 
 export async function run(opts: GridBenchOptions = {}): Promise<Record<string, unknown>> {
   const n = opts.n ?? 100_000
   const seconds = opts.seconds ?? 4
+  const badges = opts.badges ?? process.env.GRID_BENCH_BADGES !== '0'
+  const loadAverageBefore = os.loadavg().map((l) => Math.round(l * 10) / 10)
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'thaw-bench-grid-'))
   const studio = new Studio()
   let closeServer: (() => Promise<void>) | null = null
@@ -58,7 +67,7 @@ export async function run(opts: GridBenchOptions = {}): Promise<Record<string, u
   })
   try {
     const t0 = performance.now()
-    const projectDir = await buildProject(path.join(work, 'project'), n)
+    const projectDir = await buildProject(path.join(work, 'project'), n, badges)
     const buildMs = performance.now() - t0
 
     await studio.invoke('openProject', { path: projectDir })
@@ -120,9 +129,13 @@ export async function run(opts: GridBenchOptions = {}): Promise<Record<string, u
     const heapAfter = await heapUsed(cdp)
     const nodesAfter = await domNodes(cdp)
     const cellsInDom = await page.getByTestId('cell').count()
+    const badgesInDom = await page.getByTestId('cell-prediction').count()
     return {
       case: 'grid',
       n,
+      badges,
+      loadAverageBefore,
+      loadAverageAfter: os.loadavg().map((l) => Math.round(l * 10) / 10),
       secondsPerPhase: seconds,
       projectBuildMs: Math.round(buildMs),
       firstThumbnailMs: Math.round(firstPaintMs),
@@ -136,6 +149,7 @@ export async function run(opts: GridBenchOptions = {}): Promise<Record<string, u
       domNodesBefore: nodesBefore,
       domNodesAfter: nodesAfter,
       cellsInDom,
+      badgesInDom,
       thumbRequests,
       pageErrors: errors
     }
@@ -147,8 +161,9 @@ export async function run(opts: GridBenchOptions = {}): Promise<Record<string, u
   }
 }
 
-/** A project whose images table holds n rows with distinct hashes, each with a thumbnail. */
-async function buildProject(dir: string, n: number): Promise<string> {
+/** A project whose images table holds n rows with distinct hashes, each with a thumbnail (and,
+ * with `badges`, a chosen model's prediction). */
+async function buildProject(dir: string, n: number, badges: boolean): Promise<string> {
   const project = Project.create(dir, `grid bench ${n}`)
   try {
     const pool = await realThumbnails(path.join(dir, 'pool'))
@@ -185,6 +200,7 @@ async function buildProject(dir: string, n: number): Promise<string> {
       }
       fs.linkSync(pool[i % pool.length]!, file)
     })
+    if (badges) fakeModelWithPredictions(db, CLASSES)
     return dir
   } finally {
     project.close()

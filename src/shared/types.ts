@@ -376,6 +376,8 @@ export interface BackboneGroups {
   groups: (GroupDescription & { batchNormLayers: number })[]
   /** why the backbone cannot thaw (then `groups` is empty: the head is all that trains), or null */
   frozenOnly: string | null
+  /** [h, w, c] of the feature the head reads */
+  featureShape?: number[]
 }
 
 /** A training run that stopped without finishing (killed, crashed): it can be resumed. */

@@ -103,16 +103,37 @@ const orderBy = (filter: ImageFilter): string => (filter.order === 'margin' ? `O
  * the prediction filters use (the chosen one; null when there is none). */
 export function queryImages(db: Db, filter: ImageFilter, offset: number, limit: number, model: number | null = null): ImagePage {
   const where = whereClause(filter)
-  const total = (db.prepare(`SELECT count(*) AS n FROM images i ${PREDICTION_JOIN} ${where.sql}`).get(model, ...where.params) as { n: number }).n
+  if (usesPredictions(filter)) {
+    const total = (db.prepare(`SELECT count(*) AS n FROM images i ${PREDICTION_JOIN} ${where.sql}`).get(model, ...where.params) as { n: number }).n
+    const rows = db
+      .prepare(`${SELECT_WITH_PREDICTION} ${where.sql} ${orderBy(filter)} LIMIT ? OFFSET ?`)
+      .all(model, ...where.params, limit, offset) as ImageRow[]
+    return { total, offset, items: rows.map(toItem) }
+  }
+  // The filter is on the images alone: count and page them without the predictions, then join
+  // the page's predictions only. Joining first probes model_predictions for every row an OFFSET
+  // skips: 430-570 ms a page deep in 100,000 images with a model, against 47 ms without one.
+  const total = (db.prepare(`SELECT count(*) AS n FROM images i ${where.sql}`).get(...where.params) as { n: number }).n
   const rows = db
-    .prepare(`${SELECT_WITH_PREDICTION} ${where.sql} ${orderBy(filter)} LIMIT ? OFFSET ?`)
-    .all(model, ...where.params, limit, offset) as ImageRow[]
+    .prepare(
+      `SELECT i.*, CASE WHEN i.hash IS NULL OR i.status != 'ok' THEN 0 ELSE ${DUPS} END AS dups, ${PREDICTION_COLUMNS}
+       FROM (SELECT * FROM images i ${where.sql} ORDER BY i.id LIMIT ? OFFSET ?) i ${PREDICTION_JOIN} ORDER BY i.id`
+    )
+    .all(...where.params, limit, offset, model) as ImageRow[]
   return { total, offset, items: rows.map(toItem) }
 }
+
+/** Filters and orders that read the model's predictions (the others need them only to show). */
+const usesPredictions = (filter: ImageFilter): boolean => !!filter.disagrees || filter.confidenceBelow !== undefined || filter.order === 'margin'
 
 export function indexOfImage(db: Db, id: number, filter: ImageFilter, model: number | null = null): number | null {
   const where = whereClause(filter)
   const and = where.sql ? `${where.sql} AND` : 'WHERE'
+  if (!usesPredictions(filter)) {
+    // as in queryImages: a filter on the images alone counts without probing the predictions
+    if (!db.prepare(`SELECT 1 FROM images i ${and} i.id = ?`).get(...where.params, id)) return null
+    return (db.prepare(`SELECT count(*) AS n FROM images i ${and} i.id < ?`).get(...where.params, id) as { n: number }).n
+  }
   const inFilter = db.prepare(`SELECT ${MARGIN} AS m FROM images i ${PREDICTION_JOIN} ${and} i.id = ?`).get(model, ...where.params, id) as
     | { m: number }
     | undefined

@@ -108,6 +108,18 @@ describe('an imported ONNX backbone', () => {
       expect(probs.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 4)
     }
     expect(p.results.filter((r) => (r as { label: string }).label === 'bees').length).toBeGreaterThanOrEqual(2)
+
+    // scoring the library reads the cached features (the head alone runs), and agrees with training
+    const all = await api.predictAll({ modelId: got.modelId })
+    expect(all).toMatchObject({ source: 'cache', failed: [] })
+    expect(all.computed + all.reused).toBeGreaterThanOrEqual(390)
+    // a copy from outside the project is embedded on the fly by the ONNX file: nearest is its original
+    const outside = path.join(tempDir(), 'copy.jpg')
+    fs.copyFileSync(pics[0]!, outside)
+    const sim = await api.similarImages({ path: outside, k: 3 })
+    expect(sim.queryImageId).toBeNull()
+    expect(sim.similar[0]).toMatchObject({ path: pics[0], similarity: expect.any(Number) })
+    expect(sim.similar[0]!.similarity).toBeGreaterThan(0.999)
   }, 900_000)
 
   it('refuses to thaw or export it, saying why, and changes nothing', async () => {

@@ -27,6 +27,14 @@ class FakeApp extends EventEmitter {
   setJumpList = vi.fn((): string => 'ok')
   setAboutPanelOptions = vi.fn()
   setAppUserModelId = vi.fn()
+  requestSingleInstanceLock = vi.fn(() => true)
+  private markReady: () => void = () => undefined
+  private readonly ready = new Promise<void>((resolve) => (this.markReady = resolve))
+  /** pending until `becomeReady()`, as before Electron's ready */
+  whenReady = vi.fn(() => this.ready)
+  becomeReady(): void {
+    this.markReady()
+  }
 }
 export const app = new FakeApp()
 
@@ -70,7 +78,7 @@ export class FakeWindow extends EventEmitter {
   maximized = false
   bounds = { x: 100, y: 80, width: 1400, height: 900 }
   readonly mainFrame: Frame = { url: 'file:///app/out/renderer/index.html', parent: null }
-  readonly webContents = { send: vi.fn(), mainFrame: this.mainFrame }
+  readonly webContents = Object.assign(new EventEmitter(), { send: vi.fn(), mainFrame: this.mainFrame, setWindowOpenHandler: vi.fn() })
   visible = true
   hide = vi.fn(() => void (this.visible = false))
   isDestroyed = (): boolean => this.destroyed
@@ -94,6 +102,23 @@ export const contextBridge = {
 export const ipcRenderer = Object.assign(new EventEmitter(), { invoke: vi.fn(async (..._a: unknown[]): Promise<unknown> => ({ ok: true, result: null })) })
 export const webUtils = { getPathForFile: vi.fn((_f: unknown) => '/dropped/folder') }
 
+/** The BrowserWindow class, for the entry point (src/main/index.ts): remembers every window made. */
+export class BrowserWindow extends FakeWindow {
+  static created: BrowserWindow[] = []
+  constructor(readonly options: Electron.BrowserWindowConstructorOptions) {
+    super()
+    BrowserWindow.created.push(this)
+  }
+  loadURL = vi.fn(async (_url: string) => undefined)
+  maximize = vi.fn()
+  show = vi.fn()
+  focus = vi.fn()
+  restore = vi.fn()
+  isMinimized = (): boolean => false
+}
+
+export const session = { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } }
+
 /** Back to a fresh stub between tests. */
 export function resetElectron(): void {
   app.removeAllListeners()
@@ -104,4 +129,4 @@ export function resetElectron(): void {
   vi.clearAllMocks()
 }
 
-export default { app, ipcMain, dialog, shell, Menu, screen, protocol, contextBridge, ipcRenderer, webUtils }
+export default { app, ipcMain, dialog, shell, Menu, screen, protocol, contextBridge, ipcRenderer, webUtils, BrowserWindow, session }

@@ -3,9 +3,11 @@ import {
   backboneImportArgs,
   DEFAULT_OFFSET,
   DEFAULT_SCALE,
+  describeNormalisation,
   describePreprocessing,
   emptyImportForm,
   importErrorHint,
+  ONNX_PIXEL_PRESETS,
   PIXEL_PRESETS
 } from '../../../src/renderer/src/lib/backboneImport'
 import { commands } from '../../../src/shared/contract'
@@ -60,5 +62,29 @@ describe('importErrorHint', () => {
     expect(importErrorHint('BACKBONE_BAD_LAYER')).toMatch(/feature map/)
     expect(importErrorHint('DISCONNECTED')).toBeNull()
     expect(importErrorHint(undefined)).toBeNull()
+  })
+})
+
+describe('backboneImportArgs for an ONNX file', () => {
+  const onnx = (patch: Partial<ReturnType<typeof emptyImportForm>> = {}) => ({ ...emptyImportForm('onnx'), folder: '/models/resnet50.onnx', ...patch })
+
+  it('always sends the pixel rule (the file does not record it), with mean and std from a preset', () => {
+    const imagenet = ONNX_PIXEL_PRESETS.find((p) => p.name === 'ImageNet')!
+    const { args } = backboneImportArgs(onnx({ scale: imagenet.scale, offset: imagenet.offset, mean: imagenet.mean!, std: imagenet.std!, output: ' pooled ', layout: 'NCHW' }))
+    expect(args).toEqual({ folder: '/models/resnet50.onnx', scale: 1 / 255, offset: 0, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], output: 'pooled', layout: 'NCHW' })
+    expect(commands.importBackbone.args.safeParse(args).success).toBe(true)
+    expect(backboneImportArgs(onnx()).args).toEqual({ folder: '/models/resnet50.onnx', scale: DEFAULT_SCALE, offset: DEFAULT_OFFSET })
+  })
+
+  it('says what is wrong: not an .onnx path, a bad std; and keeps mean and std off folder imports', () => {
+    expect(backboneImportArgs(onnx({ folder: '/models/tfjs' })).problems).toEqual(['An ONNX backbone is one .onnx file: give its path'])
+    expect(backboneImportArgs(onnx({ std: [0.2, 0, 0.2] })).problems).toEqual(['The std is three numbers above 0, one per channel'])
+    expect(backboneImportArgs(form({ mean: [0.5, 0.5, 0.5] })).problems).toEqual(['Per-channel mean and std are for ONNX files only'])
+  })
+
+  it('words the per-channel step and the ONNX refusals', () => {
+    expect(describeNormalisation([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])).toBe('then (x − mean) / std per channel: R 0.485 / 0.229, G 0.456 / 0.224, B 0.406 / 0.225')
+    expect(describeNormalisation(null, null)).toBeNull()
+    for (const code of ['BACKBONE_NOT_ONNX', 'BACKBONE_NO_IMAGE_INPUT', 'BACKBONE_DYNAMIC_SHAPE', 'BACKBONE_SEVERAL_OUTPUTS']) expect(importErrorHint(code)).toEqual(expect.any(String))
   })
 })

@@ -48,7 +48,7 @@ export const engineHandlers = {
   backboneGroups: async ({ backbone }, s): Promise<BackboneGroups> => {
     const id = backbone ?? projectBackbone(s.project())
     const d = await s.engine().run('describe', { backbone: id })
-    return { backbone: d.spec.id, displayName: d.spec.displayName, featureLayer: d.spec.featureLayer, groups: d.groups, frozenOnly: d.frozenOnly }
+    return { backbone: d.spec.id, displayName: d.spec.displayName, featureLayer: d.spec.featureLayer, groups: d.groups, frozenOnly: d.frozenOnly, featureShape: [...d.spec.featureShape] }
   },
   precomputeStatus: async ({ backbone, views }, s) => {
     const project = s.project()

@@ -29,9 +29,15 @@ export function headGroup(featureChannels: number, classes: number, hidden = 512
 }
 
 /** Every row of the strip for a stage (or none yet: everything shown frozen but the head). */
-export function stripRows(groups: BackboneGroups['groups'], classes: number, stage: Pick<Stage, 'freezeTo' | 'lr'> | null): StripRow[] {
+export function stripRows(
+  groups: BackboneGroups['groups'],
+  classes: number,
+  stage: Pick<Stage, 'freezeTo' | 'lr'> | null,
+  /** the feature's channels when there are no groups to read them from (a frozen ONNX backbone) */
+  featureChannels = 0
+): StripRow[] {
   const last = groups[groups.length - 1]
-  const channels = last?.outputShape[last.outputShape.length - 1] ?? 0
+  const channels = last?.outputShape[last.outputShape.length - 1] ?? featureChannels
   const all = [...groups.map((g) => ({ ...g, isHead: false })), headGroup(channels, Math.max(classes, 1))]
   const first = firstThawedGroup(stage?.freezeTo ?? -1, all.length)
   const rates = stage && validLr(stage.lr) ? groupRates(stage.lr, all.length - first) : null
