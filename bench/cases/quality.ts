@@ -78,12 +78,44 @@ export async function synthetic(n: number): Promise<Record<string, unknown>> {
   }
 }
 
+/** The duplicate search alone on n synthetic cached images: its time and the engine worker's
+ * peak memory (issue 8: stated and bounded at 100,000), against the worker's memory before. */
+export async function duplicatesOnly(n: number): Promise<Record<string, unknown>> {
+  const { studio, api, dir } = await syntheticProject(n)
+  try {
+    const idle = Math.max(...(await studio.engine().stats()).map((s) => s.rssBytes))
+    const t = performance.now()
+    const dups = await api.findDuplicates({})
+    return {
+      images: n,
+      duplicatesMs: Math.round(performance.now() - t),
+      duplicateGroups: dups.groups.length,
+      workerRssBeforeMB: Math.round(idle / 1e6),
+      workerRssPeakMB: Math.round(dups.rssPeakBytes / 1e6),
+      peakOverBeforeBytesPerImage: Math.round((dups.rssPeakBytes - idle) / n)
+    }
+  } finally {
+    await studio.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const sizesOf = (value: string | undefined, fallback: string): number[] =>
+  (value ?? fallback)
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map(Number)
+
+/** THAW_BENCH_QUALITY_PARTS picks parts (flips, nearDuplicates, synthetic, duplicates; all by
+ * default); THAW_BENCH_QUALITY_SIZES the synthetic sizes, THAW_BENCH_DUPLICATES_SIZES the sizes
+ * of the duplicate search alone. */
 export async function run(): Promise<Record<string, unknown>> {
-  const sizes = (process.env.THAW_BENCH_QUALITY_SIZES ?? '2000,20000').split(',').map(Number)
+  const parts = new Set((process.env.THAW_BENCH_QUALITY_PARTS ?? 'flips,nearDuplicates,synthetic,duplicates').split(','))
   const out: Record<string, unknown> = { loadAverageBefore: os.loadavg().map((l) => Math.round(l * 10) / 10) }
-  out.flips = await flips()
-  out.nearDuplicates = await nearDuplicates()
-  for (const n of sizes) out[`synthetic${n}`] = await synthetic(n)
+  if (parts.has('flips')) out.flips = await flips()
+  if (parts.has('nearDuplicates')) out.nearDuplicates = await nearDuplicates()
+  if (parts.has('synthetic')) for (const n of sizesOf(process.env.THAW_BENCH_QUALITY_SIZES, '2000,20000')) out[`synthetic${n}`] = await synthetic(n)
+  if (parts.has('duplicates')) for (const n of sizesOf(process.env.THAW_BENCH_DUPLICATES_SIZES, '100000')) out[`duplicates${n}`] = await duplicatesOnly(n)
   out.loadAverageAfter = os.loadavg().map((l) => Math.round(l * 10) / 10)
   return out
 }
