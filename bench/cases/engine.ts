@@ -7,13 +7,16 @@
  *  - precompute: the studio's precompute end to end (decode included) on hymenoptera with
  *    --runtime tfjs, and with ONNX Runtime as one worker x 2 threads and two workers x 1 thread;
  *  - pytorch: ../shared/bench/torch_reference.py's frozen forward when `/usr/bin/python3 -c
- *    'import torch'` works.
+ *    'import torch'` works;
+ *  - byob: precompute on an imported ONNX backbone (#10 item 4): MobileNetV2 cut at its feature
+ *    layer, written as an .onnx file by the studio's converter and imported like a user's file.
  *
  *   npm run bench engine
  */
 import * as tf from '@tensorflow/tfjs'
 import Database from 'better-sqlite3'
 import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { buildSegment, loadBackbone } from '../../src/main/backbones'
@@ -74,7 +77,7 @@ async function decode(files: string[]): Promise<Record<string, unknown>> {
 }
 
 /** One precompute from an empty cache, by a studio with these settings. */
-async function precomputeWith(dir: string, opts: { runtime: 'tfjs' | 'onnx'; workers?: string; threads?: string }): Promise<Record<string, unknown>> {
+async function precomputeWith(dir: string, opts: { runtime: 'tfjs' | 'onnx'; workers?: string; threads?: string; onnxBackbone?: string }): Promise<Record<string, unknown>> {
   const db = new Database(path.join(dir, DB_FILE))
   db.exec('DELETE FROM activations; DELETE FROM activation_sets;')
   db.close()
@@ -84,9 +87,10 @@ async function precomputeWith(dir: string, opts: { runtime: 'tfjs' | 'onnx'; wor
   const studio = new Studio({ runtime: opts.runtime })
   try {
     await studio.api().openProject({ path: dir })
+    const backbone = opts.onnxBackbone ? (await studio.api().importBackbone({ folder: opts.onnxBackbone, scale: 1 / 127.5, offset: -1 })).id : undefined
     const loadBefore = load()
     const started = performance.now()
-    const r: PrecomputeResult = await studio.api().precompute({ views: 0 })
+    const r: PrecomputeResult = await studio.api().precompute({ views: 0, ...(backbone ? { backbone } : {}) })
     return {
       computed: r.computed,
       msPerImage: round(r.msPerImage),
@@ -106,6 +110,19 @@ async function precomputeWith(dir: string, opts: { runtime: 'tfjs' | 'onnx'; wor
   }
 }
 
+/** MobileNetV2 to its feature map (no pooling: the studio pools an imported backbone's output
+ * itself) as an .onnx file, what a user would bring. */
+async function mobileNetV2File(): Promise<string> {
+  await initBackend('wasm')
+  const bb = await loadBackbone('mobilenet_v2_1.0_224')
+  const seg = buildSegment(bb.model, null, bb.spec.featureLayer)
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'thaw-bench-byob-')), 'mobilenet_v2_features.onnx')
+  writeFileSync(file, await tfjsToOnnx(seg, { opset: 13 }))
+  seg.dispose()
+  bb.model.dispose()
+  return file
+}
+
 function pytorch(): Record<string, unknown> {
   const python = '/usr/bin/python3'
   if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return { status: 'not installed (apt-get install python3-torch python3-torchvision)' }
@@ -119,7 +136,7 @@ function pytorch(): Record<string, unknown> {
   }
 }
 
-/** THAW_BENCH_ENGINE=forward,decode,precompute,pytorch runs only those parts (all by default). */
+/** THAW_BENCH_ENGINE=forward,decode,precompute,pytorch,byob runs only those parts (the first four by default). */
 export async function run(): Promise<Record<string, unknown>> {
   const parts = new Set((process.env.THAW_BENCH_ENGINE ?? 'forward,decode,precompute,pytorch').split(','))
   const { studio, files, dir } = await benchProject('engine')
@@ -138,6 +155,7 @@ export async function run(): Promise<Record<string, unknown>> {
     }
   }
   if (parts.has('pytorch')) result.pytorch = pytorch()
+  if (parts.has('byob')) result.byob = { importedOnnxMobileNetV2: await precomputeWith(dir, { runtime: 'onnx', onnxBackbone: await mobileNetV2File() }) }
   return result
 }
 

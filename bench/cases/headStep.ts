@@ -2,8 +2,11 @@
  * Where a head step's time goes, and a head epoch on each runtime, side by side in one process:
  *  - TF.js wasm (the reference path): ms per step and its kernels' share (tf.profile);
  *  - ONNX Runtime (engines/onnx/headStep.ts): ms per step split into building the inputs (the
- *    batch out of TF.js, dropout masks drawn by TF.js), the native graph (forward, backward and
- *    the optimizer's update), the running statistics, and the hand-back to TF.js once per epoch;
+ *    batch out of TF.js, dropout masks drawn by TF.js), the native graph (forward + backward),
+ *    the update (AdamW as one WebAssembly SIMD pass), and the hand-back to TF.js once per epoch;
+ *  - where the update runs, interleaved in one process: the gradient graph + the SIMD pass, the
+ *    same + the plain JavaScript pass it replaced, and the update written into the graph as ONNX
+ *    elementwise ops (headStepGraph's optimizer option);
  *  - one epoch over 245 cached feature vectors of 2560 values (hymenoptera's train split through
  *    MobileNetV2's concat pool), batch 32, AdamW, in ms per image (and batch 64 on ONNX Runtime);
  *  - a step thawing MobileNetV2's last group from its cached boundary (7x7x160), batch 16, on
@@ -22,7 +25,10 @@ import { boundaryLayer, groupMembers } from '../../src/main/training/groups'
 import { thawedTrainable } from '../../src/main/training/trainable'
 import { BACKBONES } from './fixtures'
 import { ActivationData } from '../../src/main/training/data/activationData'
+import * as ort from 'onnxruntime-node'
 import { OnnxHeadStep, releaseHeadSessions, trainingThreads } from '../../src/main/training/engines/onnx/headStep'
+import { HEAD_PARAMS, headStepGraph, paramShape, updateStepIo } from '../../src/main/training/engines/onnx/headStepGraph'
+import { UpdateArena } from '../../src/main/training/engines/onnx/wasmUpdate'
 import { fitStage } from '../../src/main/training/fit'
 import { buildHead, headTrainable } from '../../src/main/training/head'
 import { makeOptimizer } from '../../src/main/training/optimizers'
@@ -134,16 +140,90 @@ async function epoch(native: boolean, batchSize = BATCH): Promise<{ msPerImage: 
     ...(native && t.steps
       ? {
           timings: {
-            stepMs: round((t.inputsMs + t.runMs + t.statsMs) / t.steps),
+            stepMs: round((t.inputsMs + t.runMs + t.updateMs) / t.steps),
             inputsMs: round(t.inputsMs / t.steps),
-            // forward, backward and the optimizer's update, all in the one graph
             graphMs: round(t.runMs / t.steps),
-            runningStatsMs: round(t.statsMs / t.steps),
+            // AdamW (WebAssembly SIMD) and the running statistics
+            updateMs: round(t.updateMs / t.steps),
             syncMsPerEpoch: round(t.syncMs / 6)
           }
         }
       : {})
   }
+}
+
+/** The plain JavaScript AdamW pass the SIMD one replaced (one double per iteration), for the A/B. */
+function adamJs(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, stepSize: number, invC2: number, decay: number): void {
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i]!
+    const mi = m[i]! * 0.9 + gi * (1 - 0.9)
+    const vi = v[i]! * 0.99 + gi * gi * (1 - 0.99)
+    m[i] = mi
+    v[i] = vi
+    w[i] = (w[i]! - (stepSize * mi) / (Math.sqrt(vi * invC2) + 1e-7)) * decay
+  }
+}
+
+/** Where a head step's AdamW update runs, the three placements interleaved step by step in one
+ * process (so the machine's load weighs on each alike): ms per step, median and 10th percentile. */
+async function updatePlacement(): Promise<Record<string, unknown>> {
+  const d = { features: FEATURES, hidden: 512, classes: 2, epsilon: 1e-5 }
+  const opts = { intraOpNumThreads: trainingThreads(), interOpNumThreads: 1, graphOptimizationLevel: 'all' as const }
+  const [gradients, updating] = await Promise.all([ort.InferenceSession.create(headStepGraph(d), opts), ort.InferenceSession.create(headStepGraph(d, 'adam'), opts)])
+  const shape = (name: string): number[] => {
+    if (name === 'x' || name === 'mask1') return [BATCH, FEATURES]
+    if (name === 'mask2') return [BATCH, d.hidden]
+    if (name === 'target') return [BATCH, d.classes]
+    const p = HEAD_PARAMS.find((q) => name === q || name.endsWith(`_${q}`))
+    return p ? paramShape(p, d) : []
+  }
+  const size = (name: string): number => shape(name).reduce((a, b) => a * b, 1)
+  const io = updateStepIo('adam')
+  const rand = mulberry32(9)
+  const values: Record<string, Float32Array> = {}
+  const arena = new UpdateArena(io.inputs.map(size).concat(HEAD_PARAMS.map((p) => size(p))))
+  for (const name of io.inputs) {
+    values[name] = arena.array(size(name))
+    values[name].forEach((_, i, a) => (a[i] = name.startsWith('v_') ? 0.01 + rand() * 0.1 : rand() * 0.1))
+  }
+  const grads = Object.fromEntries(HEAD_PARAMS.map((p) => [p, arena.array(size(p))]))
+  const spare = Object.fromEntries(io.outputs.filter((o) => o.startsWith('new_')).map((o) => [o, new Float32Array(size(o.slice(4)))]))
+  const t = (a: Float32Array, s: number[]) => new ort.Tensor('float32', a, s)
+  const gradientStep = async (update: 'simd' | 'js') => {
+    const feeds = Object.fromEntries(['x', 'target', 'mask1', 'mask2', ...HEAD_PARAMS].map((n) => [n, t(values[n]!, shape(n))]))
+    const fetches: Record<string, ort.Tensor | null> = { loss: null, bn1_mean: null, bn1_var: null, bn2_mean: null, bn2_var: null }
+    for (const p of HEAD_PARAMS) fetches[`grad_${p}`] = t(grads[p]!, shape(p))
+    await gradients.run(feeds, fetches)
+    for (const p of HEAD_PARAMS) {
+      const [w, g, m, v] = [values[p]!, grads[p]!, values[`m_${p}`]!, values[`v_${p}`]!]
+      if (update === 'simd') arena.adamw(w, g, m, v, { beta1: 0.9, beta2: 0.99, epsilon: 1e-7, stepSize: 1e-3, invC2: 1.01, decay: 1 })
+      else adamJs(w, g, m, v, 1e-3, 1.01, 1)
+    }
+  }
+  const graphStep = async () => {
+    const feeds = Object.fromEntries(io.inputs.map((n) => [n, t(values[n]!, shape(n))]))
+    for (const [name, value] of Object.entries({ step_size: 1e-3, inv_c2: 1.01, decay: 1 })) feeds[name] = t(Float32Array.of(value), [])
+    const fetches: Record<string, ort.Tensor | null> = { loss: null, bn1_mean: null, bn1_var: null, bn2_mean: null, bn2_var: null }
+    for (const [name, a] of Object.entries(spare)) fetches[name] = t(a, shape(name.slice(4)))
+    await updating.run(feeds, fetches)
+    for (const [name, a] of Object.entries(spare)) values[name.slice(4)]!.set(a) // the bench's copy back, outside the timing below
+  }
+  const times: Record<string, number[]> = { gradientGraphSimdUpdate: [], gradientGraphJsUpdate: [], updateInGraph: [] }
+  const steps: [string, () => Promise<void>][] = [
+    ['gradientGraphSimdUpdate', () => gradientStep('simd')],
+    ['gradientGraphJsUpdate', () => gradientStep('js')],
+    ['updateInGraph', graphStep]
+  ]
+  for (let i = 0; i < 24; i++) {
+    for (const [name, step] of steps) {
+      const started = performance.now()
+      await step()
+      if (i >= 4) times[name]!.push(performance.now() - started)
+    }
+  }
+  await Promise.all([gradients.release(), updating.release()])
+  const p10 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 10)]!
+  return Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, { medianMs: round(median(xs)), p10Ms: round(p10(xs)) }]))
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -155,6 +235,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const [tfjsEpoch, ortEpoch] = [await epoch(false), await epoch(true)]
   // the per-step costs (weights in, update) shared by more images: what a plan's batchSize buys
   const ortBatch64 = await epoch(true, 64)
+  const placement = await updatePlacement()
   await releaseHeadSessions()
   return {
     threads: trainingThreads(),
@@ -162,6 +243,7 @@ export async function run(): Promise<Record<string, unknown>> {
     headEpochMsPerImage: { tfjsWasm: tfjsEpoch.msPerImage, onnxRuntime: ortEpoch.msPerImage, speedup: round(tfjsEpoch.msPerImage / ortEpoch.msPerImage, 1) },
     onnxRuntimeStep: ortEpoch.timings,
     onnxRuntimeBatch64: { msPerImage: ortBatch64.msPerImage, step: ortBatch64.timings },
+    updatePlacement: placement,
     thawedLastGroupStep: thawed,
     runtimes: [tfjsEpoch.runtime, ortEpoch.runtime],
     tensorsLeaked: tf.memory().numTensors - before

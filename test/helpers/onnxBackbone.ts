@@ -32,9 +32,12 @@ export async function mobileNetV2Onnx(bb: LoadedBackbone, layout: 'NHWC' | 'NCHW
 }
 
 /** A small conv net as ONNX, for the shapes the importer must refuse or settle. */
-export async function tinyOnnx(kind: 'dense' | 'any-size' | 'two-outputs', dir = tempDir('thaw-onnx-')): Promise<string> {
+export async function tinyOnnx(kind: 'dense' | 'any-size' | 'two-outputs' | 'batch-one', dir = tempDir('thaw-onnx-')): Promise<string> {
   let net: tf.LayersModel
-  if (kind === 'dense') {
+  if (kind === 'batch-one') {
+    const input = tf.input({ batchShape: [1, 32, 32, 3], name: 'x' })
+    net = tf.model({ inputs: input, outputs: tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, name: 'conv' }).apply(input) as tf.SymbolicTensor })
+  } else if (kind === 'dense') {
     const input = tf.input({ shape: [10], name: 'x' })
     net = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 4 }).apply(input) as tf.SymbolicTensor })
   } else {

@@ -167,7 +167,8 @@ export function registerTrainingCommands(program: Command): void {
         if (o.all) {
           if (images.length) throw new ThawError('BAD_ARGS', '--all scores every image of the project: give no image files with it')
           const r = await api.predictAll({ ...(modelId === undefined ? {} : { modelId }) })
-          const predictions = r.predictions.map((p) => ({ path: p.path, split: p.split, label: p.label, predicted: p.predicted, confidence: p.confidence, probs: p.probs }))
+          // `excluded`: an excluded image is still scored (the grid shows it) but out of every count
+          const predictions = r.predictions.map((p) => ({ path: p.path, split: p.split, label: p.label, excluded: p.excluded, predicted: p.predicted, confidence: p.confidence, probs: p.probs }))
           out.result({ model: r.model, predictions }, () =>
             [
               ...r.predictions.map((p) => `${p.path}: ${p.predicted} (${(100 * p.confidence).toFixed(1)}%)${p.label !== null && p.label !== p.predicted ? ` — labelled ${p.label}` : ''}`),

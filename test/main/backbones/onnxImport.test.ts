@@ -125,6 +125,21 @@ describe('importOnnxBackbone', () => {
     expect(vector.spec.featureShape).toEqual([1, 1, 5])
   })
 
+  it('runs a file that fixes its batch at 1 image by image, with the same features as one at a time', async () => {
+    const file = await tinyOnnx('batch-one')
+    const spec = await importOnnxBackbone(file, { preprocessing: MINUS_ONE, cacheDir: tempDir('thaw-cache-') })
+    expect(spec).toMatchObject({ inputSize: [32, 32], featureShape: [15, 15, 4], onnx: { batchOne: true, layout: 'NHWC' } })
+    const forward = new OnnxBackboneForward(fs.readFileSync(file), spec.id, spec.onnx!, 'concat-pool', settings)
+    const x = Float32Array.from({ length: 3 * 32 * 32 * 3 }, (_, i) => Math.sin(i))
+    const all = await forward.run(x, [3, 32, 32, 3])
+    expect(all.shape).toEqual([3, 8])
+    for (let i = 0; i < 3; i++) {
+      const one = await forward.run(x.subarray(i * 3072, (i + 1) * 3072), [1, 32, 32, 3])
+      expect(Array.from(all.data.subarray(i * 8, (i + 1) * 8))).toEqual(Array.from(one.data))
+    }
+    await forward.release()
+  })
+
   it('says so when the cached copy goes missing or changes, and how to mend it', async () => {
     const cacheDir = tempDir('thaw-cache-')
     const spec = await importOnnxBackbone(nhwc, { preprocessing: MINUS_ONE, cacheDir, id: 'my-mobilenet' })

@@ -226,7 +226,8 @@ describe('the command line', () => {
     const out = JSON.parse(all.stdout) as { model: number; predictions: Record<string, unknown>[] }
     expect(out.model).toBe(second)
     expect(out.predictions).toHaveLength(36)
-    expect(Object.keys(out.predictions[0]!).sort()).toEqual(['confidence', 'label', 'path', 'predicted', 'probs', 'split'])
+    expect(Object.keys(out.predictions[0]!).sort()).toEqual(['confidence', 'excluded', 'label', 'path', 'predicted', 'probs', 'split'])
+    expect(out.predictions.every((p) => p.excluded === false)).toBe(true)
     expect(out.predictions.filter((p) => p.label === null)).toHaveLength(3)
     const withModel = JSON.parse((await thaw('predict', dir, '--all', '--model', String(first), '--json')).stdout) as { model: number }
     expect(withModel.model).toBe(first)

@@ -1,6 +1,7 @@
-// Runs in the engine worker. Head-only training steps on ONNX Runtime: one native graph
-// (headStepGraph.ts) over every core computes the gradients and applies the optimizer's update;
-// the weights and optimizer state live in arrays here between steps (optimizerState.ts). TF.js
+// Runs in the engine worker. Head-only training steps on ONNX Runtime: the gradients from one
+// native graph (headStepGraph.ts) over every core, written straight into the update arena where
+// the weights and optimizer state live between steps, then the update there (optimizerState.ts,
+// wasmUpdate.ts: one WebAssembly SIMD pass for AdamW). TF.js
 // stays the definition: the head is a tf.LayersModel, its dropout masks are the ones the TF.js path draws from
 // the step's seed, and weights, running statistics and optimizer state go back into TF.js
 // (`sync`) before anything else reads them: evaluation, checkpoints, best weights, the saved model.
@@ -11,8 +12,9 @@ import { loadOnnxRuntime } from '../../../engine/onnxruntime'
 import type { Stage } from '../../../../shared/plan'
 import type { FastStep, StepBatch } from '../fastStep'
 import { dropoutMask } from '../../dropout'
-import { HEAD_PARAMS, headStepGraph, paramShape, slotName, OPTIMIZER_SLOTS, type HeadDims, type HeadOptimizer, type HeadParam } from './headStepGraph'
-import { DoubleBuffer, OptimizerState } from './optimizerState'
+import { HEAD_PARAMS, headStepGraph, OPTIMIZER_SLOTS, paramShape, type HeadDims, type HeadParam } from './headStepGraph'
+import { OptimizerState } from './optimizerState'
+import { UpdateArena } from './wasmUpdate'
 
 /** `THAW_TRAIN_RUNTIME=tfjs` keeps every step on TF.js (the reference path; benchmarks compare). */
 export function onnxTrainingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -58,13 +60,13 @@ const sessions = new Map<string, Promise<Ort.InferenceSession>>()
 /** Intra-op threads: every core of the machine (a training step has the worker to itself). */
 export const trainingThreads = (): number => Math.max(1, os.availableParallelism())
 
-async function sessionFor(dims: HeadDims, optimizer: HeadOptimizer, threads: number): Promise<Ort.InferenceSession> {
-  const key = `${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}/${optimizer}:${threads}`
+async function sessionFor(dims: HeadDims, threads: number): Promise<Ort.InferenceSession> {
+  const key = `${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}:${threads}`
   let session = sessions.get(key)
   if (!session) {
     // the worker's one lazy loader: onnxruntime is loaded when a stage first trains on it
     const ort = await loadOnnxRuntime()
-    session = ort.InferenceSession.create(headStepGraph(dims, optimizer), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    session = ort.InferenceSession.create(headStepGraph(dims), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
     sessions.set(key, session)
     session.catch(() => sessions.delete(key))
   }
@@ -82,12 +84,12 @@ export class OnnxHeadStep implements FastStep {
   private layers: HeadLayers | null = null
   private session: Ort.InferenceSession | null = null
   private ort: typeof Ort | null = null
-  private params: Record<HeadParam, { variable: tf.Variable; value: DoubleBuffer }> | null = null
+  private params: Record<HeadParam, { variable: tf.Variable; value: Float32Array; grad: Float32Array; decays: boolean }> | null = null
   private moving: { mean: Float32Array; variance: Float32Array; momentum: number }[] = []
   private optimizer: OptimizerState | null = null
   /** where a step's time goes, summed over the steps (the bench reads it): the inputs (batch out of
-   * TF.js, masks), the graph (forward, backward and update), the running statistics, the hand-back */
-  readonly timings = { steps: 0, inputsMs: 0, runMs: 0, statsMs: 0, syncMs: 0 }
+   * TF.js, masks), the graph (forward and backward), the update, the hand-back */
+  readonly timings = { steps: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0 }
 
   private readonly threads: number
 
@@ -111,7 +113,7 @@ export class OnnxHeadStep implements FastStep {
     if (typeof layers === 'string') return layers
     const kind = stage.optimizer ?? 'adam'
     try {
-      this.session = await sessionFor(layers.dims, kind, this.threads)
+      this.session = await sessionFor(layers.dims, this.threads)
       this.ort = await loadOnnxRuntime()
     } catch (err) {
       return `onnxruntime-node could not start: ${(err as Error).message}`
@@ -127,15 +129,22 @@ export class OnnxHeadStep implements FastStep {
       logits_kernel: weight(layers.logits, 0),
       logits_bias: weight(layers.logits, 1)
     }
+    // weights, gradients and optimizer state in one arena: ONNX Runtime reads and writes it in place
+    const sizes = HEAD_PARAMS.map((p) => variables[p].size)
+    const arena = new UpdateArena(sizes.flatMap((n) => Array<number>(2 + OPTIMIZER_SLOTS[kind].length).fill(n)))
     this.params = Object.fromEntries(
-      HEAD_PARAMS.map((p) => [p, { variable: variables[p], value: new DoubleBuffer((variables[p].dataSync() as Float32Array).slice()) }])
-    ) as Record<HeadParam, { variable: tf.Variable; value: DoubleBuffer }>
+      HEAD_PARAMS.map((p) => {
+        const value = arena.array(variables[p].size)
+        value.set(variables[p].dataSync() as Float32Array)
+        return [p, { variable: variables[p], value, grad: arena.array(variables[p].size), decays: /kernel/.test(variables[p].name) }]
+      })
+    ) as Record<HeadParam, { variable: tf.Variable; value: Float32Array; grad: Float32Array; decays: boolean }>
     this.moving = [layers.bn1, layers.bn2].map((l) => {
       const [mean, variance] = l.nonTrainableWeights.map((w) => (w.read().dataSync() as Float32Array).slice())
       return { mean: mean!, variance: variance!, momentum: config(l).momentum ?? 0.99 }
     })
     // the optimizer's slots follow the order of the head's trainable variables (trainableVars)
-    this.optimizer = new OptimizerState(kind, HEAD_PARAMS.map((p) => variables[p]))
+    this.optimizer = new OptimizerState(kind, HEAD_PARAMS.map((p) => variables[p]), arena)
     await this.optimizer.load(optimizers[0]!)
     return null
   }
@@ -163,24 +172,16 @@ export class OnnxHeadStep implements FastStep {
       mask1: t(mask1, [n, dims.features]),
       mask2: t(mask2, [n, dims.hidden])
     }
-    // weights and optimizer state in from the current arrays, updated into the spare ones
+    // the gradients go straight into the arena's arrays (preallocated outputs)
     const fetches: Record<string, Ort.Tensor | null> = { loss: null, bn1_mean: null, bn1_var: null, bn2_mean: null, bn2_var: null }
-    const buffers: DoubleBuffer[] = []
-    const state = (name: string, shape: number[], b: DoubleBuffer): void => {
-      feeds[name] = t(b.current, shape)
-      fetches[`new_${name}`] = t(b.spare, shape)
-      buffers.push(b)
+    for (const p of HEAD_PARAMS) {
+      feeds[p] = t(params[p].value, paramShape(p, dims))
+      fetches[`grad_${p}`] = t(params[p].grad, paramShape(p, dims))
     }
-    for (const [i, p] of HEAD_PARAMS.entries()) {
-      const shape = paramShape(p, dims)
-      state(p, shape, params[p].value)
-      for (const [k, slot] of OPTIMIZER_SLOTS[optimizer.kind].entries()) state(slotName(slot, p), shape, optimizer.slots[k]![i]!)
-    }
-    for (const [name, value] of Object.entries(optimizer.next(batch.rates[0]!, batch.weightDecay))) feeds[name] = t(Float32Array.of(value), [])
     const t1 = performance.now()
     const out = await session.run(feeds, fetches)
-    for (const b of buffers) b.swap()
     const t2 = performance.now()
+    optimizer.step(HEAD_PARAMS.map((p) => params[p]), batch.rates[0]!, batch.weightDecay)
     // running statistics, as tfjs-layers' BatchNormalization: moving -= (moving - batch) * (1 - momentum)
     for (const [i, tag] of (['bn1', 'bn2'] as const).entries()) {
       const m = this.moving[i]!
@@ -193,7 +194,7 @@ export class OnnxHeadStep implements FastStep {
     this.timings.steps++
     this.timings.inputsMs += t1 - t0
     this.timings.runMs += t2 - t1
-    this.timings.statsMs += t3 - t2
+    this.timings.updateMs += t3 - t2
     return loss
   }
 
@@ -202,7 +203,7 @@ export class OnnxHeadStep implements FastStep {
     const started = performance.now()
     // assign shares the new tensor's data with the variable: tidy frees the temporaries' handles
     tf.tidy(() => {
-      for (const p of HEAD_PARAMS) params[p].variable.assign(tf.tensor(params[p].value.current, params[p].variable.shape))
+      for (const p of HEAD_PARAMS) params[p].variable.assign(tf.tensor(params[p].value.slice(), params[p].variable.shape))
       for (const [i, l] of [layers.bn1, layers.bn2].entries()) {
         const m = this.moving[i]!
         const [mean, variance] = l.nonTrainableWeights

@@ -4,11 +4,12 @@
 // gradients. TF.js on wasm runs the same products on one thread through XNNPACK, repacking the
 // 2560 x 512 kernel at every step: that was 70% of a head step.
 //
-// The graph is a pure function of the batch, the weights and the optimizer state: they go in as
-// inputs and come out updated (AdamW or momentum SGD written in elementwise ONNX ops, which ONNX
-// Runtime spreads over every core), so nothing is kept inside the session between steps and the
-// gradients never leave it. Updating in JavaScript, one thread, was half of a step. Without an
-// optimizer the graph gives the gradients instead (the gradient check against TF.js).
+// The graph is a pure function of the batch and the weights: weights go in as inputs and
+// gradients come out (into the update arena, wasmUpdate.ts, where the optimizer runs), so nothing
+// is kept inside the session between steps. With `optimizer` the graph applies AdamW or momentum
+// SGD itself, in elementwise ONNX ops, and gives the updated weights and state instead: measured
+// slower than the arena's SIMD pass on CPU (14 passes over memory against one; bench train,
+// headStep.updatePlacement), kept for execution providers where elementwise ops are cheap (GPUs).
 import { GraphBuilder, attr, type Attr } from '../../../export/onnx/graph'
 import { DataType, encodeModel, type ValueInfo } from '../../../export/onnx/onnxProto'
 

@@ -1,39 +1,25 @@
-// Runs in the engine worker. The state of TF.js's Adam and momentum SGD (the two optimizers of
-// ../../optimizers.ts) as plain arrays that the step graph (headStepGraph.ts) reads and writes:
-// the update itself runs inside ONNX Runtime. The state moves to and from the TF.js optimizer
+// Runs in the engine worker. TF.js's Adam and momentum SGD (the two optimizers of
+// ../../optimizers.ts) over plain arrays: the state lives in the update arena (wasmUpdate.ts)
+// next to the weights and gradients, and each step updates every weight in place. The state moves to and from the TF.js optimizer
 // through its public getWeights/setWeights, so checkpoints, resume and the TF.js path see one
 // format.
 import * as tf from '@tensorflow/tfjs'
-import { ADAM, OPTIMIZER_SLOTS, type HeadOptimizer } from './headStepGraph'
-
-/** Two arrays of one value: a step reads `current` and writes `spare` (ONNX Runtime must not
- * write over an input it may still be reading), then they swap. */
-export class DoubleBuffer {
-  current: Float32Array
-  spare: Float32Array
-
-  constructor(initial: Float32Array) {
-    this.current = initial
-    this.spare = new Float32Array(initial.length)
-  }
-
-  swap(): void {
-    ;[this.current, this.spare] = [this.spare, this.current]
-  }
-}
+import { ADAM, MOMENTUM, OPTIMIZER_SLOTS, type HeadOptimizer } from './headStepGraph'
+import { momentumSgd, type UpdateArena } from './wasmUpdate'
 
 /** One group's optimizer state: the step count and each parameter's slots. */
 export class OptimizerState {
   private iterations = 0
   /** [slot][parameter], slots in TF.js's order (Adam: m then v; SGD: momentum) */
-  readonly slots: DoubleBuffer[][]
+  readonly slots: Float32Array[][]
 
   constructor(
     readonly kind: HeadOptimizer,
     /** the TF.js variables, in the optimizer's order (their names key its slots) */
-    private readonly variables: readonly tf.Variable[]
+    private readonly variables: readonly tf.Variable[],
+    private readonly arena: UpdateArena
   ) {
-    this.slots = OPTIMIZER_SLOTS[kind].map(() => variables.map((v) => new DoubleBuffer(new Float32Array(v.size))))
+    this.slots = OPTIMIZER_SLOTS[kind].map(() => variables.map((v) => arena.array(v.size)))
   }
 
   /** Takes the TF.js optimizer's state (a resumed or continued stage); a fresh one has none. */
@@ -43,13 +29,13 @@ export class OptimizerState {
     iter?.tensor.dispose()
     const mine = this.slots.flat()
     if (!slots.length) {
-      for (const b of mine) b.current.fill(0)
+      for (const b of mine) b.fill(0)
       return
     }
     if (slots.length !== mine.length) throw new Error(`internal: the ${this.kind} optimizer holds ${slots.length} slots for ${this.variables.length} variables`)
     for (const [i, slot] of slots.entries()) {
       // the optimizer's own variables: read, never disposed here
-      mine[i]!.current.set((await slot.tensor.data()) as Float32Array)
+      mine[i]!.set((await slot.tensor.data()) as Float32Array)
     }
   }
 
@@ -57,7 +43,7 @@ export class OptimizerState {
   async store(opt: tf.Optimizer): Promise<void> {
     const old = await opt.getWeights()
     const slots = OPTIMIZER_SLOTS[this.kind].flatMap((suffix, k) =>
-      this.variables.map((v, i) => ({ name: `${v.name}/${suffix}`, tensor: tf.tensor(this.slots[k]![i]!.current, v.shape) }))
+      this.variables.map((v, i) => ({ name: `${v.name}/${suffix}`, tensor: tf.tensor(this.slots[k]![i]!.slice(), v.shape) }))
     )
     const iter = { name: 'iter', tensor: tf.scalar(this.iterations, 'int32') }
     await opt.setWeights([iter, ...slots])
@@ -76,5 +62,17 @@ export class OptimizerState {
     const c1 = 1 - Math.fround(ADAM.beta1 ** t)
     const c2 = 1 - Math.fround(ADAM.beta2 ** t)
     return { step_size: lr / c1, inv_c2: 1 / c2, decay }
+  }
+
+  /** One update of every parameter (the variables' order) from its gradient, then decoupled
+   * weight decay on those that decay (kernels: AdamW, SGDW). */
+  step(params: readonly { value: Float32Array; grad: Float32Array; decays: boolean }[], lr: number, weightDecay: number): void {
+    const s = this.next(lr, weightDecay)
+    for (const [i, p] of params.entries()) {
+      const decay = p.decays ? s.decay! : 1
+      if (this.kind === 'adam') {
+        this.arena.adamw(p.value, p.grad, this.slots[0]![i]!, this.slots[1]![i]!, { ...ADAM, stepSize: s.step_size!, invC2: s.inv_c2!, decay })
+      } else momentumSgd(p.value, p.grad, this.slots[0]![i]!, MOMENTUM, s.lr!, decay)
+    }
   }
 }

@@ -6,10 +6,11 @@ import { ActivationData } from '../../../../../src/main/training/data/activation
 import { dropoutMask } from '../../../../../src/main/training/dropout'
 import { HEAD_PARAMS, headStepGraph, OPTIMIZER_SLOTS, slotName } from '../../../../../src/main/training/engines/onnx/headStepGraph'
 import { OptimizerState } from '../../../../../src/main/training/engines/onnx/optimizerState'
+import { UpdateArena } from '../../../../../src/main/training/engines/onnx/wasmUpdate'
 import { headLayers, OnnxHeadStep, releaseHeadSessions } from '../../../../../src/main/training/engines/onnx/headStep'
 import { fitStage, type EpochMetrics } from '../../../../../src/main/training/fit'
 import { applyHead, buildHead, headTrainable, trainableVars } from '../../../../../src/main/training/head'
-import { makeOptimizer } from '../../../../../src/main/training/optimizers'
+import { makeOptimizer, setLearningRate } from '../../../../../src/main/training/optimizers'
 import { weightedCrossEntropy, type Trainable } from '../../../../../src/main/training/step'
 import { mulberry32 } from '../../../../../src/main/util/random'
 import { stageSchema } from '../../../../../src/shared/plan'
@@ -105,7 +106,8 @@ describe('the optimizer update inside the step graph', () => {
       const mine = vars.map((v, i) => tf.variable(v.clone(), true, `mine_${kind}_${i}`))
       const refOpt = makeOptimizer({ optimizer: kind }, lr)
       const tfOpt = makeOptimizer({ optimizer: kind }, lr)
-      let state = new OptimizerState(kind, mine)
+      const arena = () => new UpdateArena(mine.flatMap((v) => OPTIMIZER_SLOTS[kind].map(() => v.size)))
+      let state = new OptimizerState(kind, mine, arena())
       await state.load(tfOpt)
       let weights = mine.map((v) => v.dataSync().slice() as Float32Array)
       const labels = [0, 1, 2, 1, 0, 2, 2, 1]
@@ -128,17 +130,17 @@ describe('the optimizer update inside the step graph', () => {
         const feeds: Record<string, ort.Tensor> = { ...batch }
         HEAD_PARAMS.forEach((p, i) => {
           feeds[p] = t(weights[i]!, shapes[i]!)
-          OPTIMIZER_SLOTS[kind].forEach((slot, k) => (feeds[slotName(slot, p)] = t(state.slots[k]![i]!.current, shapes[i]!)))
+          OPTIMIZER_SLOTS[kind].forEach((slot, k) => (feeds[slotName(slot, p)] = t(state.slots[k]![i]!, shapes[i]!)))
         })
         for (const [name, value] of Object.entries(state.next(lr, wd))) feeds[name] = t(Float32Array.of(value), [])
         const out = await updating.run(feeds)
         weights = HEAD_PARAMS.map((p) => out[`new_${p}`]!.data as Float32Array)
-        HEAD_PARAMS.forEach((p, i) => OPTIMIZER_SLOTS[kind].forEach((slot, k) => state.slots[k]![i]!.current.set(out[`new_${slotName(slot, p)}`]!.data as Float32Array)))
+        HEAD_PARAMS.forEach((p, i) => OPTIMIZER_SLOTS[kind].forEach((slot, k) => state.slots[k]![i]!.set(out[`new_${slotName(slot, p)}`]!.data as Float32Array)))
         expect(maxRelDiff(out.loss!.data as Float32Array, g.loss!.data as Float32Array)).toBeLessThan(1e-4)
         if (step === 2) {
           // a checkpoint in the middle: the state goes to TF.js and comes back
           await state.store(tfOpt)
-          state = new OptimizerState(kind, mine)
+          state = new OptimizerState(kind, mine, arena())
           await state.load(tfOpt)
         }
       }
@@ -153,6 +155,43 @@ describe('the optimizer update inside the step graph', () => {
       tfOpt.dispose()
       head.dispose()
       await Promise.all([gradients.release(), updating.release()])
+    })
+  }
+})
+
+describe('the update arena (WebAssembly SIMD AdamW, momentum SGD)', () => {
+  for (const kind of ['adam', 'sgd'] as const) {
+    it(`${kind}: the same updates as TF.js's optimizer, a length that is not a multiple of 4 included`, async () => {
+      const shapes = [[7, 5], [6], [3]] // 35, 6, 3 elements: the SIMD pass and its scalar tail
+      const reference = shapes.map((s, i) => tf.variable(tf.tensor(randoms(s.reduce((a, b) => a * b, 1), 20 + i), s), true, `aref_${kind}_${i}`))
+      const mine = shapes.map((s, i) => tf.variable(reference[i]!.clone(), true, `amine_${kind}_${i}`))
+      const arena = new UpdateArena(mine.flatMap((v) => Array<number>(2 + OPTIMIZER_SLOTS[kind].length).fill(v.size)))
+      const refOpt = makeOptimizer({ optimizer: kind }, 0.05)
+      const tfOpt = makeOptimizer({ optimizer: kind }, 0.05)
+      const state = new OptimizerState(kind, mine, arena)
+      await state.load(tfOpt)
+      const params = mine.map((v, i) => {
+        const value = arena.array(v.size)
+        value.set(v.dataSync() as Float32Array)
+        return { value, grad: arena.array(v.size), decays: i === 0 }
+      })
+      for (let step = 0; step < 6; step++) {
+        const lr = 0.05 * (1 - step / 10) // a schedule: a new rate every step
+        const grads = params.map((p, i) => randoms(p.value.length, 100 + 10 * step + i))
+        setLearningRate(refOpt, lr)
+        refOpt.applyGradients(Object.fromEntries(reference.map((v, i) => [v.name, tf.tensor(grads[i]!, v.shape)])))
+        tf.tidy(() => reference[0]!.assign(tf.mul(reference[0]!, 1 - lr * 0.01)))
+        params.forEach((p, i) => p.grad.set(grads[i]!))
+        state.step(params, lr, 0.01)
+      }
+      params.forEach((p, i) => expect(maxRelDiff(p.value, reference[i]!.dataSync()), `weight ${i}`).toBeLessThan(1e-5))
+      await state.store(tfOpt)
+      const [a, b] = [await refOpt.getWeights(), await tfOpt.getWeights()]
+      expect(b[0]!.tensor.dataSync()[0]).toBe(6)
+      for (let i = 1; i < a.length; i++) expect(maxRelDiff(b[i]!.tensor.dataSync(), a[i]!.tensor.dataSync())).toBeLessThan(1e-5)
+      tf.dispose([a[0]!.tensor, b[0]!.tensor, ...reference, ...mine])
+      refOpt.dispose()
+      tfOpt.dispose()
     })
   }
 })
