@@ -5,14 +5,8 @@ import { GraphBuilder } from '../../../../../src/main/export/onnx/graph'
 import { DataType, encodeModel, type ValueInfo } from '../../../../../src/main/export/onnx/onnxProto'
 import { depthwise, frozenBatchNorm, pointwise, relu6, samePads } from '../../../../../src/main/training/engines/onnx/convGradients'
 import { mulberry32 } from '../../../../../src/main/util/random'
+import { maxRelDiff } from '../../../../helpers/numeric'
 
-const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let scale = 1e-6
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!))
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!))
-  return diff / scale
-}
 const randoms = (n: number, seed: number, scale = 1, offset = 0): Float32Array => {
   const rand = mulberry32(seed)
   return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale + offset)

@@ -13,15 +13,9 @@ import { applyHead, buildHead, headTrainable, trainableVars } from '../../../../
 import { makeOptimizer, setLearningRate } from '../../../../../src/main/training/optimizers'
 import { weightedCrossEntropy, type Trainable } from '../../../../../src/main/training/step'
 import { mulberry32 } from '../../../../../src/main/util/random'
+import { maxRelDiff } from '../../../../helpers/numeric'
 import { stageSchema } from '../../../../../src/shared/plan'
 
-const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let scale = 1e-6
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!))
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!))
-  return diff / scale
-}
 
 function randoms(n: number, seed: number): Float32Array {
   const rand = mulberry32(seed)
