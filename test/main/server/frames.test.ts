@@ -110,25 +110,9 @@ function frame(opcode: number, payload: Buffer, opts: { mask?: boolean; claimedL
   return Buffer.concat([Buffer.from(head), key, body])
 }
 
-/** The close code in the server's close frame (0x88), if it sent one. */
-function closeCode(data: Buffer): number | null {
-  for (let i = 0; i + 3 < data.length; ) {
-    const opcode = data[i]! & 0x0f
-    let len = data[i + 1]! & 0x7f
-    let at = i + 2
-    if (len === 126) {
-      len = data.readUInt16BE(at)
-      at += 2
-    }
-    if (opcode === 0x8) return len >= 2 ? data.readUInt16BE(at) : null
-    i = at + len
-  }
-  return null
-}
-
-/** Text frames the server sent, parsed as JSON. */
-function messages(data: Buffer): unknown[] {
-  const out: unknown[] = []
+/** The frames the server sent (unmasked, as a server sends them): opcode and payload. A frame
+ * cut short at the end of what has arrived so far yields what has arrived of it. */
+function* frames(data: Buffer): Generator<{ opcode: number; payload: Buffer }> {
   for (let i = 0; i + 1 < data.length; ) {
     const opcode = data[i]! & 0x0f
     let len = data[i + 1]! & 0x7f
@@ -137,10 +121,20 @@ function messages(data: Buffer): unknown[] {
       len = data.readUInt16BE(at)
       at += 2
     }
-    if (opcode === 0x1) out.push(JSON.parse(data.subarray(at, at + len).toString()))
+    yield { opcode, payload: data.subarray(at, at + len) }
     i = at + len
   }
-  return out
+}
+
+/** The close code in the server's close frame (0x88), if it sent one. */
+function closeCode(data: Buffer): number | null {
+  for (const f of frames(data)) if (f.opcode === 0x8) return f.payload.length >= 2 ? f.payload.readUInt16BE(0) : null
+  return null
+}
+
+/** Text frames the server sent, parsed as JSON. */
+function messages(data: Buffer): unknown[] {
+  return [...frames(data)].filter((f) => f.opcode === 0x1).map((f) => JSON.parse(f.payload.toString()) as unknown)
 }
 
 async function expectStillServing(): Promise<void> {
