@@ -330,6 +330,8 @@ export interface ModelSummary extends TrainReport {
   createdAt: string
   classes: string[]
   plan: unknown
+  /** trained on an ONNX file the user imported: its export is ONNX only, at the file's opset */
+  importedOnnx?: boolean
 }
 
 export interface LrFindResult {
