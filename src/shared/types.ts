@@ -339,6 +339,8 @@ export interface LrFindResult {
   losses: number[]
   /** fastai's "valley" suggestion */
   suggestion: number
+  /** what ran the sweep's steps: 'onnxruntime-node (cpu, 2 threads)', or 'tfjs wasm (why not)' */
+  runtime?: string
 }
 
 export interface PredictResult {
