@@ -77,7 +77,7 @@ async function decode(files: string[]): Promise<Record<string, unknown>> {
 }
 
 /** One precompute from an empty cache, by a studio with these settings. */
-async function precomputeWith(dir: string, opts: { runtime: 'tfjs' | 'onnx'; workers?: string; threads?: string; onnxBackbone?: string }): Promise<Record<string, unknown>> {
+export async function precomputeWith(dir: string, opts: { runtime: 'tfjs' | 'onnx'; workers?: string; threads?: string; onnxBackbone?: string }): Promise<Record<string, unknown>> {
   const db = new Database(path.join(dir, DB_FILE))
   db.exec('DELETE FROM activations; DELETE FROM activation_sets;')
   db.close()
@@ -90,11 +90,20 @@ async function precomputeWith(dir: string, opts: { runtime: 'tfjs' | 'onnx'; wor
     const backbone = opts.onnxBackbone ? (await studio.api().importBackbone({ folder: opts.onnxBackbone, scale: 1 / 127.5, offset: -1 })).id : undefined
     const loadBefore = load()
     const started = performance.now()
+    const cpu = process.cpuUsage()
     const r: PrecomputeResult = await studio.api().precompute({ views: 0, ...(backbone ? { backbone } : {}) })
+    const used = process.cpuUsage(cpu)
     return {
       computed: r.computed,
       msPerImage: round(r.msPerImage),
       wallMsPerImage: round((performance.now() - started) / r.computed),
+      // CPU time of the whole process (every thread) per image: what the cores had to do, which
+      // a loaded machine inflates less than the wall time
+      cpuMsPerImage: round((used.user + used.system) / 1000 / r.computed),
+      // where the engine workers' threads spent it, per image (PrecomputeStages)
+      stagesMsPerImage: Object.fromEntries(Object.entries(r.stages).filter(([k]) => k !== 'batches' && k !== 'shards').map(([k, v]) => [k, round(v / r.computed, 2)])),
+      batches: r.stages.batches,
+      shards: r.stages.shards,
       ran: r.frozen.detail,
       workers: r.frozen.workers,
       check: r.frozen.check,

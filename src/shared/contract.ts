@@ -254,7 +254,8 @@ export const commands = {
       out: path,
       /** replace an earlier export in `out` */
       overwrite: z.boolean().default(false),
-      opset: z.number().int().min(13, 'ONNX opset 13 or later').max(21, 'ONNX opset 21 at most').default(13),
+      /** unset: 13, or the opset of an imported ONNX backbone (which its bundle keeps) */
+      opset: z.number().int().min(13, 'ONNX opset 13 or later').max(21, 'ONNX opset 21 at most').optional(),
       modelId: id.optional()
     })
   ),

@@ -8,7 +8,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 /** How to turn a picture into the model's input: preprocessing.json. */
 export interface BundlePreprocessing {
-  input: { name: string; shape: [null, number, number, 3]; dtype: 'float32'; layout: 'NHWC' }
+  /** the batch is open (null), or fixed at 1 when an imported ONNX backbone fixes its own */
+  input: { name: string; shape: [null | 1, number, number, 3]; dtype: 'float32'; layout: 'NHWC' }
   size: { width: number; height: number }
   /** 'squash': stretch the whole picture to width x height (aspect ratio not kept, nothing cut
    * off); 'center-crop': scale the short side to the size, then cut the centre */
@@ -18,8 +19,10 @@ export interface BundlePreprocessing {
   channels: 'RGB'
   /** the range of the values to feed: plain 8-bit pixel values as floats */
   range: [0, 255]
-  /** applied by the model's first layer (x * scale + offset): do not apply it again */
-  scalingInModel: { scale: number; offset: number }
+  /** applied by the model's first layer (x * scale + offset): do not apply it again. An imported
+   * ONNX backbone's rule may also reorder the channels (channelOrder BGR, done by the model) and
+   * normalise per channel ((x * scale + offset - mean[c]) / std[c], in the model's channel order) */
+  scalingInModel: { scale: number; offset: number; mean?: [number, number, number]; std?: [number, number, number]; channelOrder?: 'BGR' }
   colorSpace: 'sRGB'
   orientation: string
   alpha: string
@@ -81,7 +84,14 @@ export interface ModelCard {
     /** what the training run reported on the same split (cached activations may differ slightly) */
     accuracyAtTraining: number
   }
-  backbone: { id: string; sha256: string; inputSize: [number, number]; featureLayer: string }
+  backbone: {
+    id: string
+    sha256: string
+    inputSize: [number, number]
+    featureLayer: string
+    /** an ONNX file the user imported: it is inside model.onnx, its names prefixed backbone/ */
+    importedOnnx?: { file: string; output: string }
+  }
   plan: unknown
   dataset: {
     sha256: string

@@ -227,6 +227,26 @@ export interface PrecomputeResult {
   ms: number
   /** what ran the frozen forward pass (issue #10) */
   frozen: FrozenRuntimeReport
+  /** where the engine workers' time went, summed over them (issue #10 item 3) */
+  stages: PrecomputeStages
+}
+
+/** Milliseconds of a precompute by stage, on the engine workers' threads, summed over the
+ * workers: setup (backbone, set), waiting for sharp's decoding (what overlap did not hide),
+ * packing pixels into the input batch, the forward passes (the first one, which starts and checks
+ * the session, also alone), float16 encoding, the SQLite writes, and progress/cancel points;
+ * with the batches and the engine tasks (shards) they ran as. */
+export interface PrecomputeStages {
+  setupMs: number
+  decodeWaitMs: number
+  packMs: number
+  forwardMs: number
+  firstForwardMs: number
+  encodeMs: number
+  writeMs: number
+  progressMs: number
+  batches: number
+  shards: number
 }
 
 /** What ran a frozen forward pass: ONNX Runtime (with its execution provider) or TF.js, and why. */

@@ -23,29 +23,62 @@ export function resizeOptions(spec: Pick<BackboneSpec, 'inputSize' | 'preprocess
   return { width, height, fit: spec.preprocessing.resize === 'squash' ? 'fill' : 'cover', position: 'centre' }
 }
 
+/** Per channel of the output, the input channel it reads and the float32 value of each of the
+ * 256 pixel values: (pixel * scale + offset - mean[c]) / std[c] folded into one multiply-add,
+ * computed in double and rounded once, exactly as a per-pixel loop would. Cached per
+ * Preprocessing record (a handful exist). */
+interface ChannelTables {
+  source: [number, number, number]
+  lut: [Float32Array, Float32Array, Float32Array]
+}
+const tables = new WeakMap<Preprocessing, ChannelTables>()
+
+function channelTables(pre: Preprocessing): ChannelTables {
+  let t = tables.get(pre)
+  if (t) return t
+  const { scale, offset: shift } = pre
+  const normalized = !!(pre.mean || pre.std)
+  const mean = pre.mean ?? [0, 0, 0]
+  const std = pre.std ?? [1, 1, 1]
+  const lut = [0, 1, 2].map((c) => {
+    const a = scale / std[c]!
+    const b = (shift - mean[c]!) / std[c]!
+    const values = new Float32Array(256)
+    for (let v = 0; v < 256; v++) values[v] = normalized ? v * a + b : v * scale + shift
+    return values
+  }) as ChannelTables['lut']
+  const bgr = pre.channels === 'BGR'
+  t = { source: bgr ? [2, 1, 0] : [0, 1, 2], lut }
+  tables.set(pre, t)
+  return t
+}
+
+/** Pixels to model input. 8-bit pixels (every decoded image) take a table lookup per value: the
+ * packing of a batch runs on the thread that also drives the forward pass, so it must cost
+ * little beside it. Other arrays (pixels held as numbers) take the same arithmetic per value. */
 function writeImage(image: { data: ArrayLike<number> }, pre: Preprocessing, out: Float32Array, offset: number): void {
   const { data } = image
-  const { scale, offset: shift } = pre
-  if (pre.mean || pre.std) {
-    // per channel: (pixel * scale + offset - mean[c]) / std[c], folded into one multiply-add each
-    const mean = pre.mean ?? [0, 0, 0]
-    const std = pre.std ?? [1, 1, 1]
-    const a = [0, 1, 2].map((c) => scale / std[c]!)
-    const b = [0, 1, 2].map((c) => (shift - mean[c]!) / std[c]!)
-    const bgr = pre.channels === 'BGR'
-    for (let i = 0; i < data.length; i += 3) {
-      for (let c = 0; c < 3; c++) out[offset + i + c] = (data[i + (bgr ? 2 - c : c)] as number) * a[c]! + b[c]!
+  const { source, lut } = channelTables(pre)
+  const [s0, s1, s2] = source
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) {
+    const [l0, l1, l2] = lut
+    for (let i = 0; i + 2 < data.length; i += 3) {
+      out[offset + i] = l0[data[i + s0]!]!
+      out[offset + i + 1] = l1[data[i + s1]!]!
+      out[offset + i + 2] = l2[data[i + s2]!]!
     }
     return
   }
-  if (pre.channels === 'RGB') {
-    for (let i = 0; i < data.length; i++) out[offset + i] = (data[i] as number) * scale + shift
-    return
-  }
-  for (let i = 0; i < data.length; i += 3) {
-    out[offset + i] = (data[i + 2] as number) * scale + shift
-    out[offset + i + 1] = (data[i + 1] as number) * scale + shift
-    out[offset + i + 2] = (data[i] as number) * scale + shift
+  const { scale, offset: shift } = pre
+  const mean = pre.mean ?? [0, 0, 0]
+  const std = pre.std ?? [1, 1, 1]
+  const normalized = !!(pre.mean || pre.std)
+  const a = [0, 1, 2].map((c) => (normalized ? scale / std[c]! : scale))
+  const b = [0, 1, 2].map((c) => (normalized ? (shift - mean[c]!) / std[c]! : shift))
+  for (let i = 0; i + 2 < data.length; i += 3) {
+    out[offset + i] = data[i + s0]! * a[0]! + b[0]!
+    out[offset + i + 1] = data[i + s1]! * a[1]! + b[1]!
+    out[offset + i + 2] = data[i + s2]! * a[2]! + b[2]!
   }
 }
 
@@ -59,11 +92,16 @@ function checkImage(image: RgbImage, height: number, width: number, index: numbe
 }
 
 /** A [n, h, w, 3] float32 batch ready for the backbone, as plain values (what ONNX Runtime
- * takes). The scaling runs in plain JS into one buffer. */
-export function toInputArray(images: readonly RgbImage[], spec: Pick<BackboneSpec, 'inputSize' | 'preprocessing'>): { data: Float32Array; shape: [number, number, number, 3] } {
+ * takes). The scaling runs in plain JS into one buffer: `into`'s start when it is large enough
+ * (a caller packing batch after batch reuses one), else a new one. */
+export function toInputArray(
+  images: readonly RgbImage[],
+  spec: Pick<BackboneSpec, 'inputSize' | 'preprocessing'>,
+  into?: Float32Array
+): { data: Float32Array; shape: [number, number, number, 3] } {
   const [height, width] = spec.inputSize
   const size = height * width * 3
-  const out = new Float32Array(images.length * size)
+  const out = into && into.length >= images.length * size ? into.subarray(0, images.length * size) : new Float32Array(images.length * size)
   images.forEach((image, i) => {
     checkImage(image, height, width, i)
     writeImage(image, spec.preprocessing, out, i * size)

@@ -40,20 +40,20 @@ export function registerExportCommand(program: Command): void {
     .argument('<project>', 'project folder')
     .requiredOption('--format <format>', 'tfjs | onnx')
     .requiredOption('--out <dir>', 'folder for the bundle (new or empty)')
-    .option('--opset <n>', 'ONNX opset (13 to 21)', '13')
+    .option('--opset <n>', 'ONNX opset, 13 to 21 (default 13; a model on an imported ONNX backbone keeps its file\'s opset)')
     .option('--model <id>', 'a model id (default: the chosen one; thaw models <project> lists them)')
     .option('--force', 'replace an earlier export in --out')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .option('--json', 'print one JSON object')
-    .action((dir: string, o: { format?: string; out: string; opset: string; model?: string; force?: boolean; backend: string; json?: boolean }) =>
+    .action((dir: string, o: { format?: string; out: string; opset?: string; model?: string; force?: boolean; backend: string; json?: boolean }) =>
       withStudio({ json: o.json, backend: o.backend }, async ({ api, out }) => {
         // arguments first: a typo should not cost a project open
         const format = parseFormat(o.format)
-        const opset = parseOpset(o.opset)
+        const opset = o.opset === undefined ? undefined : parseOpset(o.opset)
         const modelId = o.model === undefined ? undefined : parseModelId(o.model, '--model')
         await api.openProject({ path: dir })
         const r = await api
-          .exportModel({ format, out: o.out, opset, overwrite: !!o.force, ...(modelId === undefined ? {} : { modelId }) })
+          .exportModel({ format, out: o.out, overwrite: !!o.force, ...(opset === undefined ? {} : { opset }), ...(modelId === undefined ? {} : { modelId }) })
           .catch((err: unknown) => {
             throw o.force ? err : withForceHint(err)
           })

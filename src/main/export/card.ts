@@ -15,6 +15,8 @@ export interface CardInput {
   preprocessing: BundlePreprocessing
   opset: number | null
   parameters: number
+  /** the model's backbone is an ONNX file the user imported (null for the studio's own) */
+  importedBackbone: { file: string; output: string } | null
   dataset: DatasetInfo
   metrics: ValidMetrics
   accuracyAtTraining: number
@@ -33,6 +35,12 @@ export function buildCard(c: CardInput): ModelCard {
   ]
   if (c.changedSinceTraining) {
     notes.push('The validation images changed since this model was trained (images added, removed or relabelled); the training-time accuracy refers to the old set.')
+  }
+  if (c.importedBackbone) {
+    notes.push(
+      `ONNX only: the backbone is the ONNX file you imported (${c.importedBackbone.file}), which TF.js cannot run, so this model has no TF.js bundle. ` +
+        `model.onnx joins that file's graph (its names prefixed ${'backbone/'}, its opset kept), the studio's preprocessing (preprocess/) and the concat pooling and trained head (head/) in one graph.`
+    )
   }
   if (c.check.skipped.length) notes.push(`${c.check.skipped.length} validation images could not be read and were left out of every figure.`)
   return {
@@ -62,7 +70,7 @@ export function buildCard(c: CardInput): ModelCard {
       confusion: c.metrics.confusion,
       accuracyAtTraining: c.accuracyAtTraining
     },
-    backbone: c.backbone,
+    backbone: c.importedBackbone ? { ...c.backbone, importedOnnx: c.importedBackbone } : c.backbone,
     plan: c.meta.plan,
     dataset: { sha256: c.dataset.sha256, rule: DATASET_HASH_RULE, images: c.dataset.images, changedSinceTraining: c.changedSinceTraining },
     preprocessing: c.preprocessing,
@@ -71,8 +79,11 @@ export function buildCard(c: CardInput): ModelCard {
   }
 }
 
-const scaling = ({ scale, offset }: { scale: number; offset: number }): string =>
-  `x * ${scale}${offset === 0 ? '' : offset < 0 ? ` - ${-offset}` : ` + ${offset}`}`
+function scaling({ scale, offset, mean, std, channelOrder }: BundlePreprocessing['scalingInModel']): string {
+  const linear = `x * ${scale}${offset === 0 ? '' : offset < 0 ? ` - ${-offset}` : ` + ${offset}`}`
+  const perChannel = mean || std ? `(${linear} - mean[c]) / std[c] with mean ${JSON.stringify(mean ?? [0, 0, 0])} and std ${JSON.stringify(std ?? [1, 1, 1])}` : linear
+  return channelOrder === 'BGR' ? `${perChannel}, after reordering the channels to BGR,` : perChannel
+}
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
@@ -121,9 +132,11 @@ export function cardMarkdown(card: ModelCard): string {
     '## Model',
     '',
     `- File: \`${card.model.file}\` (${card.model.runtime}), ${card.model.parameters.toLocaleString('en-US')} parameters.`,
-    `- Input \`${card.model.input.name}\`: float32 [N, ${pre.size.height}, ${pre.size.width}, 3] (NHWC), RGB values 0..255.`,
+    `- Input \`${card.model.input.name}\`: float32 [${card.model.input.shape[0] === 1 ? '1 (one image at a time, as your ONNX file)' : 'N'}, ${pre.size.height}, ${pre.size.width}, 3] (NHWC), RGB values 0..255.`,
     `- Output \`${card.model.output.name}\`: float32 [N, ${names.length}], ${card.model.output.meaning}.`,
-    '- Backbone and head are fused into this one network; no Thaw code is needed to run it.',
+    card.backbone.importedOnnx
+      ? `- Your ONNX backbone (\`${card.backbone.importedOnnx.file}\`, read at its output \`${card.backbone.importedOnnx.output}\`) and the head are joined in this one graph; no Thaw code is needed to run it. ONNX only: there is no TF.js version of this model.`
+      : '- Backbone and head are fused into this one network; no Thaw code is needed to run it.',
     '',
     '## Preprocessing (preprocessing.json)',
     '',

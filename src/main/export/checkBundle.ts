@@ -12,6 +12,22 @@ import type { BundleRunner } from './runner'
 export const TOLERANCE = 1e-4
 const BATCH = 16
 
+/** The studio's side of the check: what the studio itself predicts for pixels. */
+export interface StudioPredictor {
+  /** probabilities [n, classes] for n images laid out [n, h, w, 3], float32 RGB 0..255 */
+  run(inputs: Float32Array, n: number): Promise<Float32Array>
+  /** what runs it, for the report */
+  readonly runtime: string
+}
+
+/** A fused TF.js network (fuse.ts's fuseModel), the studio's model for built-in backbones. */
+export function layersPredictor(model: tf.LayersModel, [height, width]: readonly [number, number]): StudioPredictor {
+  return {
+    runtime: `TF.js ${tf.version_core} (${tf.getBackend()} backend), the project's model`,
+    run: async (inputs, n) => tf.tidy(() => (model.predict(tf.tensor4d(inputs, [n, height, width, 3])) as tf.Tensor).dataSync() as Float32Array)
+  }
+}
+
 export interface CheckImage {
   path: string
   label: number
@@ -50,7 +66,7 @@ async function decodeBatch(images: CheckImage[], size: number, fit: Fit, skipped
   return { inputs, kept }
 }
 
-export async function checkBundle(studio: tf.LayersModel, bundle: BundleRunner, images: CheckImage[], opts: CheckOptions): Promise<CheckOutcome> {
+export async function checkBundle(studio: StudioPredictor, bundle: BundleRunner, images: CheckImage[], opts: CheckOptions): Promise<CheckOutcome> {
   const started = Date.now()
   const tolerance = opts.tolerance ?? TOLERANCE
   const k = bundle.meta.labels.length
@@ -64,7 +80,7 @@ export async function checkBundle(studio: tf.LayersModel, bundle: BundleRunner, 
     const { inputs, kept } = await decodeBatch(images.slice(at, at + BATCH), opts.size, opts.fit, skipped)
     if (kept.length) {
       const n = kept.length
-      const expected = tf.tidy(() => (studio.predict(tf.tensor4d(inputs, [n, opts.size, opts.size, 3])) as tf.Tensor).dataSync() as Float32Array)
+      const expected = await studio.run(inputs, n)
       const got = await bundle.run(inputs, n)
       if (got.length !== expected.length) throw new ThawError('EXPORT_CHECK_FAILED', `the bundle returned ${got.length} values for ${n} images, the studio ${expected.length}`)
       for (let i = 0; i < got.length; i++) {
@@ -87,7 +103,7 @@ export async function checkBundle(studio: tf.LayersModel, bundle: BundleRunner, 
     tolerance,
     top1Agree,
     passed: compared > 0 && maxAbsDiff <= tolerance && top1Agree === compared,
-    studioRuntime: `TF.js ${tf.version_core} (${tf.getBackend()} backend), the project's model`,
+    studioRuntime: studio.runtime,
     bundleRuntime: bundle.runtime,
     ms: Date.now() - started
   }

@@ -21,10 +21,13 @@ export interface ExportOptions {
   out: string
   /** replace an earlier export in `out` (only a folder holding a model card) */
   overwrite: boolean
-  opset: number
+  /** unset: 13, or an imported ONNX backbone's own opset */
+  opset?: number | undefined
   modelId?: number | undefined
   /** for tests: a tolerance no export can meet proves that a failed check writes nothing */
   tolerance?: number
+  /** for tests: the largest model.onnx an imported ONNX backbone's bundle may have */
+  maxModelBytes?: number
 }
 
 const REASONS: Record<string, string> = {
@@ -122,9 +125,10 @@ export async function exportModel(project: Project, pool: EnginePool, opts: Expo
       projectName: project.info().name,
       format: opts.format,
       staging,
-      opset: opts.opset,
+      ...(opts.opset === undefined ? {} : { opset: opts.opset }),
       ...(opts.modelId === undefined ? {} : { modelId: opts.modelId }),
-      ...(opts.tolerance === undefined ? {} : { tolerance: opts.tolerance })
+      ...(opts.tolerance === undefined ? {} : { tolerance: opts.tolerance }),
+      ...(opts.maxModelBytes === undefined ? {} : { maxModelBytes: opts.maxModelBytes })
     }
     const r = await pool.run('exportModel', args, {
       signal: job.signal,

@@ -2,22 +2,25 @@
 // staging folder, prove it equal to the studio's model, then write the card and the samples.
 // Moving the staging folder into place is the caller's (exportModel.ts), so a failure anywhere
 // here leaves nothing where the user looks.
+import * as tf from '@tensorflow/tfjs'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { BundlePreprocessing, ExportCheck, ExportedFile, ExportFormat, ModelCard } from '../../shared/export'
 import type { BackboneSpec } from '../backbones'
-import { engine, projectDb } from '../engine/runtime'
+import { engine, onnxBackbone, projectDb } from '../engine/runtime'
 import type { TaskContext } from '../engine/protocol'
 import { ThawError } from '../errors'
 import type { Db } from '../store/db'
 import { fromArtifacts } from '../training/artifacts'
+import { importedClassifier } from '../training/importedClassifier'
 import { validMetrics } from '../training/metrics'
 import { modelArtifacts, modelMeta, type StoredModelMeta } from '../training/modelStore'
 import { FILES, INPUT_NAME, OUTPUT_NAME } from './bundleFiles'
 import { buildCard, cardMarkdown } from './card'
-import { checkBundle, type CheckImage } from './checkBundle'
+import { checkBundle, layersPredictor, type CheckImage, type StudioPredictor } from './checkBundle'
 import { datasetInfo } from './datasetInfo'
-import { tfjsToOnnx, unsupportedLayers } from './onnx'
+import { importedBundleModel } from './importedOnnx'
+import { DEFAULT_OPSET, tfjsToOnnx, unsupportedLayers } from './onnx'
 import { writeManifest } from './manifest'
 import { openBundle } from './runner'
 import { bundlePackageJson, classifyJs, indexHtml, ORT_VENDOR, TFJS_VENDOR } from './samples/page'
@@ -32,8 +35,11 @@ export interface ExportTaskArgs {
   format: ExportFormat
   /** an empty folder to write into */
   staging: string
-  opset: number
+  /** unset: 13 for the studio's own backbones, the file's own for an imported ONNX backbone */
+  opset?: number
   tolerance?: number
+  /** for tests: the largest model.onnx an imported backbone's bundle may have */
+  maxModelBytes?: number
 }
 
 export interface ExportTaskResult {
@@ -43,18 +49,24 @@ export interface ExportTaskResult {
   card: ModelCard
 }
 
-type Spec = Pick<BackboneSpec, 'id' | 'inputSize' | 'preprocessing' | 'featureLayer'>
+type Spec = Pick<BackboneSpec, 'id' | 'inputSize' | 'preprocessing' | 'featureLayer'> & Partial<Pick<BackboneSpec, 'source' | 'onnx'>>
 
 export function bundlePreprocessing(spec: Spec): BundlePreprocessing {
   const [height, width] = spec.inputSize
+  const pre = spec.preprocessing
+  const perChannel = {
+    ...(pre.mean ? { mean: [...pre.mean] as [number, number, number] } : {}),
+    ...(pre.std ? { std: [...pre.std] as [number, number, number] } : {}),
+    ...(pre.channels === 'BGR' ? { channelOrder: 'BGR' as const } : {})
+  }
   return {
-    input: { name: INPUT_NAME, shape: [null, height, width, 3], dtype: 'float32', layout: 'NHWC' },
+    input: { name: INPUT_NAME, shape: [spec.onnx?.batchOne ? 1 : null, height, width, 3], dtype: 'float32', layout: 'NHWC' },
     size: { width, height },
     resize: spec.preprocessing.resize,
     resizeFilter: 'lanczos3 (sharp/libvips, the studio\'s decoder)',
     channels: 'RGB',
     range: [0, 255],
-    scalingInModel: { scale: spec.preprocessing.scale, offset: spec.preprocessing.offset },
+    scalingInModel: { scale: pre.scale, offset: pre.offset, ...perChannel },
     colorSpace: 'sRGB',
     orientation: 'apply the EXIF orientation first',
     alpha: 'flatten transparency onto white'
@@ -108,34 +120,61 @@ export async function exportTask(args: ExportTaskArgs, ctx: TaskContext): Promis
   const meta = findModel(db, args.modelId)
   const report = meta.report as { spec: Spec; valid: { accuracy: number }; predictions?: { imageId: number }[] }
   const spec = report.spec
-  if ((spec as { source?: { kind?: string } }).source?.kind === 'onnx') {
+  const imported = spec.source?.kind === 'onnx'
+  if (imported && args.format === 'tfjs') {
     throw new ThawError(
-      'EXPORT_UNSUPPORTED',
-      `model ${meta.id} is trained on the imported ONNX backbone ${spec.id}: exporting it is not supported (a bundle would have to join your ONNX file and the head into one checked graph); predict with it in the studio (thaw predict) instead`
+      'EXPORT_ONNX_ONLY',
+      `model ${meta.id} is trained on the imported ONNX backbone ${spec.id}, which only ONNX Runtime can run (TF.js cannot read an ONNX file): export it in the ONNX format, whose bundle holds your file and the head in one model.onnx`
     )
   }
   const dir = args.staging
   const version = studioVersion()
   const art = modelArtifacts(db, meta.id)
-  const studio = await fromArtifacts(art)
+  const net = await fromArtifacts(art)
   try {
     ctx.progress(0, 1, 'writing the model')
-    if (args.format === 'tfjs') writeTfjsModel(dir, art, `Thaw Studio ${version}`)
-    else {
-      const missing = unsupportedLayers(studio)
-      if (missing.length) {
-        throw new ThawError('EXPORT_UNSUPPORTED', `cannot export to ONNX: unsupported layers ${missing.map((m) => `${m.name} (${m.type})`).join(', ')}`)
-      }
-      const bytes = await tfjsToOnnx(studio, {
+    const docString = `${args.projectName}: ${meta.classes.join(', ')} (Thaw Studio ${version})`
+    let studio: StudioPredictor
+    let opset: number | null = null
+    let parameters = net.countParams()
+    let bundleSpec: Spec = spec
+    if (imported) {
+      // the studio's own prediction path (the file on ONNX Runtime, pooling in JS, the head on
+      // TF.js), refused with the reason when the file is no longer the one the model learnt from
+      const classifier = await importedClassifier(spec as BackboneSpec, meta.backboneSha256, net, meta.id)
+      const ob = await onnxBackbone(spec.id)
+      const built = await importedBundleModel({
+        file: ob.bytes,
+        spec: ob.spec,
+        head: net,
         opset: args.opset,
         producerVersion: version,
-        inputName: INPUT_NAME,
-        outputName: OUTPUT_NAME,
-        docString: `${args.projectName}: ${meta.classes.join(', ')} (Thaw Studio ${version})`
+        docString,
+        ...(args.maxModelBytes === undefined ? {} : { maxBytes: args.maxModelBytes })
       })
-      fs.writeFileSync(path.join(dir, FILES.onnxModel), bytes)
+      fs.writeFileSync(path.join(dir, FILES.onnxModel), built.bytes)
+      opset = built.opset
+      bundleSpec = ob.spec
+      parameters += ob.spec.params
+      const [h, w] = ob.spec.inputSize
+      studio = {
+        runtime: `the studio's prediction path: your ONNX file on ONNX Runtime, then concat pooling and the head on TF.js ${tf.version_core} (${tf.getBackend()} backend)`,
+        run: async (inputs, n) => (await classifier.run(inputs, [n, h, w, 3])).data
+      }
+    } else {
+      studio = layersPredictor(net, [spec.inputSize[0], spec.inputSize[1]])
+      if (args.format === 'tfjs') writeTfjsModel(dir, art, `Thaw Studio ${version}`)
+      else {
+        const missing = unsupportedLayers(net)
+        if (missing.length) {
+          throw new ThawError('EXPORT_UNSUPPORTED', `cannot export to ONNX: unsupported layers ${missing.map((m) => `${m.name} (${m.type})`).join(', ')}`)
+        }
+        opset = args.opset ?? DEFAULT_OPSET
+        const bytes = await tfjsToOnnx(net, { opset, producerVersion: version, inputName: INPUT_NAME, outputName: OUTPUT_NAME, docString })
+        fs.writeFileSync(path.join(dir, FILES.onnxModel), bytes)
+      }
     }
-    const preprocessing = bundlePreprocessing(spec)
+    const preprocessing = bundlePreprocessing(bundleSpec)
     fs.writeFileSync(path.join(dir, FILES.labels), `${JSON.stringify(meta.classes, null, 2)}\n`)
     fs.writeFileSync(path.join(dir, FILES.preprocessing), `${JSON.stringify(preprocessing, null, 2)}\n`)
 
@@ -146,7 +185,7 @@ export async function exportTask(args: ExportTaskArgs, ctx: TaskContext): Promis
     try {
       outcome = await checkBundle(studio, bundle, images, {
         size: preprocessing.size.width,
-        fit: spec.preprocessing.resize,
+        fit: bundleSpec.preprocessing.resize,
         ...(args.tolerance === undefined ? {} : { tolerance: args.tolerance }),
         signal: ctx.signal,
         onProgress: (done, total) => ctx.progress(done, total, 'checking the bundle against the studio')
@@ -168,8 +207,9 @@ export async function exportTask(args: ExportTaskArgs, ctx: TaskContext): Promis
       meta,
       backbone: { id: spec.id, sha256: meta.backboneSha256, inputSize: [spec.inputSize[0], spec.inputSize[1]], featureLayer: spec.featureLayer },
       preprocessing,
-      opset: args.format === 'onnx' ? args.opset : null,
-      parameters: studio.countParams(),
+      opset,
+      parameters,
+      importedBackbone: imported ? { file: (spec.source as { importedFrom: string }).importedFrom, output: spec.featureLayer } : null,
       dataset: datasetInfo(db),
       metrics: validMetrics(outcome.probs, outcome.labels, meta.classes),
       accuracyAtTraining: report.valid.accuracy,
@@ -187,6 +227,6 @@ export async function exportTask(args: ExportTaskArgs, ctx: TaskContext): Promis
     ctx.progress(1, 1, 'done')
     return { modelId: meta.id, files: listFiles(dir), check, card }
   } finally {
-    studio.dispose()
+    net.dispose()
   }
 }

@@ -47,14 +47,26 @@ async function onnxRunner(dir: string, meta: BundleMeta, manifest: BundleManifes
   const output = session.outputNames[0]
   if (!input || !output) throw new ThawError('BAD_BUNDLE', 'the ONNX model has no input or no output')
   const { width, height } = meta.preprocessing.size
+  // a model that fixes its batch at 1 (the export of a backbone file that does) runs image by image
+  const first = session.inputMetadata[0]
+  const batchOne = !!first?.isTensor && first.shape[0] === 1
+  const runBatch = async (x: Float32Array, n: number): Promise<Float32Array> => {
+    const result = await session.run({ [input]: new ort.Tensor('float32', x, [n, height, width, 3]) })
+    const data = result[output]?.data
+    if (!(data instanceof Float32Array)) throw new ThawError('BAD_BUNDLE', 'the ONNX model did not return float32 probabilities')
+    return data
+  }
   return {
     meta,
     runtime: `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common} (CPU)`,
     async run(inputs, n) {
-      const result = await session.run({ [input]: new ort.Tensor('float32', inputs, [n, height, width, 3]) })
-      const data = result[output]?.data
-      if (!(data instanceof Float32Array)) throw new ThawError('BAD_BUNDLE', 'the ONNX model did not return float32 probabilities')
-      return data
+      if (!batchOne || n === 1) return runBatch(inputs, n)
+      const per = inputs.length / n
+      const rows: Float32Array[] = []
+      for (let i = 0; i < n; i++) rows.push(await runBatch(inputs.subarray(i * per, (i + 1) * per), 1))
+      const out = new Float32Array(rows.reduce((s, r) => s + r.length, 0))
+      rows.forEach((r, i) => out.set(r, i * r.length))
+      return out
     },
     close: () => session.release()
   }

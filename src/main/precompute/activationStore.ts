@@ -68,12 +68,20 @@ export function writeActivations(
   rows: { hash: string; view: number; values: Float32Array }[],
   runtime: ActivationRuntime = 'tfjs'
 ): void {
+  writeEncoded(
+    db,
+    setId,
+    rows.map((r) => ({ hash: r.hash, view: r.view, half: encodeHalf(r.values) })),
+    runtime
+  )
+}
+
+/** The same for rows already encoded as float16 (precompute times the two apart), in one
+ * transaction. */
+export function writeEncoded(db: Db, setId: number, rows: readonly { hash: string; view: number; half: Uint16Array }[], runtime: ActivationRuntime = 'tfjs'): void {
   const insert = db.prepare('INSERT OR REPLACE INTO activations (set_id, hash, view, data, runtime) VALUES (?, ?, ?, ?, ?)')
   db.transaction(() => {
-    for (const r of rows) {
-      const half = encodeHalf(r.values)
-      insert.run(setId, r.hash, r.view, Buffer.from(half.buffer, half.byteOffset, half.byteLength), runtime)
-    }
+    for (const r of rows) insert.run(setId, r.hash, r.view, Buffer.from(r.half.buffer, r.half.byteOffset, r.half.byteLength), runtime)
   })()
 }
 

@@ -6,6 +6,7 @@ import type { JobContext } from '../jobs/jobs'
 import type { Project } from '../project/project'
 import { cachedViews, findSet, setStats, type ActivationSetKey } from './activationStore'
 import type { ShardArgs, ShardItem, ShardResult } from './shard'
+import { sumStages } from './stages'
 import { AUGMENTATION } from './augmentation'
 
 export interface PrecomputeOptions {
@@ -87,6 +88,12 @@ export function batchSizeFor(backend: { name: string; gpu: boolean }): number {
   return backend.gpu ? 64 : 32
 }
 
+/** THAW_PRECOMPUTE_BATCH overrides the batch size (the bench measures batch sizes). */
+function envBatch(): number {
+  const n = Number(process.env.THAW_PRECOMPUTE_BATCH)
+  return Number.isInteger(n) && n > 0 ? n : 0
+}
+
 /** One click: computes the activations that are missing (and only those), spread over the engine
  * workers, each writing its rows as it goes. Cancelling keeps what is done. */
 export async function precompute(project: Project, pool: EnginePool, opts: PrecomputeOptions, job: JobContext): Promise<PrecomputeResult> {
@@ -99,7 +106,7 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
   const set = findSet(project.db, key)
   const have = set ? cachedViews(project.db, set.id) : new Set<string>()
   const missing = wanted.filter((w) => !have.has(`${w.hash}:${w.view}`))
-  const batchSize = opts.batchSize ?? batchSizeFor(d.backend)
+  const batchSize = opts.batchSize ?? (envBatch() || batchSizeFor(d.backend))
 
   const done: number[] = []
   const computeStarted = Date.now()
@@ -120,10 +127,14 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
   if (missing.length > batchSize * 2 && pool.size > 1) {
     // The first batch decides the runtime (and checks it against TF.js). ONNX Runtime uses every
     // core from one worker, with decoding overlapped; TF.js wasm runs one thread per worker, so it
-    // gets a worker per core. The rest is then spread accordingly.
-    results.push(await pool.run('precompute', shard(missing.slice(0, batchSize)), { ...relay(0), worker: 0 }))
+    // gets a worker per core. When ONNX Runtime is to run in one worker, that worker is handed
+    // everything and keeps it if ONNX Runtime ran its first batch (no restart of its decoding
+    // pipeline); otherwise it hands back what follows the first batch, to spread over workers.
+    const single = onnxWorkers(pool.size) === 1
+    const first = single ? { ...shard(missing), continueOn: ['onnx' as const] } : shard(missing.slice(0, batchSize))
+    results.push(await pool.run('precompute', first, { ...relay(0), worker: 0 }))
     job.throwIfCancelled()
-    rest = missing.slice(batchSize)
+    rest = missing.slice(results[0]!.processed)
     workers = results[0]!.runtime?.runtime === 'onnx' ? onnxWorkers(pool.size) : pool.size
   }
   // Interleave so every worker gets a similar mix of images; one worker for small jobs, where
@@ -148,7 +159,8 @@ export async function precompute(project: Project, pool: EnginePool, opts: Preco
     msPerImage: computed ? (Date.now() - computeStarted) / computed : 0,
     cache: after ? setStats(project.db, after.id) : { rows: 0, bytes: 0 },
     ms: Date.now() - started,
-    frozen: frozenReport(results, workers)
+    frozen: frozenReport(results, workers),
+    stages: sumStages(results.map((r) => r.timings))
   }
 }
 

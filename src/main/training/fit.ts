@@ -5,7 +5,7 @@ import { ThawError } from '../errors'
 import { seedFrom } from '../util/random'
 import { batchBounds, type FitData } from './data/fitData'
 import { checkLoss } from './finite'
-import { validMetrics, type ValidMetrics } from './metrics'
+import { softmaxRows, validMetrics, type ValidMetrics } from './metrics'
 import { makeOptimizer } from './optimizers'
 import { groupRates, scheduleFor } from '../../shared/schedules'
 import { trainStep, type Trainable } from './step'
@@ -36,13 +36,31 @@ export interface FitStageArgs {
   onRuntime?: (runtime: string) => void
 }
 
-/** Predicts every validation item and scores it. */
-export async function evaluate(model: Trainable, data: FitData, classes: string[], batchSize: number): Promise<Evaluation> {
+/** Logits [n * classes] of a batch: a native engine's (FastStep.predict), or TF.js's forward. */
+export type Predict = (x: tf.Tensor) => Promise<Float32Array>
+
+/** The TF.js forward in inference mode, as a Predict. */
+export const tfjsPredict =
+  (model: Trainable): Predict =>
+  async (x) => {
+    const logits = tf.tidy(() => model.forward(x, false, 0))
+    try {
+      return (await logits.data()) as Float32Array
+    } finally {
+      logits.dispose()
+    }
+  }
+
+/** Predicts every validation item and scores it: with TF.js's forward, or with `predict` (the
+ * engine that runs the stage's steps, on its own copy of the weights). */
+export async function evaluate(model: Trainable, data: FitData, classes: string[], batchSize: number, predict: Predict = tfjsPredict(model)): Promise<Evaluation> {
   const parts: Float32Array[] = []
   for await (const b of data.validBatches(batchSize)) {
-    const probs = tf.tidy(() => tf.softmax(model.forward(b.x, false, 0)))
-    parts.push((await probs.data()) as Float32Array)
-    tf.dispose([probs, b.x, b.labels])
+    try {
+      parts.push(softmaxRows(await predict(b.x), classes.length))
+    } finally {
+      tf.dispose([b.x, b.labels])
+    }
   }
   const probs = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
   let offset = 0
@@ -67,9 +85,17 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
   const unavailable = model.fast ? await model.fast.begin(stage, optimizers) : 'no native engine for this stage'
   const fast = unavailable === null ? model.fast! : null
   args.onRuntime?.(fast ? fast.describe() : `tfjs ${tf.getBackend()} (${unavailable})`)
+  // validation on the engine's own weights when it can predict; TF.js's (handed back) otherwise
+  const predict: Predict = fast?.predict?.bind(fast) ?? tfjsPredict(model)
   let unsynced = false
   try {
-    for (let epoch = args.startEpoch ?? 0; epoch < stage.epochs; epoch++) {
+    const startEpoch = args.startEpoch ?? 0
+    if (startEpoch >= stage.epochs && callbacks.some((cb) => cb.stageScored)) {
+      // resumed after the stage's last epoch: its weights scored as its last epoch scored them
+      const evaluation = await evaluate(model, data, args.classes, Math.max(stage.batchSize, 64), predict)
+      for (const cb of callbacks) cb.stageScored?.(evaluation)
+    }
+    for (let epoch = startEpoch; epoch < stage.epochs; epoch++) {
       const started = Date.now()
       let sum = 0
       let b = 0
@@ -93,12 +119,8 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
         for (const cb of callbacks) cb.afterBatch?.({ stage: stageIndex, epoch, batch: b, batches, loss, rates })
         await args.yieldEvery?.()
       }
-      if (fast) {
-        await fast.sync(optimizers)
-        unsynced = false
-      }
       const trainMs = Date.now() - started
-      const evaluation = await evaluate(model, data, args.classes, Math.max(stage.batchSize, 64))
+      const evaluation = await evaluate(model, data, args.classes, Math.max(stage.batchSize, 64), predict)
       checkLoss(evaluation.loss, { stage: stageIndex, name: stage.name, epoch })
       const metrics: EpochMetrics = {
         stage: stageIndex,
@@ -110,14 +132,21 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
         trainMs
       }
       history.push(metrics)
+      const state = { stageIndex, stage, model, optimizers }
+      // the engine hands its weights back only when a callback reads them in TF.js this epoch
+      if (fast && unsynced && callbacks.some((cb) => cb.readsWeights?.(metrics, state))) {
+        await fast.sync(optimizers)
+        unsynced = false
+      }
       let stop = false
       for (const cb of callbacks) {
-        if ((await cb.afterEpoch?.(metrics, evaluation, { stageIndex, stage, model, optimizers })) === 'stop') stop = true
+        if ((await cb.afterEpoch?.(metrics, evaluation, state)) === 'stop') stop = true
       }
       if (stop) break
     }
   } finally {
-    // a cancelled epoch leaves TF.js where the steps that ran left it, as the TF.js path does
+    // the stage's end (done, stopped early, cancelled): TF.js gets the weights the steps left, as
+    // the TF.js path leaves them
     if (fast && unsynced) await fast.sync(optimizers)
     weights?.dispose()
     if (!args.optimizers) for (const o of optimizers) o.dispose()

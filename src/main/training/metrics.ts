@@ -28,6 +28,19 @@ export function validMetrics(probs: Float32Array, labels: ArrayLike<number>, cla
   return { loss: n ? loss / n : 0, accuracy: n ? correct / n : 0, classes, confusion, precision, recall }
 }
 
+/** Softmax of each row of `logits` [n * classes], in doubles (the largest logit subtracted first). */
+export function softmaxRows(logits: Float32Array, classes: number): Float32Array {
+  const probs = new Float32Array(logits.length)
+  for (let r = 0; r < logits.length; r += classes) {
+    let max = -Infinity
+    for (let j = 0; j < classes; j++) max = Math.max(max, logits[r + j]!)
+    let sum = 0
+    for (let j = 0; j < classes; j++) sum += Math.exp(logits[r + j]! - max)
+    for (let j = 0; j < classes; j++) probs[r + j] = Math.exp(logits[r + j]! - max) / sum
+  }
+  return probs
+}
+
 export function argmax(row: ArrayLike<number>): number {
   let best = 0
   for (let j = 1; j < row.length; j++) if (row[j]! > row[best]!) best = j

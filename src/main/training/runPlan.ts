@@ -17,7 +17,7 @@ import { deleteCheckpoint, deleteCheckpoints, latestCheckpointState, loadCheckpo
 import { datasetDigest } from './data/datasetDigest'
 import { batchBounds } from './data/fitData'
 import { labelledSet, trainingProblem, type LabelledSet } from './data/labelledSet'
-import { evaluate, fitStage, type Evaluation } from './fit'
+import { fitStage, type Evaluation } from './fit'
 import { fuseHead, fuseModel } from './fuse'
 import { classWeightsFromCounts } from './metrics'
 import { saveModel } from './modelStore'
@@ -144,8 +144,6 @@ async function runStage(index: number, r: StageRun): Promise<boolean> {
   } finally {
     for (const o of optimizers) o.dispose()
   }
-  // resumed after the stage's last epoch (killed before the model was saved): score it again
-  if (!recorder.last && !cancelled) recorder.last = await evaluate(inputs.model, inputs.data, data.classes, 64)
   recorder.endStage(index, { name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, ms: Date.now() - started, runtime })
   return cancelled
 }

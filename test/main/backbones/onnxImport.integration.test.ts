@@ -2,7 +2,7 @@
 // layer and written as an NCHW ONNX file (the PyTorch convention) by the studio's own converter
 // is imported, precomputed on ONNX Runtime and trained on; its features and its head's accuracy
 // on hymenoptera are set beside the built-in MobileNetV2's. Then what an ONNX backbone cannot do
-// (thaw, export) is refused with the reason, and a reopened project keeps working until the file
+// (thaw, a TF.js export) is refused with the reason, and a reopened project keeps working until the file
 // it refers to changes.
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
@@ -122,15 +122,16 @@ describe('an imported ONNX backbone', () => {
     expect(sim.similar[0]!.similarity).toBeGreaterThan(0.999)
   }, 900_000)
 
-  it('refuses to thaw or export it, saying why, and changes nothing', async () => {
+  it('refuses to thaw it or export it as TF.js, saying why, and changes nothing', async () => {
     const api = studios[0]!.api()
     const before = (await api.listModels({})).models.length
     await expect(api.train({ backbone: id, plan: { stages: [{ name: 'last group', freezeTo: -2, epochs: 1, lr: [1e-4, 1e-3] }] } })).rejects.toMatchObject({
       code: 'BAD_PLAN',
       message: expect.stringMatching(/would thaw the backbone: .*only TF\.js Layers backbones can thaw.*freezeTo -1/)
     })
+    // its bundle is ONNX only (test/main/export/importedBundle.test.ts exports one)
     const out = path.join(tempDir(), 'bundle')
-    await expect(api.exportModel({ format: 'onnx', out })).rejects.toMatchObject({ code: 'EXPORT_UNSUPPORTED', message: expect.stringMatching(/imported ONNX backbone .*not supported/) })
+    await expect(api.exportModel({ format: 'tfjs', out })).rejects.toMatchObject({ code: 'EXPORT_ONNX_ONLY', message: expect.stringMatching(/imported ONNX backbone .*only ONNX Runtime can run/) })
     expect(fs.existsSync(out)).toBe(false)
     expect((await api.listModels({})).models.length).toBe(before)
   }, 300_000)

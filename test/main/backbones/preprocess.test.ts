@@ -6,9 +6,10 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadBackbone, type LoadedBackbone } from '../../../src/main/backbones/load'
-import { resizeOptions, toInputBatch, toInputTensor, type RgbImage } from '../../../src/main/backbones/preprocess'
+import { preprocessPixels, resizeOptions, toInputArray, toInputBatch, toInputTensor, type RgbImage } from '../../../src/main/backbones/preprocess'
 import type { BackboneSpec, Preprocessing } from '../../../src/main/backbones/types'
 import { initBackend } from '../../../src/main/engine/backend'
+import { mulberry32 } from '../../../src/main/util/random'
 import { BACKBONE_MIRROR, HYMENOPTERA, tempDir } from '../../helpers/tmp'
 
 const ANT = 310
@@ -73,6 +74,63 @@ describe('toInputBatch', () => {
   it('tells the decoder how to resize: squash fills, center-crop covers', () => {
     expect(resizeOptions({ inputSize: [224, 224], preprocessing: { ...spec.preprocessing, resize: 'squash' } })).toMatchObject({ width: 224, height: 224, fit: 'fill' })
     expect(resizeOptions({ inputSize: [224, 224], preprocessing: { ...spec.preprocessing, resize: 'center-crop' } }).fit).toBe('cover')
+  })
+})
+
+/** The per-pixel arithmetic the studio has always used, written out plainly: the reference the
+ * table-driven packing must match bit for bit. */
+function reference(data: ArrayLike<number>, pre: Preprocessing): Float32Array {
+  const out = new Float32Array(data.length)
+  const mean = pre.mean ?? [0, 0, 0]
+  const std = pre.std ?? [1, 1, 1]
+  for (let i = 0; i < data.length; i += 3) {
+    for (let c = 0; c < 3; c++) {
+      const v = data[i + (pre.channels === 'BGR' ? 2 - c : c)]!
+      out[i + c] = pre.mean || pre.std ? v * (pre.scale / std[c]!) + (pre.offset - mean[c]!) / std[c]! : v * pre.scale + pre.offset
+    }
+  }
+  return out
+}
+
+describe('toInputArray packs exactly what the per-pixel arithmetic gives', () => {
+  const rand = mulberry32(7)
+  const pixels = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256))
+  const variants: [string, Preprocessing][] = [
+    ['[-1, 1] RGB', { resize: 'squash', scale: 1 / 127.5, offset: -1, channels: 'RGB' }],
+    ['[0, 1] BGR', { resize: 'squash', scale: 1 / 255, offset: 0, channels: 'BGR' }],
+    ['ImageNet mean/std RGB', { resize: 'center-crop', scale: 1 / 255, offset: 0, channels: 'RGB', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }],
+    ['caffe mean BGR', { resize: 'squash', scale: 1, offset: 0, channels: 'BGR', mean: [103.939, 116.779, 123.68] }]
+  ]
+  for (const [name, pre] of variants) {
+    it(`${name}: every value of every image, into a fresh or a reused buffer`, () => {
+      const spec = { inputSize: [3, 5] as const, preprocessing: pre }
+      const images: RgbImage[] = [0, 1, 2].map(() => ({ data: pixels(45), width: 5, height: 3 }))
+      images[1]!.data.set([0, 0, 0, 255, 255, 255], 0) // the ends of the table
+      const want = new Float32Array(images.flatMap((im) => Array.from(reference(im.data, pre))))
+      expect(toInputArray(images, spec).data).toEqual(want)
+      const reused = new Float32Array(200).fill(NaN)
+      const packed = toInputArray(images, spec, reused)
+      expect(packed.data).toEqual(want)
+      expect(packed.data.buffer).toBe(reused.buffer) // packed in place, not copied
+      expect(packed.shape).toEqual([3, 3, 5, 3])
+      // pixels held as numbers (not bytes) take the arithmetic path, to the same values
+      expect(preprocessPixels(Array.from(images[0]!.data), pre)).toEqual(reference(images[0]!.data, pre))
+      expect(preprocessPixels(images[0]!.data, pre)).toEqual(reference(images[0]!.data, pre))
+    })
+  }
+
+  it('keeps fractional pixel values exact on the number path (no table rounding)', () => {
+    const pre: Preprocessing = { resize: 'squash', scale: 1 / 127.5, offset: -1, channels: 'RGB' }
+    const data = [0.5, 127.25, 254.75, 3.5, 1000, -4]
+    expect(preprocessPixels(data, pre)).toEqual(reference(data, pre))
+  })
+
+  it('allocates a new buffer when the one offered is too small', () => {
+    const spec = { inputSize: [1, 1] as const, preprocessing: variants[0]![1] }
+    const small = new Float32Array(2)
+    const packed = toInputArray([{ data: Uint8Array.from([1, 2, 3]), width: 1, height: 1 }], spec, small)
+    expect(packed.data.buffer).not.toBe(small.buffer)
+    expect(packed.data).toEqual(reference([1, 2, 3], variants[0]![1]))
   })
 })
 

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ensureSet, forEachActivation, RANGE_READ_MIN, readActivations, readRows, writeActivations, type ActivationSetKey } from '../../../src/main/precompute/activationStore'
-import { decodeHalf } from '../../../src/main/precompute/float16'
+import { ensureSet, forEachActivation, RANGE_READ_MIN, readActivations, readRows, writeActivations, writeEncoded, type ActivationSetKey } from '../../../src/main/precompute/activationStore'
+import { decodeHalf, encodeHalf } from '../../../src/main/precompute/float16'
 import { openDatabase, type Db } from '../../../src/main/store/db'
 import { mulberry32, shuffled } from '../../../src/main/util/random'
 import { tempDir } from '../../helpers/tmp'
@@ -98,5 +98,31 @@ describe('reading cached activations', () => {
       if (i === 7 || i === 200) continue
       expect(got.subarray(i * DIM, (i + 1) * DIM)).toEqual(ref.subarray(i * DIM, (i + 1) * DIM))
     }
+  })
+})
+
+describe('writing rows already encoded as float16', () => {
+  it('stores the same bytes as writeActivations, with the runtime that made them', () => {
+    const a = cache(0, 0)
+    const b = cache(0, 0)
+    const rows = [0, 1, 2].map((i) => ({ hash: hashOf(i), view: i % 2, values: valuesOf(i, i % 2) }))
+    writeActivations(a.db, a.set.id, rows, 'onnx')
+    writeEncoded(
+      b.db,
+      b.set.id,
+      rows.map((r) => ({ hash: r.hash, view: r.view, half: encodeHalf(r.values) })),
+      'onnx'
+    )
+    const dump = (db: Db) => db.prepare('SELECT hash, view, runtime, hex(data) AS data FROM activations ORDER BY hash, view').all()
+    expect(dump(b.db)).toEqual(dump(a.db))
+    expect(dump(b.db)).toHaveLength(3)
+    expect(readActivations(b.db, b.set, rows)).toEqual(new Float32Array(rows.flatMap((r) => Array.from(r.values))))
+  })
+
+  it('encodes a subarray of a larger output by its own bytes (offset views of one batch)', () => {
+    const { db, set } = cache(0, 0)
+    const batch = Float32Array.from({ length: 3 * DIM }, (_, i) => i / 8)
+    writeEncoded(db, set.id, [1, 2].map((i) => ({ hash: hashOf(i), view: 0, half: encodeHalf(batch.subarray(i * DIM, (i + 1) * DIM)) })))
+    expect(readActivations(db, set, [{ hash: hashOf(2), view: 0 }])).toEqual(batch.subarray(2 * DIM))
   })
 })

@@ -26,7 +26,7 @@ export const MAX_OPSET = 21
 export const DEFAULT_OPSET = 13
 
 /** The lowest IR version that may carry each opset (onnx/docs/Versioning.md). */
-function irVersionFor(opset: number): number {
+export function irVersionFor(opset: number): number {
   if (opset <= 14) return 7
   if (opset <= 18) return 8
   if (opset <= 20) return 9

@@ -1,12 +1,13 @@
-// The ONNX messages this exporter writes, parsed once with protobufjs. The schema lives in this
+// The ONNX messages the exporter writes and reads, parsed once with protobufjs. The schema lives in this
 // .ts file (not a .proto beside it) so that the Electron main bundle carries it without a copy step.
 import protobuf from 'protobufjs'
 
 /**
- * A subset of onnx/onnx.proto from github.com/onnx/onnx at commit 004aa57f442055b51af980769883b544ac4f87f2
- * (IR version 7, released under the MIT license; later versions only add fields and keep these
- * numbers). Names and field numbers are ONNX's; messages and fields this exporter never writes are left
- * out (readers skip unknown fields, so a full onnx.proto decodes these files unchanged).
+ * onnx/onnx.proto as onnx 1.12 ships it (IR version 8, python3-onnx on Debian 12; github.com/onnx/onnx,
+ * released under the MIT license), comments left out. Names and field numbers are ONNX's. Every
+ * message and field is here, not only those the converter writes, so that a user's file can be read
+ * and written back whole (export/onnx/lossless.ts); fields of later IR versions are carried through
+ * as unknown fields, byte for byte.
  */
 export const ONNX_PROTO = `
 // Copyright (c) ONNX Project Contributors.
@@ -30,9 +31,18 @@ export const ONNX_PROTO = `
 // OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
 
 syntax = "proto2";
-
 package onnx;
-
+enum Version {
+  _START_VERSION = 0;
+  IR_VERSION_2017_10_10 = 0x0000000000000001;
+  IR_VERSION_2017_10_30 = 0x0000000000000002;
+  IR_VERSION_2017_11_3 = 0x0000000000000003;
+  IR_VERSION_2019_1_22 = 0x0000000000000004;
+  IR_VERSION_2019_3_18 = 0x0000000000000005;
+  IR_VERSION_2019_9_19 = 0x0000000000000006;
+  IR_VERSION_2020_5_8 = 0x0000000000000007;
+  IR_VERSION = 0x0000000000000008;
+}
 message AttributeProto {
   enum AttributeType {
     UNDEFINED = 0;
@@ -42,12 +52,14 @@ message AttributeProto {
     TENSOR = 4;
     GRAPH = 5;
     SPARSE_TENSOR = 11;
+    TYPE_PROTO = 13;
     FLOATS = 6;
     INTS = 7;
     STRINGS = 8;
     TENSORS = 9;
     GRAPHS = 10;
     SPARSE_TENSORS = 12;
+    TYPE_PROTOS = 14;
   }
   optional string name = 1;
   optional string ref_attr_name = 21;
@@ -57,18 +69,22 @@ message AttributeProto {
   optional int64 i = 3;
   optional bytes s = 4;
   optional TensorProto t = 5;
+  optional GraphProto g = 6;
+  optional SparseTensorProto sparse_tensor = 22;
+  optional TypeProto tp = 14;
   repeated float floats = 7;
   repeated int64 ints = 8;
   repeated bytes strings = 9;
   repeated TensorProto tensors = 10;
+  repeated GraphProto graphs = 11;
+  repeated SparseTensorProto sparse_tensors = 23;
+  repeated TypeProto type_protos = 15;
 }
-
 message ValueInfoProto {
   optional string name = 1;
   optional TypeProto type = 2;
   optional string doc_string = 3;
 }
-
 message NodeProto {
   repeated string input = 1;
   repeated string output = 2;
@@ -78,7 +94,12 @@ message NodeProto {
   repeated AttributeProto attribute = 5;
   optional string doc_string = 6;
 }
-
+message TrainingInfoProto {
+  optional GraphProto initialization = 1;
+  optional GraphProto algorithm = 2;
+  repeated StringStringEntryProto initialization_binding = 3;
+  repeated StringStringEntryProto update_binding = 4;
+}
 message ModelProto {
   optional int64 ir_version = 1;
   repeated OperatorSetIdProto opset_import = 8;
@@ -89,23 +110,30 @@ message ModelProto {
   optional string doc_string = 6;
   optional GraphProto graph = 7;
   repeated StringStringEntryProto metadata_props = 14;
-}
-
+  repeated TrainingInfoProto training_info = 20;
+  repeated FunctionProto functions = 25;
+};
 message StringStringEntryProto {
   optional string key = 1;
   optional string value = 2;
+};
+message TensorAnnotation {
+  optional string tensor_name = 1;
+  repeated StringStringEntryProto quant_parameter_tensor_names = 2;
 }
-
 message GraphProto {
   repeated NodeProto node = 1;
   optional string name = 2;
   repeated TensorProto initializer = 5;
+  repeated SparseTensorProto sparse_initializer = 15;
   optional string doc_string = 10;
   repeated ValueInfoProto input = 11;
   repeated ValueInfoProto output = 12;
   repeated ValueInfoProto value_info = 13;
+  repeated TensorAnnotation quantization_annotation = 14;
+  reserved 3, 4, 6 to 9;
+  reserved "ir_version", "producer_version", "producer_tag", "domain";
 }
-
 message TensorProto {
   enum DataType {
     UNDEFINED = 0;
@@ -128,6 +156,11 @@ message TensorProto {
   }
   repeated int64 dims = 1;
   optional int32 data_type = 2;
+  message Segment {
+    optional int64 begin = 1;
+    optional int64 end = 2;
+  }
+  optional Segment segment = 3;
   repeated float float_data = 4 [packed = true];
   repeated int32 int32_data = 5 [packed = true];
   repeated bytes string_data = 6;
@@ -135,10 +168,20 @@ message TensorProto {
   optional string name = 8;
   optional string doc_string = 12;
   optional bytes raw_data = 9;
+  repeated StringStringEntryProto external_data = 13;
+  enum DataLocation {
+    DEFAULT = 0;
+    EXTERNAL = 1;
+  }
+  optional DataLocation data_location = 14;
   repeated double double_data = 10 [packed = true];
   repeated uint64 uint64_data = 11 [packed = true];
 }
-
+message SparseTensorProto {
+  optional TensorProto values = 1;
+  optional TensorProto indices = 2;
+  repeated int64 dims = 3;
+}
 message TensorShapeProto {
   message Dimension {
     oneof value {
@@ -149,21 +192,55 @@ message TensorShapeProto {
   };
   repeated Dimension dim = 1;
 }
-
 message TypeProto {
   message Tensor {
     optional int32 elem_type = 1;
     optional TensorShapeProto shape = 2;
   }
+  message Sequence {
+    optional TypeProto elem_type = 1;
+  };
+  message Map {
+    optional int32 key_type = 1;
+    optional TypeProto value_type = 2;
+  };
+  message Optional {
+    optional TypeProto elem_type = 1;
+  };
+  message SparseTensor {
+    optional int32 elem_type = 1;
+    optional TensorShapeProto shape = 2;
+  }
   oneof value {
     Tensor tensor_type = 1;
+    Sequence sequence_type = 4;
+    Map map_type = 5;
+    Optional optional_type = 9;
+    SparseTensor sparse_tensor_type = 8;
   }
   optional string denotation = 6;
 }
-
 message OperatorSetIdProto {
   optional string domain = 1;
   optional int64 version = 2;
+}
+enum OperatorStatus {
+    EXPERIMENTAL = 0;
+    STABLE = 1;
+}
+message FunctionProto {
+  optional string name = 1;
+  reserved 2;
+  reserved "since_version";
+  reserved 3;
+  reserved "status";
+  repeated string input = 4;
+  repeated string output = 5;
+  repeated string attribute = 6;
+  repeated NodeProto node = 7;
+  optional string doc_string = 8;
+  repeated OperatorSetIdProto opset_import = 9;
+  optional string domain = 10;
 }
 `
 

@@ -11,8 +11,13 @@ export class BestWeights implements Callback {
   /** `weights`: the weights to keep, in the order `restore` puts them back */
   constructor(private readonly weights: () => tf.Tensor[]) {}
 
+  /** only an epoch better than the best so far is copied */
+  readsWeights(metrics: EpochMetrics): boolean {
+    return !this.best || metrics.validLoss < this.best.loss
+  }
+
   afterEpoch(metrics: EpochMetrics, evaluation: Evaluation): void {
-    if (this.best && metrics.validLoss >= this.best.loss) return
+    if (!this.readsWeights(metrics)) return
     const weights = this.weights().map((w) => w.clone())
     this.dispose()
     this.best = { loss: metrics.validLoss, weights, evaluation }

@@ -17,6 +17,11 @@ export class Checkpoint implements Callback {
     private readonly weights: () => Omit<CheckpointWeights, 'optimizers'>
   ) {}
 
+  /** every epoch: the weights and each group's optimizer state */
+  readsWeights(): boolean {
+    return true
+  }
+
   async afterEpoch(metrics: EpochMetrics, _evaluation: unknown, s: StageState): Promise<void> {
     const opts = await Promise.all(s.optimizers.map((o) => optimizerState(o)))
     try {

@@ -35,6 +35,11 @@ export class Recorder implements Callback {
     this.state = { ...this.state, stageIndex: s.stageIndex, epochsDone: metrics.epoch, history: this.history }
   }
 
+  /** A stage resumed after its last epoch: its evaluation is the latest. */
+  stageScored(evaluation: Evaluation): void {
+    this.last = evaluation
+  }
+
   /** The stage is over (done, stopped early or cancelled): its report, when it ran an epoch. */
   endStage(index: number, s: { name: string; freezeTo: number; cache: string; ms: number; runtime: string }): void {
     if (this.last && this.history.length) {

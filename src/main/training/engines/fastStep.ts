@@ -25,6 +25,11 @@ export interface FastStep {
   step(batch: StepBatch): Promise<number>
   /** weights, running statistics and optimizer state back into TF.js */
   sync(optimizers: tf.Optimizer[]): Promise<void>
+  /** logits [n * classes] of a batch with the engine's current weights, inference mode (no
+   * dropout, batch norm on its running statistics): the fit loop's evaluation uses it when the
+   * stage's steps run on the engine, so validation needs no hand-back to TF.js every epoch.
+   * Valid between `begin` and the end of the stage; the caller disposes `x`. */
+  predict?(x: tf.Tensor): Promise<Float32Array>
   /** for people: what runs the steps */
   describe(): string
 }

@@ -4,7 +4,9 @@
 // wasmUpdate.ts: one WebAssembly SIMD pass for AdamW). TF.js
 // stays the definition: the head is a tf.LayersModel, its dropout masks are the ones the TF.js path draws from
 // the step's seed, and weights, running statistics and optimizer state go back into TF.js
-// (`sync`) before anything else reads them: evaluation, checkpoints, best weights, the saved model.
+// (`sync`) when something reads them there: checkpoints, best weights, the stage's end. Validation
+// needs no hand-back: `predict` runs the head's inference graph (headInferenceGraph.ts) on the
+// arena's weights.
 import os from 'node:os'
 import * as tf from '@tensorflow/tfjs'
 import type * as Ort from 'onnxruntime-node'
@@ -12,6 +14,7 @@ import { loadOnnxRuntime } from '../../../engine/onnxruntime'
 import type { Stage } from '../../../../shared/plan'
 import type { FastStep, StepBatch } from '../fastStep'
 import { dropoutMask } from '../../dropout'
+import { HEAD_STATS, headInferenceGraph, statShape } from './headInferenceGraph'
 import { HEAD_PARAMS, headStepGraph, OPTIMIZER_SLOTS, paramShape, type HeadDims, type HeadParam } from './headStepGraph'
 import { OptimizerState } from './optimizerState'
 import { lossTargets, movingAverage } from './stepInputs'
@@ -61,13 +64,14 @@ const sessions = new Map<string, Promise<Ort.InferenceSession>>()
 /** Intra-op threads: every core of the machine (a training step has the worker to itself). */
 export const trainingThreads = (): number => Math.max(1, os.availableParallelism())
 
-async function sessionFor(dims: HeadDims, threads: number): Promise<Ort.InferenceSession> {
-  const key = `${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}:${threads}`
+/** The session of a head's training step, or of its inference graph, built once per shape. */
+async function sessionFor(graph: 'step' | 'inference', dims: HeadDims, threads: number): Promise<Ort.InferenceSession> {
+  const key = `${graph}:${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}:${threads}`
   let session = sessions.get(key)
   if (!session) {
     // the worker's one lazy loader: onnxruntime is loaded when a stage first trains on it
     const ort = await loadOnnxRuntime()
-    session = ort.InferenceSession.create(headStepGraph(dims), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    session = ort.InferenceSession.create(graph === 'step' ? headStepGraph(dims) : headInferenceGraph(dims), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
     sessions.set(key, session)
     session.catch(() => sessions.delete(key))
   }
@@ -84,13 +88,14 @@ export async function releaseHeadSessions(): Promise<void> {
 export class OnnxHeadStep implements FastStep {
   private layers: HeadLayers | null = null
   private session: Ort.InferenceSession | null = null
+  private inference: Ort.InferenceSession | null = null
   private ort: typeof Ort | null = null
   private params: Record<HeadParam, { variable: tf.Variable; value: Float32Array; grad: Float32Array; decays: boolean }> | null = null
   private moving: { mean: Float32Array; variance: Float32Array; momentum: number }[] = []
   private optimizer: OptimizerState | null = null
   /** where a step's time goes, summed over the steps (the bench reads it): the inputs (batch out of
    * TF.js, masks), the graph (forward and backward), the update, the hand-back */
-  readonly timings = { steps: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0 }
+  readonly timings = { steps: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0, syncs: 0, predictMs: 0 }
 
   private readonly threads: number
 
@@ -114,7 +119,7 @@ export class OnnxHeadStep implements FastStep {
     if (typeof layers === 'string') return layers
     const kind = stage.optimizer ?? 'adam'
     try {
-      this.session = await sessionFor(layers.dims, this.threads)
+      ;[this.session, this.inference] = await Promise.all([sessionFor('step', layers.dims, this.threads), sessionFor('inference', layers.dims, this.threads)])
       this.ort = await loadOnnxRuntime()
     } catch (err) {
       return `onnxruntime-node could not start: ${(err as Error).message}`
@@ -205,12 +210,34 @@ export class OnnxHeadStep implements FastStep {
       for (const [i, l] of [layers.bn1, layers.bn2].entries()) {
         const m = this.moving[i]!
         const [mean, variance] = l.nonTrainableWeights
-        mean!.write(tf.tensor(m.mean, mean!.read().shape))
-        variance!.write(tf.tensor(m.variance, variance!.read().shape))
+        // copies: the steps go on updating these arrays in place, and a backend may keep the array
+        // it is given (cpu does), so the kept weights (best weights, a checkpoint) would move too
+        mean!.write(tf.tensor(m.mean.slice(), mean!.read().shape))
+        variance!.write(tf.tensor(m.variance.slice(), variance!.read().shape))
       }
     })
     await optimizer.store(optimizers[0]!)
     this.timings.syncMs += performance.now() - started
+    this.timings.syncs++
+  }
+
+  async predict(x: tf.Tensor): Promise<Float32Array> {
+    const { ort, layers, params } = this.ready()
+    if (!this.inference) throw new Error('internal: OnnxHeadStep.predict before begin')
+    const started = performance.now()
+    const { dims } = layers
+    const n = x.shape[0]!
+    const t = (data: Float32Array, shape: number[]): Ort.Tensor => new ort.Tensor('float32', data, shape)
+    const feeds: Record<string, Ort.Tensor> = { x: t((await x.data()) as Float32Array, [n, dims.features]) }
+    for (const p of HEAD_PARAMS) feeds[p] = t(params[p].value, paramShape(p, dims))
+    HEAD_STATS.forEach((s, i) => {
+      const m = this.moving[i >> 1]!
+      feeds[s] = t(i % 2 ? m.variance : m.mean, statShape(s, dims))
+    })
+    const out = await this.inference.run(feeds)
+    const logits = out.logits!.data as Float32Array
+    this.timings.predictMs += performance.now() - started
+    return logits
   }
 
   private ready() {
