@@ -265,7 +265,8 @@ export class OnnxThawStep implements FastStep {
     const t4 = performance.now()
     // each group at its own rate, then decoupled weight decay on its kernels
     this.optimizers.forEach((o, i) => o.step(this.groupParams[i]!, batch.rates[i]!, batch.weightDecay))
-    this.inferenceStale = true
+    // the inference graph holds the segment's running statistics (the head's are its inputs)
+    if (this.running.length) this.inferenceStale = true
     this.timings.steps++
     this.timings.inputsMs += inputsMs
     this.timings.runMs += runMs
@@ -309,7 +310,8 @@ export class OnnxThawStep implements FastStep {
 
   /** The inference graph reads the segment's running statistics where addSegment puts them (in
    * the graph, from the layers' variables), so it is rebuilt after steps changed them: once per
-   * validation, against a step graph run per batch. */
+   * validation, against a step graph run per batch. A segment without batch norms (MobileNetV2's
+   * are folded into its convolutions) keeps one inference session for the stage. */
   private inferenceSession(): Promise<{ session: Ort.InferenceSession; segment: SegmentGraph }> {
     if (this.inference && !this.inferenceStale) return this.inference
     const { ort, dims } = this.ready()
