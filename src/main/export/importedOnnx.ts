@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { BackboneSpec, OnnxBackboneIo } from '../backbones'
 import { ThawError } from '../errors'
+import { applyLayers, concatPoolLayers } from '../training/fuse'
 import { MODEL_FILE_MAX_BYTES } from '../util/safeRead'
 import { INPUT_NAME, OUTPUT_NAME } from './bundleFiles'
 import { irVersionFor, MAX_OPSET, MIN_OPSET, tfjsToOnnx } from './onnx/convert'
@@ -81,14 +82,8 @@ function fileOpset(model: LModel, id: string, requested: number | undefined): nu
  * its ONNX graph from the studio's converter. Shares the head's layers and weights. */
 async function headGraph(head: tf.LayersModel, [h, w, c]: readonly number[], opset: number, producerVersion: string): Promise<LModel> {
   const input = tf.input({ shape: [h!, w!, c!], name: 'map' })
-  const avg = tf.layers.globalAveragePooling2d({ name: 'pool_avg' }).apply(input) as tf.SymbolicTensor
-  const max = tf.layers.globalMaxPooling2d({ name: 'pool_max' }).apply(input) as tf.SymbolicTensor
-  let x = tf.layers.concatenate({ name: 'pool_concat' }).apply([avg, max]) as tf.SymbolicTensor
-  for (const layer of head.layers) {
-    if (layer.getClassName() === 'InputLayer') continue
-    x = layer.apply(x) as tf.SymbolicTensor
-  }
-  const model = tf.model({ inputs: input, outputs: x, name: 'thaw_pool_head' })
+  // `head` ends with its softmax already (fuseHead)
+  const model = tf.model({ inputs: input, outputs: applyLayers(head, concatPoolLayers(input)), name: 'thaw_pool_head' })
   try {
     return readModel(await tfjsToOnnx(model, { opset, inputName: 'map', outputName: OUTPUT_NAME, producerVersion }))
   } finally {
