@@ -51,17 +51,17 @@ describe.each([1, 2])('the backward of an inverted-residual chain, depthwise str
 
     const g = new GraphBuilder()
     for (const name of Object.keys(values)) g.reserve(name)
-    const expand = pointwise(g, 'expand', 'x', 'k1', { n, cin: c, cout: e, h, w })
+    const expand = pointwise(g, 'expand', 'x', 'k1', null, { cin: c, cout: e, h, w })
     const bn = frozenBatchNorm(g, 'bn', expand.y, { gamma: 'gamma', beta: 'beta', mean: 'mean', variance: 'variance', epsilon: eps, c: e })
     const act1 = relu6(g, 'act1', bn.y)
-    const dw = depthwise(g, 'dw', act1.y, 'k2', { n, c: e, h, w, k, stride, pads: [padTop, padLeft, padBottom, padRight] })
+    const dw = depthwise(g, 'dw', act1.y, 'k2', null, { c: e, h, w, kh: k, kw: k, sh: stride, sw: stride, pads: [padTop, padLeft, padBottom, padRight] })
     const act2 = relu6(g, 'act2', dw.y)
-    const project = pointwise(g, 'project', act2.y, 'k3', { n, cin: e, cout: out, h: ho, w: wo })
+    const project = pointwise(g, 'project', act2.y, 'k3', null, { cin: e, cout: out, h: ho, w: wo })
     const p = project.backward('r')
-    const d = dw.backward(act2.backward(p.dx))
-    const b = bn.backward(act1.backward(d.dx))
-    const x = expand.backward(b.dx)
-    const outputs = { y: project.y, dx: x.dx, dk1: x.dkernel, dgamma: b.dgamma, dbeta: b.dbeta, dk2: d.dkernel, dk3: p.dkernel }
+    const d = dw.backward(act2.backward(p.dx()))
+    const b = bn.backward(act1.backward(d.dx()))
+    const x = expand.backward(b.dx())
+    const outputs = { y: project.y, dx: x.dx(), dk1: x.dkernel(), dgamma: b.dgamma(), dbeta: b.dbeta(), dk2: d.dkernel(), dk3: p.dkernel() }
     const outShapes: Record<keyof typeof outputs, number[]> = { y: [n, out, ho, wo], dx: shapes.x, dk1: shapes.k1, dgamma: [e], dbeta: [e], dk2: shapes.k2, dk3: shapes.k3 }
     for (const [name, value] of Object.entries(outputs)) g.node('Identity', [value], {}, 'out', g.reserve(`out_${name}`))
     const model = encodeModel({
