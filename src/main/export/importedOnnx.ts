@@ -136,7 +136,7 @@ export async function importedBundleModel(args: ImportedBundleInput): Promise<Im
   if (!io) throw new ThawError('EXPORT_BAD_BACKBONE', `${spec.id} has no record of its ONNX input and feature output: import the file again`)
   const maxBytes = args.maxBytes ?? MODEL_FILE_MAX_BYTES
   const headBytes = 4 * args.head.countParams()
-  if (args.file.byteLength + headBytes > maxBytes) throw tooLarge(`the bundle's model.onnx (your ONNX file and the head)`, args.file.byteLength + headBytes, maxBytes)
+  if (args.file.byteLength + headBytes >= maxBytes) throw tooLarge(`the bundle's model.onnx (your ONNX file and the head)`, args.file.byteLength + headBytes, maxBytes)
 
   let model: LModel
   try {
@@ -205,6 +205,6 @@ export async function importedBundleModel(args: ImportedBundleInput): Promise<Im
     functions: model.functions
   }
   const bytes = writeModel(out)
-  if (bytes.byteLength > maxBytes) throw tooLarge(`the bundle's model.onnx`, bytes.byteLength, maxBytes)
+  if (bytes.byteLength >= maxBytes) throw tooLarge(`the bundle's model.onnx`, bytes.byteLength, maxBytes)
   return { bytes, opset, irVersion, batchOne }
 }
