@@ -162,3 +162,54 @@ test('the Export screen writes an ONNX bundle and shows its proof', async ({ pag
     await expect(report).toContainText('Proven equal: on 8 validation images')
   })
 })
+
+// A model trained on an ONNX backbone the user imported (MobileNetV2 cut at its feature layer,
+// written as an NCHW .onnx by the studio's converter, as the vitest suites make it): its bundle
+// is ONNX only, and its page runs the joined graph (the file + preprocessing + pooling + head) in
+// onnxruntime-web; the Export screen offers ONNX alone and sends no opset (the file keeps its own).
+test.describe('a model on an imported ONNX backbone', () => {
+  let imported: string
+  let importedBundle: string
+  test.beforeAll(async ({}, testInfo) => {
+    testInfo.setTimeout(300_000)
+    const made = await run(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/helpers/writeOnnxBackbone.ts'), work], { cwd: repoRoot })
+    const file = made.stdout.trim().split('\n').pop()! // the last line: TF.js greets on stdout first
+    imported = path.join(work, 'imported')
+    await thaw('init', imported)
+    await thaw('import', imported, path.join(work, 'images'))
+    const { stdout } = await thaw('import-backbone', file, '--name', 'MobileNetV2 (ONNX, e2e)', '--preprocessing', 'minus-one-to-one', '--json')
+    const id = (JSON.parse(stdout) as { id: string }).id
+    await thaw('train', imported, '--backbone', id, '--epochs', '3')
+    importedBundle = path.join(work, 'bundle-imported')
+    await thaw('export', imported, '--format', 'onnx', '--out', importedBundle)
+  })
+
+  test('its bundle page runs the joined graph in onnxruntime-web offline', async ({ page }) => {
+    test.setTimeout(120_000)
+    await dropOnPage(page, importedBundle, /^Ready \(onnxruntime-web 1\.30\.0\)\. 2 classes: ants, bees\.$/)
+  })
+
+  test('the Export screen offers ONNX only, and exports it with its proof', async ({ page }) => {
+    test.setTimeout(180_000)
+    await openStudio(page)
+    await page.getByRole('button', { name: 'Projects', exact: true }).click()
+    await page.getByLabel('Project folder to open').fill(imported)
+    await page.getByRole('button', { name: 'Open project' }).click()
+    await expect(page.getByRole('region', { name: 'Library' })).toBeVisible()
+    await page.getByRole('button', { name: 'Export', exact: true }).click()
+    const screen = page.getByRole('region', { name: 'Export' })
+    await expect(screen.getByRole('radio', { name: /TF\.js/ })).toBeDisabled()
+    await expect(screen.getByText(/its backbone is the ONNX file you imported, which TF\.js cannot run/)).toBeVisible()
+    await expect(screen.getByRole('radio', { name: /^ONNX/ })).toBeChecked()
+    await expect(screen.getByTestId('onnx-only')).toBeVisible()
+    await expect(screen.getByLabel('ONNX opset (13–21)')).toHaveCount(0)
+    const out = path.join(work, 'imported-from-the-app')
+    await screen.getByLabel('Folder for the bundle').fill(out)
+    await screen.getByRole('button', { name: 'Export', exact: true }).click()
+    const report = screen.getByTestId('export-report')
+    await expect(report).toBeVisible({ timeout: 150_000 })
+    await expect(report).toContainText('Proven equal: on 8 validation images')
+    expect(fs.readdirSync(out)).toEqual(expect.arrayContaining(['model.onnx', 'labels.json', 'MODEL_CARD.md']))
+    expect(fs.readdirSync(out)).not.toContain('model.json')
+  })
+})

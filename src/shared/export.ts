@@ -89,7 +89,7 @@ export interface ModelCard {
     sha256: string
     inputSize: [number, number]
     featureLayer: string
-    /** an ONNX file the user imported: it is inside model.onnx, its names prefixed backbone/ */
+    /** an ONNX file the user imported (its name): it is inside model.onnx, its names prefixed backbone/ */
     importedOnnx?: { file: string; output: string }
   }
   plan: unknown

@@ -330,6 +330,8 @@ export interface ModelSummary extends TrainReport {
   createdAt: string
   classes: string[]
   plan: unknown
+  /** trained on an ONNX file the user imported: its export is ONNX only, at the file's opset */
+  importedOnnx?: boolean
 }
 
 export interface LrFindResult {
@@ -337,6 +339,8 @@ export interface LrFindResult {
   losses: number[]
   /** fastai's "valley" suggestion */
   suggestion: number
+  /** what ran the sweep's steps: 'onnxruntime-node (cpu, 2 threads)', or 'tfjs wasm (why not)' */
+  runtime?: string
 }
 
 export interface PredictResult {

@@ -4,8 +4,9 @@
 import * as tf from '@tensorflow/tfjs'
 import fs from 'node:fs'
 import path from 'node:path'
-import { applySegment, loadBackbone, type LoadedBackbone } from '../../src/main/backbones'
+import { loadBackbone, type LoadedBackbone } from '../../src/main/backbones'
 import { tfjsToOnnx } from '../../src/main/export/onnx'
+import { writeMobileNetV2Onnx } from './onnxBackboneFile'
 import { BACKBONE_MIRROR, tempDir } from './tmp'
 
 export const MOBILENET = 'mobilenet_v2_1.0_224'
@@ -14,21 +15,10 @@ export async function mobileNetV2(cacheDir = tempDir('thaw-cache-')): Promise<Lo
   return loadBackbone(MOBILENET, { cacheDir, mirror: BACKBONE_MIRROR })
 }
 
-/** MobileNetV2 from its input to Conv2d_18_1_relu6 (7x7x1280) as an ONNX file: NHWC as the
- * studio's converter writes it, or NCHW in and out (the PyTorch convention), by permutes around
- * the same layers. Preprocessing stays outside (x / 127.5 - 1), as in a torchvision export. */
-export async function mobileNetV2Onnx(bb: LoadedBackbone, layout: 'NHWC' | 'NCHW', dir = tempDir('thaw-onnx-')): Promise<string> {
-  const nchw = layout === 'NCHW'
-  const input = tf.input({ shape: nchw ? [3, 224, 224] : [224, 224, 3], name: 'image' })
-  const x = nchw ? (tf.layers.permute({ dims: [2, 3, 1], name: 'to_nhwc' }).apply(input) as tf.SymbolicTensor) : input
-  const map = applySegment(bb.model, null, bb.spec.featureLayer, x)
-  const out = nchw ? (tf.layers.permute({ dims: [3, 1, 2], name: 'to_nchw' }).apply(map) as tf.SymbolicTensor) : map
-  const net = tf.model({ inputs: input, outputs: out, name: `mobilenet_v2_features_${layout}` })
-  const bytes = await tfjsToOnnx(net, { inputName: 'pixel_values', outputName: 'features' })
-  net.dispose() // drops references only: the layers belong to bb.model
-  const file = path.join(dir, `mobilenet_v2_features_${layout.toLowerCase()}.onnx`)
-  fs.writeFileSync(file, bytes)
-  return file
+/** MobileNetV2 to its feature layer as an ONNX file (onnxBackboneFile.ts), in a temporary folder
+ * by default. */
+export function mobileNetV2Onnx(bb: LoadedBackbone, layout: 'NHWC' | 'NCHW', dir = tempDir('thaw-onnx-')): Promise<string> {
+  return writeMobileNetV2Onnx(bb, layout, dir)
 }
 
 /** A small conv net as ONNX, for the shapes the importer must refuse or settle. */

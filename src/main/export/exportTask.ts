@@ -209,7 +209,8 @@ export async function exportTask(args: ExportTaskArgs, ctx: TaskContext): Promis
       preprocessing,
       opset,
       parameters,
-      importedBackbone: imported ? { file: (spec.source as { importedFrom: string }).importedFrom, output: spec.featureLayer } : null,
+      // the file's name only: a bundle is shared, the folder it came from on this machine is not
+      importedBackbone: imported ? { file: path.basename((spec.source as { importedFrom: string }).importedFrom), output: spec.featureLayer } : null,
       dataset: datasetInfo(db),
       metrics: validMetrics(outcome.probs, outcome.labels, meta.classes),
       accuracyAtTraining: report.valid.accuracy,

@@ -29,15 +29,19 @@ export function buildHead(featureDim: number, classes: number, opts: HeadOptions
   x = tf.layers.dropout({ rate: p / 2, name: `${HEAD_PREFIX}drop1` }).apply(x) as tf.SymbolicTensor
   const seed = opts.seed ?? 0
   x = tf.layers
-    .dense({ units: hidden, activation: 'relu', name: `${HEAD_PREFIX}fc1`, kernelInitializer: tf.initializers.heNormal({ seed }) })
+    .dense({ units: hidden, activation: 'relu', name: `${HEAD_PREFIX}fc1`, kernelInitializer: tf.initializers.heNormal({ seed: initializerSeed(seed) }) })
     .apply(x) as tf.SymbolicTensor
   x = bn('bn2').apply(x) as tf.SymbolicTensor
   x = tf.layers.dropout({ rate: p, name: `${HEAD_PREFIX}drop2` }).apply(x) as tf.SymbolicTensor
   const logits = tf.layers
-    .dense({ units: classes, name: LOGITS_LAYER, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) })
+    .dense({ units: classes, name: LOGITS_LAYER, kernelInitializer: tf.initializers.glorotUniform({ seed: initializerSeed(seed + 1) }) })
     .apply(x) as tf.SymbolicTensor
   return tf.model({ inputs: input, outputs: logits, name: 'head' })
 }
+
+/** tfjs-core's random initializers take a seed of 0 for no seed (Math.random): 0 gets a fixed
+ * stand-in, so that every seed, 0 included (the default), gives the same weights every time. */
+export const initializerSeed = (seed: number): number => (seed === 0 ? 0x5eed : seed)
 
 /** Concat pooling of a feature map [n, h, w, c] -> [n, 2c]: average then max over space (with
  * a gradient that is fast on wasm). */

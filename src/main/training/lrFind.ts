@@ -32,8 +32,10 @@ export function valley(lrs: number[], losses: number[]): number {
 }
 
 /** The LR range test: one optimizer step per batch at exponentially growing rates, recording a
- * smoothed loss, stopping once it explodes. The caller throws the trained weights away (or
- * restores them), since the test wrecks them on purpose. */
+ * smoothed loss, stopping once it explodes. The steps run on the trainable's native engine when
+ * it starts (every core, as a stage's steps do; `runtime` says which ran), else on TF.js. The
+ * caller throws the trained weights away, since the test wrecks them on purpose: an engine's
+ * steps leave the TF.js weights as they were, TF.js's do not. */
 export async function findLr(
   model: Trainable,
   data: FitData,
@@ -46,6 +48,9 @@ export async function findLr(
   // the stage's spread of rates between groups is kept; the sweep scales all of them
   const spread = groupRates(stage.lr, model.groups.length).map((r, _, all) => r / all[all.length - 1]!)
   const optimizers = spread.map(() => makeOptimizer(stage, start))
+  const unavailable = model.fast ? await model.fast.begin(stage, optimizers) : 'no native engine for this stage'
+  const fast = unavailable === null ? model.fast! : null
+  const runtime = fast ? fast.describe() : `tfjs ${tf.getBackend()} (${unavailable})`
   const lrs: number[] = []
   const losses: number[] = []
   let avg = 0
@@ -59,7 +64,11 @@ export async function findLr(
           continue
         }
         const lr = start * (end / start) ** (i / (steps - 1))
-        const loss = trainStep(model, optimizers, spread.map((f) => f * lr), stage.weightDecay, batch.x, batch.labels, null, seedFrom('lr-find', i), model.microBatch)
+        const rates = spread.map((f) => f * lr)
+        const seed = seedFrom('lr-find', i)
+        const loss = fast
+          ? await fast.step({ x: batch.x, labels: batch.labels, classWeights: null, rates, weightDecay: stage.weightDecay, seed })
+          : trainStep(model, optimizers, rates, stage.weightDecay, batch.x, batch.labels, null, seed, model.microBatch)
         tf.dispose([batch.x, batch.labels])
         avg = 0.98 * avg + 0.02 * loss
         const smooth = avg / (1 - 0.98 ** (i + 1))
@@ -77,5 +86,5 @@ export async function findLr(
   }
   // the last points are past the explosion: fastai drops them too
   const keep = Math.max(1, lrs.length - 5)
-  return { lrs: lrs.slice(0, keep), losses: losses.slice(0, keep), suggestion: valley(lrs.slice(0, keep), losses.slice(0, keep)) }
+  return { lrs: lrs.slice(0, keep), losses: losses.slice(0, keep), suggestion: valley(lrs.slice(0, keep), losses.slice(0, keep)), runtime }
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { applyHead, concatPool, trainableVars } from './head'
+import { thawEngine } from './engines'
 import type { Trainable } from './step'
 
 /** Thawed backbone groups + the head: `segment` runs from the freeze boundary to the feature
@@ -12,8 +13,9 @@ export function thawedTrainable(
   groups: { name: string; layers: tf.layers.Layer[] }[],
   extraFirst: tf.layers.Layer[] = []
 ): Trainable {
-  return {
-    microBatch: microBatchFor(segment),
+  const microBatch = microBatchFor(segment)
+  const trainable: Trainable = {
+    microBatch,
     forward: (x, training, seed) =>
       tf.tidy(() => applyHead(head, concatPool(segment.apply(x, { training }) as tf.Tensor4D), training, seed)),
     groups: [
@@ -21,6 +23,8 @@ export function thawedTrainable(
       { name: 'head', vars: trainableVars(head.layers) }
     ]
   }
+  trainable.fast = thawEngine(segment, head, { groups: trainable.groups, microBatch, frozenBn: extraFirst.length })
+  return trainable
 }
 
 /** Activation memory the backward pass needs, per image, for a segment: every layer's output is

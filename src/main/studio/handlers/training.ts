@@ -57,7 +57,8 @@ export const trainingHandlers = {
     if (!meta) return null
     // top losses, the confusion matrix and the metrics leave out the images excluded since
     const report = reportWithoutExcluded(meta.report as TrainReport, excludedIds(db))
-    return { ...report, modelId: meta.id, createdAt: meta.createdAt, classes: meta.classes, plan: meta.plan }
+    const importedOnnx = (meta.report as { spec?: { source?: { kind?: string } } }).spec?.source?.kind === 'onnx'
+    return { ...report, modelId: meta.id, createdAt: meta.createdAt, classes: meta.classes, plan: meta.plan, ...(importedOnnx ? { importedOnnx } : {}) }
   },
   predict: ({ paths, modelId }, s) => {
     const project = s.project()

@@ -5,12 +5,16 @@
 import type * as tf from '@tensorflow/tfjs'
 import type { FastStep } from './fastStep'
 import { OnnxHeadStep } from './onnx/headStep'
+import { OnnxThawStep, type ThawGroups } from './onnx/thawStep'
 
 export type { FastStep, StepBatch } from './fastStep'
 
-/** The engine for head-only stages (the head over pooled features). Stages that thaw backbone
- * groups have none yet and run on TF.js (issue 11 item 2): their engine would plug in beside it. */
+/** The engine for head-only stages (the head over pooled features). */
 export function headEngine(head: tf.LayersModel, opts: { threads?: number } = {}): FastStep {
   return new OnnxHeadStep(head, opts)
 }
 
+/** The engine for thawing stages: the thawed backbone segment, concat pooling and the head. */
+export function thawEngine(segment: tf.LayersModel, head: tf.LayersModel, parts: ThawGroups, opts: { threads?: number } = {}): FastStep {
+  return new OnnxThawStep(segment, head, parts, opts)
+}

@@ -17,6 +17,7 @@ import { dropoutMask } from '../../dropout'
 import { HEAD_STATS, headInferenceGraph, statShape } from './headInferenceGraph'
 import { HEAD_PARAMS, headStepGraph, OPTIMIZER_SLOTS, paramShape, type HeadDims, type HeadParam } from './headStepGraph'
 import { OptimizerState } from './optimizerState'
+import { lossTargets, movingAverage } from './stepInputs'
 import { UpdateArena } from './wasmUpdate'
 
 /** `THAW_TRAIN_RUNTIME=tfjs` keeps every step on TF.js (the reference path; benchmarks compare). */
@@ -161,10 +162,7 @@ export class OnnxHeadStep implements FastStep {
     const labels = (await batch.labels.data()) as Int32Array
     const n = labels.length
     const x = (await batch.x.data()) as Float32Array
-    const target = new Float32Array(n * dims.classes)
-    let total = 0
-    for (let i = 0; i < n; i++) total += batch.classWeights ? batch.classWeights[labels[i]!]! : 1
-    for (let i = 0; i < n; i++) target[i * dims.classes + labels[i]!] = (batch.classWeights ? batch.classWeights[labels[i]!]! : 1) / total
+    const target = lossTargets(labels, dims.classes, batch.classWeights)
     // the masks applyHead draws: dropout layer k with a rate uses seed + k
     let k = 0
     const mask = (rate: number, width: number): Float32Array => dropoutMask(n, width, rate, rate > 0 ? batch.seed + k++ : 0)
@@ -250,9 +248,4 @@ export class OnnxHeadStep implements FastStep {
 
 function weight(layer: tf.layers.Layer, i: number): tf.Variable {
   return layer.trainableWeights[i]!.read() as tf.Variable
-}
-
-function movingAverage(moving: Float32Array, batch: Float32Array, momentum: number): void {
-  const decay = 1 - momentum
-  for (let i = 0; i < moving.length; i++) moving[i] = moving[i]! - (moving[i]! - batch[i]!) * decay
 }

@@ -1,5 +1,5 @@
-// Runs in the engine worker. The forward and backward pass of the studio's head (fastai's: BN,
-// dropout, dense + ReLU, BN, dropout, dense; see ../head.ts) written out as one ONNX graph, so
+// Runs in the engine worker. The training step of the studio's head alone (headGraph.ts: its
+// forward, loss and backward) written out as one ONNX graph, so
 // that ONNX Runtime's native matrix products (MLAS, every core) compute a training step's
 // gradients. TF.js on wasm runs the same products on one thread through XNNPACK, repacking the
 // 2560 x 512 kernel at every step: that was 70% of a head step.
@@ -10,26 +10,17 @@
 // SGD itself, in elementwise ONNX ops, and gives the updated weights and state instead: measured
 // slower than the arena's SIMD pass on CPU (14 passes over memory against one; bench train,
 // headStep.updatePlacement), kept for execution providers where elementwise ops are cheap (GPUs).
-import { GraphBuilder, attr, type Attr } from '../../../export/onnx/graph'
-import { DataType, encodeModel, type ValueInfo } from '../../../export/onnx/onnxProto'
+import { GraphBuilder } from '../../../export/onnx/graph'
+import { encodeModel } from '../../../export/onnx/onnxProto'
+import { addHeadTraining, HEAD_PARAMS, HEAD_STATS, paramShape, valueInfo, type HeadDims, type HeadParam } from './headGraph'
 
-export interface HeadDims {
-  /** features in (concat-pooled: 2x the backbone's channels) */
-  features: number
-  hidden: number
-  classes: number
-  /** both batch-norm layers' epsilon */
-  epsilon: number
-}
+export { HEAD_PARAMS, paramShape, type HeadDims, type HeadParam } from './headGraph'
 
 /** Graph inputs, in the order the trainer feeds them. `target` is the one-hot label scaled by the
  * example's share of the batch loss (its class weight over the batch's total weight), so the
  * loss is PyTorch's weighted mean cross-entropy; `mask1`/`mask2` are the dropout multipliers
  * (0 or 1/keep), drawn from the step's seed as the TF.js path draws them (../dropout.ts). */
 export const HEAD_STEP_INPUTS = ['x', 'target', 'mask1', 'mask2', 'bn1_gamma', 'bn1_beta', 'fc1_kernel', 'fc1_bias', 'bn2_gamma', 'bn2_beta', 'logits_kernel', 'logits_bias'] as const
-/** The trainable parameters among the inputs, in the head's variable order (trainableVars). */
-export const HEAD_PARAMS = ['bn1_gamma', 'bn1_beta', 'fc1_kernel', 'fc1_bias', 'bn2_gamma', 'bn2_beta', 'logits_kernel', 'logits_bias'] as const
-export type HeadParam = (typeof HEAD_PARAMS)[number]
 /** Graph outputs: the batch loss, one gradient per parameter (`grad_<param>`), and each batch
  * norm's batch mean and (biased) variance, from which the caller updates the running statistics. */
 export const HEAD_STEP_OUTPUTS = ['loss', ...HEAD_PARAMS.map((p) => `grad_${p}` as const), 'bn1_mean', 'bn1_var', 'bn2_mean', 'bn2_var'] as const
@@ -48,29 +39,6 @@ export const slotName = (slot: string, p: HeadParam): string => `${slot}_${p}`
  * its second; momentum SGD's rate. `decay` is 1 - lr * weightDecay (kernels only). */
 export const UPDATE_SCALARS: Record<HeadOptimizer, readonly string[]> = { adam: ['step_size', 'inv_c2', 'decay'], sgd: ['lr', 'decay'] }
 
-export function paramShape(p: HeadParam, d: HeadDims): number[] {
-  switch (p) {
-    case 'bn1_gamma':
-    case 'bn1_beta':
-      return [d.features]
-    case 'fc1_kernel':
-      return [d.features, d.hidden]
-    case 'fc1_bias':
-    case 'bn2_gamma':
-    case 'bn2_beta':
-      return [d.hidden]
-    case 'logits_kernel':
-      return [d.hidden, d.classes]
-    case 'logits_bias':
-      return [d.classes]
-  }
-}
-
-const valueInfo = (name: string, dims: (number | 'N')[]): ValueInfo => ({
-  name,
-  type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (d === 'N' ? { dimParam: 'N' } : { dimValue: d })) } } }
-})
-
 /** Inputs and outputs of the step with an optimizer: HEAD_STEP_INPUTS, then every parameter's
  * optimizer state and the step's scalars; out come the loss, `new_<param>` and `new_<slot>_<param>`
  * for every parameter, and the batch norms' batch statistics. */
@@ -88,59 +56,12 @@ export function headStepGraph(d: HeadDims, optimizer?: HeadOptimizer): Uint8Arra
   const g = new GraphBuilder()
   const io = optimizer ? updateStepIo(optimizer) : { inputs: [...HEAD_STEP_INPUTS], outputs: [...HEAD_STEP_OUTPUTS] }
   for (const name of io.inputs) g.reserve(name)
-  const op = (type: string, inputs: string[], attrs: Record<string, Attr> = {}, output?: string): string => g.node(type, inputs, attrs, type, output)
-  const out = (name: string): string => g.reserve(name)
-  const meanOverBatch = (v: string): string => op('ReduceMean', [v], { axes: attr.ints([0]), keepdims: attr.int(1) })
-  const sumOverBatch = (v: string, output?: string): string => op('ReduceSum', [v, g.int64Vector([0])], { keepdims: attr.int(0) }, output)
   // a gradient is a graph output, or (with an optimizer) an intermediate value the update reads
-  const grads = {} as Record<HeadParam, string>
-  const grad = (p: HeadParam, make: (output?: string) => string): void => {
-    grads[p] = make(optimizer ? undefined : out(`grad_${p}`))
-  }
-
-  // batch norm in training mode: normalised by the batch's own mean and biased variance (as
-  // tfjs-layers' normalizeBatchInTraining)
-  const batchNorm = (x: string, layer: 'bn1' | 'bn2') => {
-    const mean = meanOverBatch(x)
-    const centred = op('Sub', [x, mean])
-    const variance = meanOverBatch(op('Mul', [centred, centred]))
-    const inv = op('Reciprocal', [op('Sqrt', [op('Add', [variance, g.floatScalar(d.epsilon)])])])
-    const xhat = op('Mul', [centred, inv])
-    op('Identity', [mean], {}, out(`${layer}_mean`))
-    op('Identity', [variance], {}, out(`${layer}_var`))
-    return { xhat, inv, y: op('Add', [op('Mul', [xhat, `${layer}_gamma`]), `${layer}_beta`]) }
-  }
-  // d(loss)/d(x) of batch norm from d(loss)/d(xhat): inv * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-  const batchNormInputGrad = (dxhat: string, xhat: string, inv: string): string =>
-    op('Mul', [inv, op('Sub', [op('Sub', [dxhat, meanOverBatch(dxhat)]), op('Mul', [xhat, meanOverBatch(op('Mul', [dxhat, xhat]))])])])
-
-  // forward
-  const bn1 = batchNorm('x', 'bn1')
-  const drop1 = op('Mul', [bn1.y, 'mask1'])
-  const fc1 = op('Gemm', [drop1, 'fc1_kernel', 'fc1_bias'])
-  const relu = op('Relu', [fc1])
-  const bn2 = batchNorm(relu, 'bn2')
-  const drop2 = op('Mul', [bn2.y, 'mask2'])
-  const logits = op('Gemm', [drop2, 'logits_kernel', 'logits_bias'])
-  const logProbs = op('LogSoftmax', [logits], { axis: attr.int(1) })
-  op('Neg', [op('ReduceSum', [op('Mul', ['target', logProbs])], { keepdims: attr.int(0) })], {}, out('loss'))
-
-  // backward: d(loss)/d(logits) = softmax * rowsum(target) - target
-  const rowWeight = op('ReduceSum', ['target', g.int64Vector([1])], { keepdims: attr.int(1) })
-  const dLogits = op('Sub', [op('Mul', [op('Exp', [logProbs]), rowWeight]), 'target'])
-  grad('logits_kernel', (o) => op('Gemm', [drop2, dLogits], { transA: attr.int(1) }, o))
-  grad('logits_bias', (o) => sumOverBatch(dLogits, o))
-  const dBn2 = op('Mul', [op('Gemm', [dLogits, 'logits_kernel'], { transB: attr.int(1) }), 'mask2'])
-  grad('bn2_gamma', (o) => sumOverBatch(op('Mul', [dBn2, bn2.xhat]), o))
-  grad('bn2_beta', (o) => sumOverBatch(dBn2, o))
-  const dRelu = batchNormInputGrad(op('Mul', [dBn2, 'bn2_gamma']), bn2.xhat, bn2.inv)
-  // ReLU's gradient: Sign(relu(z)) is 1 where z > 0 and 0 elsewhere
-  const dFc1 = op('Mul', [dRelu, op('Sign', [relu])])
-  grad('fc1_kernel', (o) => op('Gemm', [drop1, dFc1], { transA: attr.int(1) }, o))
-  grad('fc1_bias', (o) => sumOverBatch(dFc1, o))
-  const dBn1 = op('Mul', [op('Gemm', [dFc1, 'fc1_kernel'], { transB: attr.int(1) }), 'mask1'])
-  grad('bn1_gamma', (o) => sumOverBatch(op('Mul', [dBn1, bn1.xhat]), o))
-  grad('bn1_beta', (o) => sumOverBatch(dBn1, o))
+  const outputs: Parameters<typeof addHeadTraining>[4] = { outputs: { loss: g.reserve('loss') } }
+  for (const stat of HEAD_STATS) outputs.outputs![stat] = g.reserve(stat)
+  if (!optimizer) for (const p of HEAD_PARAMS) outputs.outputs![`grad_${p}`] = g.reserve(`grad_${p}`)
+  const { grads } = addHeadTraining(g, d, 'x', (input) => input, outputs)
+  const out = (name: string): string => g.reserve(name)
 
   if (optimizer) for (const p of HEAD_PARAMS) update(g, optimizer, p, grads[p], /kernel/.test(p), out)
 

@@ -7,6 +7,12 @@ import * as tf from '@tensorflow/tfjs'
 import { ADAM, MOMENTUM, OPTIMIZER_SLOTS, type HeadOptimizer } from './headStepGraph'
 import { momentumSgd, type UpdateArena } from './wasmUpdate'
 
+/** A weight's layout in the arena, to and from TF.js's (SegmentParam's toOnnx/fromOnnx). */
+export interface Layout {
+  toOnnx(tfjs: Float32Array): Float32Array
+  fromOnnx(onnx: Float32Array): Float32Array
+}
+
 /** One group's optimizer state: the step count and each parameter's slots. */
 export class OptimizerState {
   private iterations = 0
@@ -17,7 +23,10 @@ export class OptimizerState {
     readonly kind: HeadOptimizer,
     /** the TF.js variables, in the optimizer's order (their names key its slots) */
     private readonly variables: readonly tf.Variable[],
-    private readonly arena: UpdateArena
+    private readonly arena: UpdateArena,
+    /** per variable, how its values are laid out in the arena when that is not TF.js's layout (a
+     * convolution kernel in ONNX's OIHW): the slots are elementwise, so they move with the weight */
+    private readonly layouts: readonly (Layout | null)[] = []
   ) {
     this.slots = OPTIMIZER_SLOTS[kind].map(() => variables.map((v) => arena.array(v.size)))
   }
@@ -35,7 +44,9 @@ export class OptimizerState {
     if (slots.length !== mine.length) throw new Error(`internal: the ${this.kind} optimizer holds ${slots.length} slots for ${this.variables.length} variables`)
     for (const [i, slot] of slots.entries()) {
       // the optimizer's own variables: read, never disposed here
-      mine[i]!.set((await slot.tensor.data()) as Float32Array)
+      const values = (await slot.tensor.data()) as Float32Array
+      const layout = this.layouts[i % this.variables.length]
+      mine[i]!.set(layout ? layout.toOnnx(values) : values)
     }
   }
 
@@ -43,7 +54,10 @@ export class OptimizerState {
   async store(opt: tf.Optimizer): Promise<void> {
     const old = await opt.getWeights()
     const slots = OPTIMIZER_SLOTS[this.kind].flatMap((suffix, k) =>
-      this.variables.map((v, i) => ({ name: `${v.name}/${suffix}`, tensor: tf.tensor(this.slots[k]![i]!.slice(), v.shape) }))
+      this.variables.map((v, i) => {
+        const layout = this.layouts[i]
+        return { name: `${v.name}/${suffix}`, tensor: tf.tensor(layout ? layout.fromOnnx(this.slots[k]![i]!) : this.slots[k]![i]!.slice(), v.shape) }
+      })
     )
     const iter = { name: 'iter', tensor: tf.scalar(this.iterations, 'int32') }
     await opt.setWeights([iter, ...slots])

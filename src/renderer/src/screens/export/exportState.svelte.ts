@@ -26,7 +26,7 @@ class ExportState {
     this.model = (await attempt(() => api.currentModel({}))) ?? null
   }
 
-  async run(args: { format: ExportFormat; out: string; opset: number; overwrite: boolean }): Promise<void> {
+  async run(args: { format: ExportFormat; out: string; opset?: number; overwrite: boolean }): Promise<void> {
     this.running = true
     this.error = null
     try {

@@ -1,0 +1,369 @@
+// Runs in the engine worker. Training steps of a thawing stage (backbone groups train) on ONNX
+// Runtime: one graph per step (thawStepGraph.ts) gives the loss, every gradient and the batch
+// statistics, written straight into the update arena where the weights and each group's
+// optimizer state live between steps; each group's update then runs there at the group's own
+// rate (optimizerState.ts). TF.js stays the definition: the segment and the head are
+// tf.LayersModels, the dropout masks are the ones the TF.js path draws from the step's seed,
+// micro-batches split a batch exactly where trainStep splits it, and weights, running statistics
+// and optimizer state go back into TF.js (`sync`) before anything else reads them.
+import * as tf from '@tensorflow/tfjs'
+import type * as Ort from 'onnxruntime-node'
+import { loadOnnxRuntime } from '../../../engine/onnxruntime'
+import type { Stage } from '../../../../shared/plan'
+import type { FastStep, StepBatch } from '../fastStep'
+import { dropoutMask } from '../../dropout'
+import { headLayers, onnxTrainingWanted, trainingThreads } from './headStep'
+import { HEAD_PARAMS, HEAD_STATS, paramShape, type HeadDims, type HeadParam, type HeadStat } from './headGraph'
+import { OPTIMIZER_SLOTS } from './headStepGraph'
+import { OptimizerState, type Layout } from './optimizerState'
+import type { SegmentGraph } from './segmentGraph'
+import { headBatchStat, headGrad, headInput, thawInferenceGraph, thawTrainingGraph, type ThawGraph } from './thawStepGraph'
+import { lossTargets, movingAverage } from './stepInputs'
+import { UpdateArena } from './wasmUpdate'
+
+export interface ThawGroups {
+  /** variables of each thawed group, earliest first, head last (Trainable.groups) */
+  groups: { name: string; vars: tf.Variable[] }[]
+  /** images per forward/backward pass (Trainable.microBatch): a batch is split as trainStep splits it */
+  microBatch: number
+  /** batch-norm layers of frozen groups that train (trainBn): the engine does not run those */
+  frozenBn: number
+}
+
+/** One weight the step trains: where it lives in the arena, and how it maps to its variable. */
+interface Param {
+  variable: tf.Variable
+  /** graph input name */
+  input: string
+  /** graph output of its gradient */
+  output: string
+  shape: number[]
+  value: Float32Array
+  grad: Float32Array
+  decays: boolean
+  layout: Layout | null
+}
+
+/** A batch norm's running statistics, kept here while the stage's steps run. */
+interface Running {
+  layer: tf.layers.Layer
+  mean: Float32Array
+  variance: Float32Array
+  momentum: number
+  /** graph outputs of its batch statistics */
+  batchMean: string
+  batchVariance: string
+}
+
+type Sessions = Map<string, Promise<{ session: Ort.InferenceSession; graph: ThawGraph }>>
+const trainingSessions = new WeakMap<tf.LayersModel, Sessions>()
+/** every session made, with how to drop it from the cache */
+const live = new Map<Promise<{ session: Ort.InferenceSession }>, () => void>()
+
+async function trainingSession(segment: tf.LayersModel, head: tf.LayersModel, threads: number): Promise<{ session: Ort.InferenceSession; graph: ThawGraph } | string> {
+  const layers = headLayers(head)
+  if (typeof layers === 'string') return layers
+  const shape = inputShape(segment)
+  if (typeof shape === 'string') return shape
+  const key = `${JSON.stringify(layers.dims)}:${threads}`
+  let bySegment = trainingSessions.get(segment)
+  if (!bySegment) trainingSessions.set(segment, (bySegment = new Map()))
+  let made = bySegment.get(key)
+  if (!made) {
+    const graph = thawTrainingGraph(segment, layers.dims, shape)
+    if (typeof graph === 'string') return graph
+    made = loadOnnxRuntime().then(async (ort) => ({ session: await ort.InferenceSession.create(graph.model, sessionOptions(threads)), graph }))
+    bySegment.set(key, made)
+    const forget = (): void => void bySegment.delete(key)
+    live.set(made, forget)
+    made.catch(() => {
+      forget()
+      live.delete(made!)
+    })
+  }
+  return made
+}
+
+const sessionOptions = (threads: number): Ort.InferenceSession.SessionOptions => ({ intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+
+/** One example's NHWC shape at the segment's input, or why the engine cannot take it. */
+function inputShape(segment: tf.LayersModel): [number, number, number] | string {
+  const shape = segment.inputs[0]!.shape
+  if (shape.length !== 4 || shape.slice(1).some((d) => d === null)) return `the segment's input is not a feature map of known size (${JSON.stringify(shape)})`
+  return shape.slice(1) as [number, number, number]
+}
+
+/** Frees the training sessions (a worker that is about to exit, tests). */
+export async function releaseThawSessions(): Promise<void> {
+  const all = [...live]
+  live.clear()
+  for (const [made, forget] of all) {
+    forget()
+    await (await made).session.release()
+  }
+}
+
+const config = (l: tf.layers.Layer) => l.getConfig() as { momentum?: number }
+
+export class OnnxThawStep implements FastStep {
+  private session: Ort.InferenceSession | null = null
+  private ort: typeof Ort | null = null
+  private graph: ThawGraph | null = null
+  /** per group (Trainable.groups order), its weights in the group's variable order */
+  private groupParams: Param[][] = []
+  private head: Record<HeadParam, Param> | null = null
+  private running: Running[] = []
+  private headRunning: Record<'bn1' | 'bn2', Running> | null = null
+  private optimizers: OptimizerState[] = []
+  private dims: (HeadDims & { rates: [number, number] }) | null = null
+  /** gradients of a micro-batch before they are added to the batch's (first micro-batch: none) */
+  private scratch: Map<Param, Float32Array> | null = null
+  /** inference session of the current running statistics (predict), dropped by every step */
+  private inference: Promise<{ session: Ort.InferenceSession; segment: SegmentGraph }> | null = null
+  private inferenceStale = true
+  /** where a step's time goes, summed over the steps (the bench reads it) */
+  readonly timings = { steps: 0, runs: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0, predictMs: 0 }
+  private readonly threads: number
+
+  constructor(
+    private readonly segment: tf.LayersModel,
+    private readonly headModel: tf.LayersModel,
+    private readonly parts: ThawGroups,
+    opts: { threads?: number } = {}
+  ) {
+    this.threads = Math.max(1, Math.floor(opts.threads ?? trainingThreads()))
+  }
+
+  describe(): string {
+    return `onnxruntime-node (cpu, ${this.threads} threads)`
+  }
+
+  async begin(stage: Stage, optimizers: tf.Optimizer[]): Promise<string | null> {
+    if (!onnxTrainingWanted()) return 'THAW_TRAIN_RUNTIME=tfjs'
+    const { groups, frozenBn } = this.parts
+    if (frozenBn) return `trainBn: ${frozenBn} batch-norm layers of frozen groups train, which the ONNX step does not run`
+    if (optimizers.length !== groups.length) return `the stage has ${optimizers.length} optimizers for ${groups.length} groups`
+    const layers = headLayers(this.headModel)
+    if (typeof layers === 'string') return layers
+    let made: { session: Ort.InferenceSession; graph: ThawGraph } | string
+    try {
+      made = await trainingSession(this.segment, this.headModel, this.threads)
+      this.ort = await loadOnnxRuntime()
+    } catch (err) {
+      return `onnxruntime-node could not start: ${(err as Error).message}`
+    }
+    if (typeof made === 'string') return made
+    const { graph } = made
+
+    // every weight of the segment and the head belongs to exactly one group
+    const groupOf = new Map<tf.Variable, number>()
+    groups.forEach((g, i) => g.vars.forEach((v) => groupOf.set(v, i)))
+    const headVars: Record<HeadParam, tf.Variable> = {
+      bn1_gamma: weight(layers.bn1, 0),
+      bn1_beta: weight(layers.bn1, 1),
+      fc1_kernel: weight(layers.fc1, 0),
+      fc1_bias: weight(layers.fc1, 1),
+      bn2_gamma: weight(layers.bn2, 0),
+      bn2_beta: weight(layers.bn2, 1),
+      logits_kernel: weight(layers.logits, 0),
+      logits_bias: weight(layers.logits, 1)
+    }
+    const known = [...graph.segment.params.map((p) => p.variable), ...Object.values(headVars)]
+    for (const v of known) if (!groupOf.has(v)) return `the weight ${v.name} trains in the graph but belongs to no group of the stage`
+    const inGraph = new Set(known)
+    for (const g of groups) for (const v of g.vars) if (!inGraph.has(v)) return `the weight ${v.name} of group ${g.name} is not in the step's graph`
+
+    const kind = stage.optimizer ?? 'adam'
+    const slots = OPTIMIZER_SLOTS[kind].length
+    const arena = new UpdateArena(known.flatMap((v) => Array<number>(2 + slots).fill(v.size)))
+    const param = (variable: tf.Variable, input: string, output: string, shape: number[], decays: boolean, layout: Layout | null): Param => {
+      const value = arena.array(variable.size)
+      const tfjs = variable.dataSync() as Float32Array
+      value.set(layout ? layout.toOnnx(tfjs) : tfjs)
+      return { variable, input, output, shape, value, grad: arena.array(variable.size), decays, layout }
+    }
+    const byVariable = new Map<tf.Variable, Param>()
+    graph.segment.params.forEach((p, i) => byVariable.set(p.variable, param(p.variable, p.name, graph.segmentGrads[i]!, p.shape, p.decays, p)))
+    this.head = Object.fromEntries(
+      HEAD_PARAMS.map((p) => {
+        const made = param(headVars[p], headInput(p), headGrad(p), paramShape(p, layers.dims), /kernel/.test(p), null)
+        byVariable.set(headVars[p], made)
+        return [p, made]
+      })
+    ) as Record<HeadParam, Param>
+    this.groupParams = groups.map((g) => g.vars.map((v) => byVariable.get(v)!))
+    this.optimizers = groups.map((g, i) => new OptimizerState(kind, g.vars, arena, this.groupParams[i]!.map((p) => p.layout)))
+    for (const [i, o] of this.optimizers.entries()) await o.load(optimizers[i]!)
+
+    const running = (layer: tf.layers.Layer, batchMean: string, batchVariance: string): Running => {
+      const [mean, variance] = layer.nonTrainableWeights.map((w) => (w.read().dataSync() as Float32Array).slice())
+      return { layer, mean: mean!, variance: variance!, momentum: config(layer).momentum ?? 0.99, batchMean, batchVariance }
+    }
+    this.running = graph.segment.batchStats.map((s, i) => running(s.layer, graph.segmentStats[i]!.mean, graph.segmentStats[i]!.variance))
+    this.headRunning = { bn1: running(layers.bn1, headBatchStat('bn1_mean'), headBatchStat('bn1_var')), bn2: running(layers.bn2, headBatchStat('bn2_mean'), headBatchStat('bn2_var')) }
+    this.dims = { ...layers.dims, rates: layers.rates }
+    this.session = made.session
+    this.graph = graph
+    this.scratch = null
+    this.inferenceStale = true
+    return null
+  }
+
+  async step(batch: StepBatch): Promise<number> {
+    const { session, ort, dims } = this.ready()
+    const t0 = performance.now()
+    const labels = (await batch.labels.data()) as Int32Array
+    const x = (await batch.x.data()) as Float32Array
+    const n = labels.length
+    const perImage = x.length / n
+    const example = batch.x.shape.slice(1)
+    const target = lossTargets(labels, dims.classes, batch.classWeights)
+    const params = this.groupParams.flat()
+    const t = (data: Float32Array, shape: number[]): Ort.Tensor => new ort.Tensor('float32', data, shape)
+    let inputsMs = performance.now() - t0
+    let runMs = 0
+    let loss = 0
+    // trainStep's micro-batches: each draws its masks from seed + its start, and its batch norms
+    // see (and update the running statistics from) its own statistics
+    const micro = Math.max(1, Math.min(this.parts.microBatch, n))
+    for (let start = 0; start < n; start += micro) {
+      const t1 = performance.now()
+      const size = Math.min(micro, n - start)
+      const seed = batch.seed + start
+      let k = 0
+      const mask = (rate: number, width: number): Float32Array => dropoutMask(size, width, rate, rate > 0 ? seed + k++ : 0)
+      const feeds: Record<string, Ort.Tensor> = {
+        x: t(x.subarray(start * perImage, (start + size) * perImage), [size, ...example]),
+        target: t(target.subarray(start * dims.classes, (start + size) * dims.classes), [size, dims.classes]),
+        mask1: t(mask(dims.rates[0], dims.features), [size, dims.features]),
+        mask2: t(mask(dims.rates[1], dims.hidden), [size, dims.hidden])
+      }
+      const first = start === 0
+      const fetches: Record<string, Ort.Tensor | null> = { loss: null }
+      for (const r of this.allRunning()) {
+        fetches[r.batchMean] = null
+        fetches[r.batchVariance] = null
+      }
+      for (const p of params) {
+        feeds[p.input] = t(p.value, p.shape)
+        fetches[p.output] = t(first ? p.grad : this.scratchFor(p), p.shape)
+      }
+      const t2 = performance.now()
+      const out = await session.run(feeds, fetches)
+      const t3 = performance.now()
+      if (!first) for (const p of params) addInto(p.grad, this.scratchFor(p))
+      loss += (out.loss!.data as Float32Array)[0]!
+      for (const r of this.allRunning()) {
+        movingAverage(r.mean, out[r.batchMean]!.data as Float32Array, r.momentum)
+        movingAverage(r.variance, out[r.batchVariance]!.data as Float32Array, r.momentum)
+      }
+      for (const v of Object.values(out)) v.dispose() // drops ONNX Runtime's references; the arrays stay ours
+      inputsMs += t2 - t1
+      runMs += t3 - t2
+      this.timings.runs++
+    }
+    const t4 = performance.now()
+    // each group at its own rate, then decoupled weight decay on its kernels
+    this.optimizers.forEach((o, i) => o.step(this.groupParams[i]!, batch.rates[i]!, batch.weightDecay))
+    // the inference graph holds the segment's running statistics (the head's are its inputs)
+    if (this.running.length) this.inferenceStale = true
+    this.timings.steps++
+    this.timings.inputsMs += inputsMs
+    this.timings.runMs += runMs
+    this.timings.updateMs += performance.now() - t4
+    return loss
+  }
+
+  async sync(optimizers: tf.Optimizer[]): Promise<void> {
+    this.ready()
+    const started = performance.now()
+    // assign shares the new tensor's data with the variable: tidy frees the temporaries' handles
+    tf.tidy(() => {
+      for (const p of this.groupParams.flat()) p.variable.assign(tf.tensor(p.layout ? p.layout.fromOnnx(p.value) : p.value.slice(), p.variable.shape))
+    })
+    this.writeRunning()
+    for (const [i, o] of this.optimizers.entries()) await o.store(optimizers[i]!)
+    this.timings.syncMs += performance.now() - started
+  }
+
+  /** Logits [n * classes] of a batch with the engine's current weights, in inference mode. */
+  async predict(x: tf.Tensor): Promise<Float32Array> {
+    const { ort, dims } = this.ready()
+    const started = performance.now()
+    const { session, segment } = await this.inferenceSession()
+    const t = (data: Float32Array, shape: number[]): Ort.Tensor => new ort.Tensor('float32', data, shape)
+    const n = x.shape[0]!
+    const feeds: Record<string, Ort.Tensor> = { x: t((await x.data()) as Float32Array, x.shape) }
+    // the segment's weights by their inference-graph names (the same variables as training's)
+    const byVariable = new Map(this.groupParams.flat().map((p) => [p.variable, p]))
+    for (const p of segment.params) feeds[p.name] = t(byVariable.get(p.variable)!.value, p.shape)
+    for (const p of HEAD_PARAMS) feeds[headInput(p)] = t(this.head![p].value, this.head![p].shape)
+    const { bn1, bn2 } = this.headRunning!
+    const stats: Record<HeadStat, Float32Array> = { bn1_mean: bn1.mean, bn1_var: bn1.variance, bn2_mean: bn2.mean, bn2_var: bn2.variance }
+    for (const s of HEAD_STATS) feeds[headInput(s)] = t(stats[s], [stats[s].length])
+    const out = await session.run(feeds)
+    const logits = (out.logits!.data as Float32Array).slice(0, n * dims.classes)
+    for (const v of Object.values(out)) v.dispose()
+    this.timings.predictMs += performance.now() - started
+    return logits
+  }
+
+  /** The inference graph reads the segment's running statistics where addSegment puts them (in
+   * the graph, from the layers' variables), so it is rebuilt after steps changed them: once per
+   * validation, against a step graph run per batch. A segment without batch norms (MobileNetV2's
+   * are folded into its convolutions) keeps one inference session for the stage. */
+  private inferenceSession(): Promise<{ session: Ort.InferenceSession; segment: SegmentGraph }> {
+    if (this.inference && !this.inferenceStale) return this.inference
+    const { ort, dims } = this.ready()
+    const previous = this.inference
+    if (previous) void previous.then((p) => p.session.release()).catch(() => {})
+    this.writeRunning()
+    const graph = thawInferenceGraph(this.segment, dims, inputShape(this.segment) as [number, number, number])
+    if (typeof graph === 'string') throw new Error(`internal: no inference graph for a segment that trains on ONNX Runtime: ${graph}`)
+    this.inference = ort.InferenceSession.create(graph.model, sessionOptions(this.threads)).then((session) => ({ session, segment: graph.segment }))
+    this.inferenceStale = false
+    return this.inference
+  }
+
+  /** Frees the inference session (the stage is over). */
+  async release(): Promise<void> {
+    const previous = this.inference
+    this.inference = null
+    if (previous) await (await previous).session.release()
+  }
+
+  /** The running statistics into the batch norms' TF.js variables. */
+  private writeRunning(): void {
+    tf.tidy(() => {
+      for (const r of this.allRunning()) {
+        const [mean, variance] = r.layer.nonTrainableWeights
+        mean!.write(tf.tensor(r.mean.slice(), mean!.read().shape))
+        variance!.write(tf.tensor(r.variance.slice(), variance!.read().shape))
+      }
+    })
+  }
+
+  private allRunning(): Running[] {
+    return [...this.running, this.headRunning!.bn1, this.headRunning!.bn2]
+  }
+
+  private scratchFor(p: Param): Float32Array {
+    this.scratch ??= new Map()
+    let s = this.scratch.get(p)
+    if (!s) this.scratch.set(p, (s = new Float32Array(p.grad.length)))
+    return s
+  }
+
+  private ready() {
+    if (!this.session || !this.ort || !this.graph || !this.head || !this.dims) throw new Error('internal: OnnxThawStep used before begin')
+    return { session: this.session, ort: this.ort, dims: this.dims }
+  }
+}
+
+function weight(layer: tf.layers.Layer, i: number): tf.Variable {
+  return layer.trainableWeights[i]!.read() as tf.Variable
+}
+
+function addInto(sum: Float32Array, more: Float32Array): void {
+  for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + more[i]!
+}
