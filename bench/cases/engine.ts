@@ -5,7 +5,10 @@
  *    (one thread, what one engine worker does), on the same random batch;
  *  - decode: sharp alone, the 398 hymenoptera images to 224x224 RGB, 16 at a time;
  *  - precompute: the studio's precompute end to end (decode included) on hymenoptera with
- *    --runtime tfjs, and with ONNX Runtime as one worker x 2 threads and two workers x 1 thread;
+ *    --runtime tfjs, and with ONNX Runtime as one worker x 2 threads and two workers x 1 thread,
+ *    then its defaults again (segment and check from the disk cache), one worker x 1 thread, and
+ *    batches of 8 and 32; each with its CPU time per image and PrecomputeResult.stages per image
+ *    (where the engine worker's thread spent it);
  *  - pytorch: ../shared/bench/torch_reference.py's frozen forward when `/usr/bin/python3 -c
  *    'import torch'` works;
  *  - byob: precompute on an imported ONNX backbone (#10 item 4): MobileNetV2 cut at its feature
@@ -77,13 +80,14 @@ async function decode(files: string[]): Promise<Record<string, unknown>> {
 }
 
 /** One precompute from an empty cache, by a studio with these settings. */
-export async function precomputeWith(dir: string, opts: { runtime: 'tfjs' | 'onnx'; workers?: string; threads?: string; onnxBackbone?: string }): Promise<Record<string, unknown>> {
+export async function precomputeWith(dir: string, opts: { runtime: 'tfjs' | 'onnx'; workers?: string; threads?: string; batch?: string; onnxBackbone?: string }): Promise<Record<string, unknown>> {
   const db = new Database(path.join(dir, DB_FILE))
   db.exec('DELETE FROM activations; DELETE FROM activation_sets;')
   db.close()
-  const env = { THAW_ONNX_WORKERS: process.env.THAW_ONNX_WORKERS, THAW_ONNX_THREADS: process.env.THAW_ONNX_THREADS }
+  const env = { THAW_ONNX_WORKERS: process.env.THAW_ONNX_WORKERS, THAW_ONNX_THREADS: process.env.THAW_ONNX_THREADS, THAW_PRECOMPUTE_BATCH: process.env.THAW_PRECOMPUTE_BATCH }
   if (opts.workers) process.env.THAW_ONNX_WORKERS = opts.workers
   if (opts.threads) process.env.THAW_ONNX_THREADS = opts.threads
+  if (opts.batch) process.env.THAW_PRECOMPUTE_BATCH = opts.batch
   const studio = new Studio({ runtime: opts.runtime })
   try {
     await studio.api().openProject({ path: dir })
@@ -160,7 +164,11 @@ export async function run(): Promise<Record<string, unknown>> {
       [`onnx1Worker${cores}Threads`]: await precomputeWith(dir, { runtime: 'onnx', workers: '1', threads: String(cores) }),
       [`onnx${cores}Workers1Thread`]: await precomputeWith(dir, { runtime: 'onnx', workers: String(cores), threads: '1' }),
       // the same again: the converted segment and its check now come from the disk cache
-      onnxDefault: await precomputeWith(dir, { runtime: 'onnx' })
+      onnxDefault: await precomputeWith(dir, { runtime: 'onnx' }),
+      // the thread and batch counts precompute could use instead of its defaults, measured
+      onnx1Worker1Thread: await precomputeWith(dir, { runtime: 'onnx', workers: '1', threads: '1' }),
+      onnxBatch8: await precomputeWith(dir, { runtime: 'onnx', batch: '8' }),
+      onnxBatch32: await precomputeWith(dir, { runtime: 'onnx', batch: '32' })
     }
   }
   if (parts.has('pytorch')) result.pytorch = pytorch()

@@ -3,7 +3,8 @@
  *  - TF.js wasm (the reference path): ms per step and its kernels' share (tf.profile);
  *  - ONNX Runtime (engines/onnx/headStep.ts): ms per step split into building the inputs (the
  *    batch out of TF.js, dropout masks drawn by TF.js), the native graph (forward + backward),
- *    the update (AdamW as one WebAssembly SIMD pass), and the hand-back to TF.js once per epoch;
+ *    the update (AdamW as one WebAssembly SIMD pass), validation on the engine (its inference
+ *    graph), and the hand-back to TF.js (only when something reads the weights there);
  *  - where the update runs, interleaved in one process: the gradient graph + the SIMD pass, the
  *    same + the plain JavaScript pass it replaced, and the update written into the graph as ONNX
  *    elementwise ops (headStepGraph's optimizer option);
@@ -30,6 +31,13 @@ import { OnnxHeadStep, releaseHeadSessions, trainingThreads } from '../../src/ma
 import { HEAD_PARAMS, headStepGraph, paramShape, updateStepIo } from '../../src/main/training/engines/onnx/headStepGraph'
 import { UpdateArena } from '../../src/main/training/engines/onnx/wasmUpdate'
 import { fitStage } from '../../src/main/training/fit'
+import fs from 'node:fs'
+import { openDatabase } from '../../src/main/store/db'
+import { BestWeights } from '../../src/main/training/callbacks/bestWeights'
+import type { Callback } from '../../src/main/training/callbacks/callback'
+import { Checkpoint } from '../../src/main/training/callbacks/checkpoint'
+import { Recorder } from '../../src/main/training/callbacks/recorder'
+import type { TrainArgs } from '../../src/main/training/runPlan'
 import { buildHead, headTrainable } from '../../src/main/training/head'
 import { makeOptimizer } from '../../src/main/training/optimizers'
 import { trainStep, type Trainable } from '../../src/main/training/step'
@@ -120,7 +128,7 @@ async function tfjsStep(): Promise<Record<string, unknown>> {
   return { ...profile, msPerStep: round(median(times)) }
 }
 
-async function epoch(native: boolean, batchSize = BATCH): Promise<{ msPerImage: number; timings?: Record<string, number>; runtime: string }> {
+async function epoch(native: boolean, batchSize = BATCH): Promise<{ msPerImage: number; withValidationMsPerImage: number; timings?: Record<string, number>; runtime: string }> {
   const data = features(TRAIN, 3)
   const head = buildHead(FEATURES, 2, { seed: 1 })
   const base = headTrainable(head)
@@ -128,8 +136,14 @@ async function epoch(native: boolean, batchSize = BATCH): Promise<{ msPerImage: 
   const stage = stageSchema.parse({ epochs: 6, lr: 3e-3, batchSize, weightDecay: 0.01 })
   let runtime = ''
   const trainMs: number[] = []
+  const epochMs: number[] = []
   await fitStage({ stageIndex: 0, stage, model, data, classes: ['a', 'b'], classWeights: null, seed: 5, onRuntime: (r) => (runtime = r) }, [
-    { afterEpoch: (m) => void trainMs.push(m.trainMs ?? m.ms) }
+    {
+      afterEpoch: (m) => {
+        trainMs.push(m.trainMs ?? m.ms)
+        epochMs.push(m.ms)
+      }
+    }
   ])
   const step = base.fast as OnnxHeadStep
   const t = step.timings
@@ -137,6 +151,8 @@ async function epoch(native: boolean, batchSize = BATCH): Promise<{ msPerImage: 
   return {
     runtime,
     msPerImage: round(median(trainMs.slice(1)) / TRAIN, 3),
+    // the epoch with its validation (64 items: on the engine's own weights when it predicts)
+    withValidationMsPerImage: round(median(epochMs.slice(1)) / TRAIN, 3),
     ...(native && t.steps
       ? {
           timings: {
@@ -145,11 +161,59 @@ async function epoch(native: boolean, batchSize = BATCH): Promise<{ msPerImage: 
             graphMs: round(t.runMs / t.steps),
             // AdamW (WebAssembly SIMD) and the running statistics
             updateMs: round(t.updateMs / t.steps),
-            syncMsPerEpoch: round(t.syncMs / 6)
+            // the weights go back to TF.js only when something reads them there: here at the stage's end
+            handBacks: t.syncs,
+            msPerHandBack: round(t.syncMs / Math.max(1, t.syncs)),
+            validationMsPerEpoch: round(t.predictMs / 6)
           }
         }
       : {})
   }
+}
+
+/** A head epoch's wall time through fit with what follows each epoch, the variants interleaved
+ * run by run in one process (so the machine's load weighs on each alike), 153 validation items as
+ * hymenoptera has, ms per training image (median over runs of 6 epochs, the first left out):
+ *  - before: validation on TF.js, so the weights go back to TF.js after every epoch;
+ *  - engine: validation on the engine (predict), the weights back at the stage's end only;
+ *  - engineBestWeights: the same with best weights (a hand-back on every better epoch);
+ *  - engineCheckpoint: the same with a checkpoint after every epoch, as a studio run does (a
+ *    hand-back and a SQLite write of the weights and optimizer state every epoch). */
+async function fitLoopVariants(): Promise<Record<string, unknown>> {
+  const rand = mulberry32(4)
+  const n = TRAIN + 153
+  const rows = Float32Array.from({ length: n * FEATURES }, () => rand() * 2)
+  const train = Array.from({ length: TRAIN }, (_, i) => ({ label: i % 2, rows: [i] }))
+  const data = new ActivationData([FEATURES], rows, train, Array.from({ length: 153 }, (_, i) => ({ label: i % 2, row: TRAIN + i })))
+  const db = openDatabase(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'thaw-bench-fit-')), 'p.sqlite'), { create: true })
+  const stage = stageSchema.parse({ epochs: 6, lr: 3e-3, batchSize: BATCH, weightDecay: 0.01 })
+  const variants = ['before', 'engine', 'engineBestWeights', 'engineCheckpoint'] as const
+  const wall: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]))
+  for (let rep = 0; rep < 5; rep++) {
+    for (const variant of variants) {
+      const head = buildHead(FEATURES, 2, { seed: 1 })
+      const base = headTrainable(head)
+      const fast = base.fast as OnnxHeadStep
+      // before: an engine without predict, validated by TF.js on weights handed back every epoch
+      const model: Trainable = variant === 'before' ? { ...base, fast: { begin: fast.begin.bind(fast), step: fast.step.bind(fast), sync: fast.sync.bind(fast), describe: () => fast.describe() } } : base
+      const recorder = new Recorder({ runId: `bench-${rep}`, args: {} as TrainArgs, stageIndex: 0, epochsDone: 0, stages: [], history: [], batchesDone: 0 })
+      const best = new BestWeights(() => head.getWeights())
+      const callbacks: Callback[] = [recorder]
+      if (variant === 'before') callbacks.push({ readsWeights: () => true })
+      if (variant === 'engineBestWeights') callbacks.push(best)
+      if (variant === 'engineCheckpoint') callbacks.push(best, new Checkpoint(db, recorder, () => ({ head: head.getWeights(), backbone: [] })))
+      let last = 0
+      const epochs: number[] = []
+      callbacks.push({ afterEpoch: () => void (epochs.push(performance.now() - last), (last = performance.now())) })
+      last = performance.now()
+      await fitStage({ stageIndex: 0, stage, model, data, classes: ['a', 'b'], classWeights: null, seed: 5 }, callbacks)
+      wall[variant]!.push(median(epochs.slice(1)) / TRAIN)
+      best.dispose()
+      head.dispose()
+    }
+  }
+  db.close()
+  return Object.fromEntries(variants.map((v) => [v, round(median(wall[v]!), 3)]))
 }
 
 /** The plain JavaScript AdamW pass the SIMD one replaced (one double per iteration), for the A/B. */
@@ -236,14 +300,17 @@ export async function run(): Promise<Record<string, unknown>> {
   // the per-step costs (weights in, update) shared by more images: what a plan's batchSize buys
   const ortBatch64 = await epoch(true, 64)
   const placement = await updatePlacement()
+  const fitLoop = await fitLoopVariants()
   await releaseHeadSessions()
   return {
     threads: trainingThreads(),
     tfjsWasmStep: tfjs,
     headEpochMsPerImage: { tfjsWasm: tfjsEpoch.msPerImage, onnxRuntime: ortEpoch.msPerImage, speedup: round(tfjsEpoch.msPerImage / ortEpoch.msPerImage, 1) },
+    headEpochWithValidationMsPerImage: { tfjsWasm: tfjsEpoch.withValidationMsPerImage, onnxRuntime: ortEpoch.withValidationMsPerImage },
     onnxRuntimeStep: ortEpoch.timings,
     onnxRuntimeBatch64: { msPerImage: ortBatch64.msPerImage, step: ortBatch64.timings },
     updatePlacement: placement,
+    headEpochThroughFitMsPerImage: fitLoop,
     thawedLastGroupStep: thawed,
     runtimes: [tfjsEpoch.runtime, ortEpoch.runtime],
     tensorsLeaked: tf.memory().numTensors - before

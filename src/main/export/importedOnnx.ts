@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { BackboneSpec, OnnxBackboneIo } from '../backbones'
 import { ThawError } from '../errors'
+import { applyLayers, concatPoolLayers } from '../training/fuse'
 import { MODEL_FILE_MAX_BYTES } from '../util/safeRead'
 import { INPUT_NAME, OUTPUT_NAME } from './bundleFiles'
 import { irVersionFor, MAX_OPSET, MIN_OPSET, tfjsToOnnx } from './onnx/convert'
@@ -81,14 +82,8 @@ function fileOpset(model: LModel, id: string, requested: number | undefined): nu
  * its ONNX graph from the studio's converter. Shares the head's layers and weights. */
 async function headGraph(head: tf.LayersModel, [h, w, c]: readonly number[], opset: number, producerVersion: string): Promise<LModel> {
   const input = tf.input({ shape: [h!, w!, c!], name: 'map' })
-  const avg = tf.layers.globalAveragePooling2d({ name: 'pool_avg' }).apply(input) as tf.SymbolicTensor
-  const max = tf.layers.globalMaxPooling2d({ name: 'pool_max' }).apply(input) as tf.SymbolicTensor
-  let x = tf.layers.concatenate({ name: 'pool_concat' }).apply([avg, max]) as tf.SymbolicTensor
-  for (const layer of head.layers) {
-    if (layer.getClassName() === 'InputLayer') continue
-    x = layer.apply(x) as tf.SymbolicTensor
-  }
-  const model = tf.model({ inputs: input, outputs: x, name: 'thaw_pool_head' })
+  // `head` ends with its softmax already (fuseHead)
+  const model = tf.model({ inputs: input, outputs: applyLayers(head, concatPoolLayers(input)), name: 'thaw_pool_head' })
   try {
     return readModel(await tfjsToOnnx(model, { opset, inputName: 'map', outputName: OUTPUT_NAME, producerVersion }))
   } finally {
@@ -141,7 +136,7 @@ export async function importedBundleModel(args: ImportedBundleInput): Promise<Im
   if (!io) throw new ThawError('EXPORT_BAD_BACKBONE', `${spec.id} has no record of its ONNX input and feature output: import the file again`)
   const maxBytes = args.maxBytes ?? MODEL_FILE_MAX_BYTES
   const headBytes = 4 * args.head.countParams()
-  if (args.file.byteLength + headBytes > maxBytes) throw tooLarge(`the bundle's model.onnx (your ONNX file and the head)`, args.file.byteLength + headBytes, maxBytes)
+  if (args.file.byteLength + headBytes >= maxBytes) throw tooLarge(`the bundle's model.onnx (your ONNX file and the head)`, args.file.byteLength + headBytes, maxBytes)
 
   let model: LModel
   try {
@@ -210,6 +205,6 @@ export async function importedBundleModel(args: ImportedBundleInput): Promise<Im
     functions: model.functions
   }
   const bytes = writeModel(out)
-  if (bytes.byteLength > maxBytes) throw tooLarge(`the bundle's model.onnx`, bytes.byteLength, maxBytes)
+  if (bytes.byteLength >= maxBytes) throw tooLarge(`the bundle's model.onnx`, bytes.byteLength, maxBytes)
   return { bytes, opset, irVersion, batchOne }
 }

@@ -116,10 +116,24 @@ export function readRows(db: Db, setId: number, keys: readonly { hash: string; v
   // hashes are hex, so JavaScript's order is SQLite's (BINARY); a key a range misses for any
   // other reason is still looked up on its own below
   const order = keys.map((_, i) => i).sort((a, b) => keys[a]!.view - keys[b]!.view || (keys[a]!.hash < keys[b]!.hash ? -1 : keys[a]!.hash > keys[b]!.hash ? 1 : 0))
+  // once a range gives up (the keys are sparse among the set's rows, e.g. a random sample of a
+  // large set), the rest of the keys are looked up, sorted, without scanning rows not asked for
+  let sparse = false
   for (let start = 0; start < order.length; ) {
     const view = keys[order[start]!]!.view
     let end = start
     while (end < order.length && end - start < RANGE_KEYS && keys[order[end]!]!.view === view) end++
+    if (sparse) {
+      // sorted: repeats of a key are adjacent, and read once for all their positions
+      for (let j = start; j < end; ) {
+        const hash = keys[order[j]!]!.hash
+        const indices: number[] = []
+        while (j < end && keys[order[j]!]!.hash === hash) indices.push(order[j++]!)
+        lookup(hash, view, indices)
+      }
+      start = end
+      continue
+    }
     const want = new Map<string, number[]>()
     for (let j = start; j < end; j++) {
       const i = order[j]!
@@ -135,7 +149,10 @@ export function readRows(db: Db, setId: number, keys: readonly { hash: string; v
         found.push([indices, data])
         want.delete(hash)
         if (!want.size) break
-      } else if (++waste > RANGE_WASTE * (end - start)) break
+      } else if (++waste > RANGE_WASTE * (end - start)) {
+        sparse = true
+        break
+      }
     }
     for (const [indices, data] of found) each(indices, data)
     for (const [hash, indices] of want) lookup(hash, view, indices)

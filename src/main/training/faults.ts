@@ -14,3 +14,10 @@ export function faultAfterCheckpoint(stageIndex: number, epoch: number): void {
   if (process.env.THAW_FAULT_KILL_AFTER_CHECKPOINT === at) process.kill(process.pid, 'SIGKILL')
   if (process.env.THAW_FAULT_CRASH_WORKER_AFTER_CHECKPOINT === at && !isMainThread) process.exit(70)
 }
+
+/** A fault is set for this epoch: it is checkpointed whatever the checkpoint policy says, so the
+ * fault acts after a checkpoint of the epoch it names. */
+export function faultWantsCheckpoint(stageIndex: number, epoch: number): boolean {
+  const at = `${stageIndex + 1}:${epoch}`
+  return process.env.THAW_FAULT_KILL_AFTER_CHECKPOINT === at || process.env.THAW_FAULT_CRASH_WORKER_AFTER_CHECKPOINT === at
+}

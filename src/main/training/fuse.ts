@@ -25,26 +25,32 @@ export function fuseModel(
     .rescaling({ scale: spec.preprocessing.scale, offset: spec.preprocessing.offset, name: 'preprocess' })
     .apply(input) as tf.SymbolicTensor
   const map = applySegment(backbone, null, spec.featureLayer, scaled)
+  const x = applyLayers(head, concatPoolLayers(map))
+  const probs = tf.layers.softmax({ name: PROBS_LAYER }).apply(x) as tf.SymbolicTensor
+  return tf.model({ inputs: input, outputs: probs, name: 'thaw_classifier' })
+}
+
+/** The studio's concat pooling as layers over an NHWC map: [average over space, max over space]
+ * (what precompute caches and the head reads), named as every exported network names them. */
+export function concatPoolLayers(map: tf.SymbolicTensor): tf.SymbolicTensor {
   const avg = tf.layers.globalAveragePooling2d({ name: 'pool_avg' }).apply(map) as tf.SymbolicTensor
   const max = tf.layers.globalMaxPooling2d({ name: 'pool_max' }).apply(map) as tf.SymbolicTensor
-  let x = tf.layers.concatenate({ name: 'pool_concat' }).apply([avg, max]) as tf.SymbolicTensor
-  for (const layer of head.layers) {
+  return tf.layers.concatenate({ name: 'pool_concat' }).apply([avg, max]) as tf.SymbolicTensor
+}
+
+/** `model`'s layers applied after `x` (its input layer left out), sharing their weights. */
+export function applyLayers(model: tf.LayersModel, x: tf.SymbolicTensor): tf.SymbolicTensor {
+  for (const layer of model.layers) {
     if (layer.getClassName() === 'InputLayer') continue
     x = layer.apply(x) as tf.SymbolicTensor
   }
-  const probs = tf.layers.softmax({ name: PROBS_LAYER }).apply(x) as tf.SymbolicTensor
-  return tf.model({ inputs: input, outputs: probs, name: 'thaw_classifier' })
+  return x
 }
 
 /** The kept network of a model on an imported ONNX backbone: the head and the softmax, from the
  * concat-pooled features (the backbone stays the user's ONNX file, run before it). */
 export function fuseHead(head: tf.LayersModel): tf.LayersModel {
   const input = tf.input({ shape: head.inputs[0]!.shape.slice(1) as number[], name: 'features' })
-  let x: tf.SymbolicTensor = input
-  for (const layer of head.layers) {
-    if (layer.getClassName() === 'InputLayer') continue
-    x = layer.apply(x) as tf.SymbolicTensor
-  }
-  const probs = tf.layers.softmax({ name: PROBS_LAYER }).apply(x) as tf.SymbolicTensor
+  const probs = tf.layers.softmax({ name: PROBS_LAYER }).apply(applyLayers(head, input)) as tf.SymbolicTensor
   return tf.model({ inputs: input, outputs: probs, name: 'thaw_head_classifier' })
 }

@@ -50,8 +50,8 @@ export type TrainEvent =
   | { kind: 'epoch'; stageName: string; metrics: EpochMetrics }
   | { kind: 'stage'; index: number; name: string; cache: string; note: string | null }
 
-/** Runs a plan stage after stage, checkpointing after every epoch, then keeps the trained network
- * in the project. */
+/** Runs a plan stage after stage, checkpointing as it goes (callbacks/checkpoint.ts says when),
+ * then keeps the trained network in the project. */
 export function runPlan(args: TrainArgs, ctx: TaskContext<TrainEvent>): Promise<TrainReport> {
   // a new run supersedes any interrupted one: only the newest can be resumed
   deleteCheckpoints(projectDb(args.projectDir))

@@ -6,10 +6,9 @@
 // beside the studio's own predictions. Then a tampered bundle, and the refusals, each of which
 // leaves an earlier export as it was.
 import * as ort from 'onnxruntime-node'
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LoadedBackbone } from '../../../src/main/backbones'
 import { decodeForModel } from '../../../src/main/dataset/decode'
@@ -22,10 +21,9 @@ import type { ExportResult, ModelCard } from '../../../src/shared/export'
 import type { PredictResult } from '../../../src/shared/types'
 import { isolatedEnv, smallHymenoptera } from '../../helpers/dataset'
 import { mobileNetV2, mobileNetV2Onnx } from '../../helpers/onnxBackbone'
-import { REPO_ROOT } from '../../helpers/runThaw'
 import { tempDir } from '../../helpers/tmp'
+import { runPredictMjs } from './predictMjs'
 
-const run = promisify(execFile)
 const TOLERANCE = 1e-4
 
 isolatedEnv()
@@ -68,20 +66,6 @@ function expectSameAsStudio(results: PredictResult[]): void {
     const want = expected.get(got.path)!
     expect(got.label).toBe(want.label)
     for (const [cls, p] of Object.entries(want.probs!)) expect(Math.abs(got.probs![cls]! - p)).toBeLessThanOrEqual(TOLERANCE)
-  }
-}
-
-/** The bundle's own predict.mjs, with this repo's packages standing in for `npm install`. */
-async function predictMjs(dir: string, images: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'))
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(dir, 'predict.mjs'), ...images, '--json'], { cwd: tempDir() })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  } finally {
-    fs.unlinkSync(path.join(dir, 'node_modules'))
   }
 }
 
@@ -146,7 +130,7 @@ describe('the bundle of a model on an imported ONNX backbone', () => {
     const { bundle, results } = await api.predictBundle({ bundle: r.dir, paths: valid })
     expect(bundle).toEqual({ dir: r.dir, format: 'onnx', classes: ['ants', 'bees'] })
     expectSameAsStudio(results)
-    const mjs = await predictMjs(r.dir, valid)
+    const mjs = await runPredictMjs(r.dir, valid)
     expect(mjs.code).toBe(0)
     expectSameAsStudio(JSON.parse(mjs.stdout) as PredictResult[])
   }, 120_000)
@@ -178,7 +162,7 @@ describe('the bundle of a model on an imported ONNX backbone', () => {
     bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff
     fs.writeFileSync(model, bytes)
     await expect(api.predictBundle({ bundle: copy, paths: valid.slice(0, 1) })).rejects.toMatchObject({ code: 'BUNDLE_TAMPERED', message: expect.stringMatching(/^model\.onnx in .* was changed after export/) })
-    const mjs = await predictMjs(copy, valid.slice(0, 1))
+    const mjs = await runPredictMjs(copy, valid.slice(0, 1))
     expect(mjs.code).toBe(1)
     expect(JSON.parse(mjs.stdout)).toMatchObject({ error: { code: 'BUNDLE_TAMPERED' } })
   }, 60_000)
@@ -236,5 +220,13 @@ describe('what it refuses, leaving an earlier export as it was', () => {
     expect(again.check.passed).toBe(true)
     expect(fs.readFileSync(path.join(earlier, 'manifest.json'), 'utf8')).not.toBe(before) // the card's date moved
     expect(fs.readdirSync(path.dirname(earlier))).toEqual(['earlier'])
+  }, 120_000)
+
+  // last: it damages the imported file's cached copy
+  it('a backbone file that changed since it was imported', async () => {
+    before = fs.readFileSync(path.join(earlier, 'manifest.json'), 'utf8')
+    fs.appendFileSync(path.join(process.env.THAW_CACHE_DIR!, 'backbones', backboneId, 'model.onnx'), Buffer.from([0]))
+    await expect(exportWith({})).rejects.toMatchObject({ code: 'BACKBONE_CHECKSUM', message: expect.stringMatching(/changed since it was imported.*import it again/) })
+    unchanged()
   }, 120_000)
 })

@@ -4,18 +4,17 @@
 // manifest of sha256 digests; thaw predict and the bundle's own predict.mjs check it, the
 // label count and every path, and say which file is wrong. Also #12 item 11: a FIFO given as an
 // image to predict (project or bundle) is refused at once instead of hanging.
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ExportResult } from '../../../src/shared/export'
-import { jsonError, runThaw, REPO_ROOT } from '../../helpers/runThaw'
+import { jsonError, runThaw } from '../../helpers/runThaw'
 import { tempDir } from '../../helpers/tmp'
+import { runPredictMjs } from './predictMjs'
 import { trainedProject, type TrainedProject } from './trainedProject'
 
-const run = promisify(execFile)
 let p: TrainedProject
 let tfjs: ExportResult
 let onnx: ExportResult
@@ -55,19 +54,8 @@ function flipByte(file: string, at = 100): void {
   fs.writeFileSync(file, bytes)
 }
 
-/** The bundle's own predict.mjs, with this repo's packages standing in for `npm install`. */
-async function predictMjs(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'))
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(dir, 'predict.mjs'), image, '--json'], { cwd: tempDir(), timeout: 120_000 })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  } finally {
-    fs.unlinkSync(path.join(dir, 'node_modules'))
-  }
-}
+/** The bundle's own predict.mjs on the test's image. */
+const predictMjs = (dir: string) => runPredictMjs(dir, [image])
 
 /** thaw predict (through the studio) and predict.mjs both refuse, with this code and message. */
 async function expectRefused(dir: string, code: string, message: RegExp): Promise<void> {

@@ -56,6 +56,32 @@ describe('reading cached activations', () => {
     }
   })
 
+  it('once the keys prove sparse, reads the rest by lookups: repeats once, several views, missing rows named', () => {
+    const { db, set } = cache(3000, 2)
+    const rand = mulberry32(11)
+    // one image in 60, both views, each asked twice, plus rows the set does not hold
+    const keys = shuffled(
+      Array.from({ length: 50 }, (_, k) => [0, 1].flatMap((view) => [{ hash: hashOf(k * 60), view }, { hash: hashOf(k * 60), view }])).flat(),
+      rand
+    )
+    keys.push({ hash: 'e'.repeat(64), view: 0 }, { hash: hashOf(5), view: 7 })
+    const calls = new Map<string, number>()
+    const positions: number[] = []
+    const missing = readRows(db, set.id, keys, (indices, data) => {
+      const k = keys[indices[0]!]!
+      calls.set(`${k.hash}:${k.view}`, (calls.get(`${k.hash}:${k.view}`) ?? 0) + 1)
+      for (const i of indices) {
+        expect(keys[i]).toEqual(k)
+        positions.push(i)
+      }
+      expect(decodeHalf(new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2))).toEqual(oneByOne(db, set.id, [k]))
+    })
+    expect(missing.sort((a, b) => a - b)).toEqual([keys.length - 2, keys.length - 1])
+    expect(calls.size).toBe(100)
+    expect([...calls.values()].every((n) => n === 1)).toBe(true)
+    expect(positions.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i).filter((i) => i < keys.length - 2))
+  })
+
   it('calls back once per distinct row with every position that asked for it', () => {
     const { db, set } = cache(200, 1)
     const keys = Array.from({ length: 300 }, (_, k) => ({ hash: hashOf(k % 150), view: 0 }))

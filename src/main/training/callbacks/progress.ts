@@ -6,8 +6,8 @@ import type { BatchInfo, Callback, StageState } from './callback'
 import type { Recorder } from './recorder'
 
 /** Tells whoever runs the task how far the run is: a progress tick per batch, an event per stage
- * and per epoch (the live curves). Runs after the checkpoint: whoever sees an epoch can rely on
- * resuming from it. */
+ * and per epoch (the live curves). Runs after the checkpoint: an epoch that is checkpointed is on
+ * disk before anyone hears of it. */
 export class Progress implements Callback {
   constructor(
     private readonly ctx: Pick<TaskContext<TrainEvent>, 'emit' | 'progress'>,

@@ -1,10 +1,24 @@
 // Runs in the engine worker. Forward and backward passes of the layers of the built-in backbones
 // (MobileNetV2's inverted-residual blocks, MobileNetV1's conv + batch norm + ReLU6) as standard
-// ONNX ops (opset 17, NCHW, as ONNX Runtime's Conv wants), with a dynamic batch axis: the building
-// blocks of a thawed segment's training graph (segmentGraph.ts walks a segment and wires these
-// together), next to the head's (headStepGraph.ts). Each takes the forward's values and
-// d(loss)/d(output), and returns the gradients; they are checked against TF.js autodiff (cpu
-// backend) in their tests and in segmentGraph's.
+// ONNX ops (opset 17) with a dynamic batch axis: the building blocks of a thawed segment's
+// training graph (segmentGraph.ts walks a segment and wires these together), next to the head's
+// (headStepGraph.ts). Each takes the forward's values and d(loss)/d(output), and returns the
+// gradients (each added to the graph only when asked for); they are checked against TF.js
+// autodiff (cpu backend) in their tests and in segmentGraph's.
+//
+// Values are laid out CNHW ([channels, images, rows, columns]), not NCHW, because that is what
+// makes the training step's bulk cheap on ONNX Runtime's CPU kernels. Measured at batch 16 on
+// 7x7 maps of MobileNetV2's 160 <-> 960 1x1 convolutions, 2 threads (best of 20 runs, load
+// average 7-9, scratch micro-benchmarks; see segmentGraph.ts for the whole step):
+//   1x1 forward:  one Gemm over [cin, N*h*w] 2.4 ms, Conv 1x1 in NCHW 3.0, MatMul per image 8.3
+//   1x1 dkernel:  one Gemm (transB) 2.8 ms, MatMul per image + ReduceSum over images 10.3
+//   NCHW <-> CNHW Transpose of the 960-channel map: 0.45 ms
+//   depthwise 3x3 dkernel: 9 shifted Mul + ReduceSum 12.3 ms, the swapped-axes grouped Conv 20.9
+//   depthwise dx: ConvTranspose 6.5 ms, Conv by the flipped kernel 16.7
+//   ReLU6 backward: Mul(dy, Cast(mask)) 1.2 ms, Where(mask, dy, 0) 3.1 (its broadcast is slow)
+// In CNHW a 1x1 convolution is one matrix product over every image at once, and a kernel's
+// gradient one product that sums over them; ONNX Runtime's Conv (depthwise, k x k) wants NCHW,
+// so those transpose around it (cheap: whole h x w planes move).
 import { attr, type GraphBuilder } from '../../../export/onnx/graph'
 
 type Op = (type: string, inputs: string[], attrs?: Parameters<GraphBuilder['node']>[2]) => string
@@ -26,32 +40,36 @@ export interface NormGradients {
   dbeta(): string
 }
 
-/** Sum over batch and space of an NCHW value: the gradient of a per-channel bias or offset. */
+const SWAP = { perm: attr.ints([1, 0, 2, 3]) }
+
+/** NCHW <-> CNHW (the same permutation both ways). */
+export const swapBatchAndChannels = (g: GraphBuilder, scope: string, v: string): string => g.node('Transpose', [v], SWAP, `${scope}/Transpose`)
+
+/** Sum over images and space of a CNHW value: the gradient of a per-channel bias or offset. */
 export function sumPerChannel(g: GraphBuilder, scope: string, v: string): string {
-  return g.node('ReduceSum', [v, g.int64Vector([0, 2, 3])], { keepdims: attr.int(0) }, `${scope}/ReduceSum`)
+  return g.node('ReduceSum', [v, g.int64Vector([1, 2, 3])], { keepdims: attr.int(0) }, `${scope}/ReduceSum`)
 }
 
-/** A [c] value as [1, c, 1, 1], to broadcast over NCHW. */
-const perChannel = (g: GraphBuilder, scope: string, v: string, c: number): string => g.node('Reshape', [v, g.int64Vector([1, c, 1, 1])], {}, `${scope}/Reshape`)
+/** A [c] value as [c, 1, 1, 1], to broadcast over CNHW. */
+const perChannel = (g: GraphBuilder, scope: string, v: string, c: number): string => g.node('Reshape', [v, g.int64Vector([c, 1, 1, 1])], {}, `${scope}/Reshape`)
 
-/** 1x1 convolution at stride 1, as a matrix product: x [n, cin, h, w], kernel [cout, cin], bias
- * [cout] or null. Forward y [n, cout, h, w] = kernel . x per image; backward dx = kernel^T . dy per
- * image and dkernel = sum over images of dy . x^T. */
+/** 1x1 convolution at stride 1 as one matrix product over all images: x [cin, n, h, w], kernel
+ * [cout, cin], bias [cout] or null. y = kernel . x (+ bias); dx = kernel^T . dy; dkernel = dy . x^T
+ * (the sum over images and space is the product's inner dimension). */
 export function pointwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, shape: { cin: number; cout: number; h: number; w: number }) {
   const op = ops(g, scope)
   const { cin, cout, h, w } = shape
-  const x3 = op('Reshape', [x, g.int64Vector([0, cin, h * w])])
-  const product = op('MatMul', [kernel, x3])
-  const biased = bias ? op('Add', [product, op('Reshape', [bias, g.int64Vector([cout, 1])])]) : product
-  const y = op('Reshape', [biased, g.int64Vector([0, cout, h, w])])
+  const x2 = op('Reshape', [x, g.int64Vector([cin, -1])])
+  const product = op('Gemm', [kernel, x2, ...(bias ? [op('Reshape', [bias, g.int64Vector([cout, 1])])] : [])])
+  const y = op('Reshape', [product, g.int64Vector([cout, -1, h, w])])
   return {
     y,
     backward(dy: string): ConvGradients {
-      const dy3 = op('Reshape', [dy, g.int64Vector([0, cout, h * w])])
+      const dy2 = op('Reshape', [dy, g.int64Vector([cout, -1])])
       return {
-        dx: () => op('Reshape', [op('MatMul', [op('Transpose', [kernel], { perm: attr.ints([1, 0]) }), dy3]), g.int64Vector([0, cin, h, w])]),
-        dkernel: () => op('ReduceSum', [op('MatMul', [dy3, op('Transpose', [x3], { perm: attr.ints([0, 2, 1]) })]), g.int64Vector([0])], { keepdims: attr.int(0) }),
-        dbias: () => op('ReduceSum', [dy3, g.int64Vector([0, 2])], { keepdims: attr.int(0) })
+        dx: () => op('Reshape', [op('Gemm', [kernel, dy2], { transA: attr.int(1) }), g.int64Vector([cin, -1, h, w])]),
+        dkernel: () => op('Gemm', [dy2, x2], { transB: attr.int(1) }),
+        dbias: () => op('ReduceSum', [dy2, g.int64Vector([1])], { keepdims: attr.int(0) })
       }
     }
   }
@@ -87,60 +105,63 @@ export function windowOut(win: Window): { ho: number; wo: number; extraH: number
   return { ho, wo, extraH: win.h + top + bottom - ((ho - 1) * win.sh + win.kh), extraW: win.w + left + right - ((wo - 1) * win.sw + win.kw) }
 }
 
-/** The kernel gradient of a convolution of x [n, cin, h, w] giving dy [n, cout, ho, wo], as
- * another convolution with the roles swapped: x's channels become its batch (or, grouped, its
- * groups), the images the summed axis, dy the filters, and the forward stride its dilation. It
- * covers every offset the padding allows; the kernel is its first kh x kw. Returns
- * [cin, cout, kh, kw] (group 1) or [1, c, kh, kw] (depthwise). */
-function kernelGradient(g: GraphBuilder, op: Op, x: string, dy: string, win: Window, ho: number, wo: number, depthwiseChannels: number | null): string {
-  const perm = { perm: attr.ints([1, 0, 2, 3]) }
-  const data = depthwiseChannels === null ? op('Transpose', [x], perm) : op('Reshape', [op('Transpose', [x], perm), g.int64Vector([1, -1, win.h, win.w])])
-  const full = op('Conv', [data, op('Transpose', [dy], perm)], {
-    group: attr.int(depthwiseChannels ?? 1),
-    kernel_shape: attr.ints([ho, wo]),
-    dilations: attr.ints([win.sh, win.sw]),
-    pads: attr.ints(win.pads)
-  })
-  return op('Slice', [full, g.int64Vector([0, 0]), g.int64Vector([win.kh, win.kw]), g.int64Vector([2, 3])])
-}
-
-/** A k x k convolution (group 1): x [n, cin, h, w], kernel [cout, cin, kh, kw], bias [cout] or
- * null. Backward: dx is the transposed convolution of dy by the same kernel; dkernel as
- * kernelGradient says. */
-export function conv2d(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, shape: Window & { cin: number; cout: number }) {
+/** A k x k convolution (group 1): x [cin, n, h, w] (CNHW; `xNchw` when the caller has it in NCHW
+ * already, the segment's input), kernel [cout, cin, kh, kw], bias [cout] or null. Forward and dx
+ * (the transposed convolution of dy by the same kernel) run in NCHW. dkernel is a convolution with
+ * the roles swapped, which CNHW gives without copies: x's channels are its batch, the images its
+ * summed channels, dy [cout, n, ho, wo] its filters, and the forward stride its dilation; it
+ * covers every offset the padding allows, and the kernel is its first kh x kw. */
+export function conv2d(g: GraphBuilder, scope: string, x: { cnhw: () => string; nchw: () => string }, kernel: string, bias: string | null, shape: Window & { cin: number; cout: number }) {
   const op = ops(g, scope)
   const { ho, wo, extraH, extraW } = windowOut(shape)
   const conv = { kernel_shape: attr.ints([shape.kh, shape.kw]), strides: attr.ints([shape.sh, shape.sw]), pads: attr.ints(shape.pads) }
-  const y = op('Conv', [x, kernel, ...(bias ? [bias] : [])], conv)
+  const y = swapBatchAndChannels(g, scope, op('Conv', [x.nchw(), kernel, ...(bias ? [bias] : [])], conv))
   return {
     y,
     outShape: { c: shape.cout, h: ho, w: wo },
     backward(dy: string): ConvGradients {
       return {
-        dx: () => op('ConvTranspose', [dy, kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) }),
-        dkernel: () => op('Transpose', [kernelGradient(g, op, x, dy, shape, ho, wo, null)], { perm: attr.ints([1, 0, 2, 3]) }),
+        dx: () => swapBatchAndChannels(g, scope, op('ConvTranspose', [swapBatchAndChannels(g, scope, dy), kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) })),
+        dkernel: () => {
+          const full = op('Conv', [x.cnhw(), dy], { kernel_shape: attr.ints([ho, wo]), dilations: attr.ints([shape.sh, shape.sw]), pads: attr.ints(shape.pads) })
+          const window = op('Slice', [full, g.int64Vector([0, 0]), g.int64Vector([shape.kh, shape.kw]), g.int64Vector([2, 3])])
+          return op('Transpose', [window], SWAP)
+        },
         dbias: () => sumPerChannel(g, scope, dy)
       }
     }
   }
 }
 
-/** Depthwise k x k convolution: x [n, c, h, w], kernel [c, 1, kh, kw], one filter per channel,
- * bias [c] or null. Backward: dx is the transposed convolution of dy by the same kernel; dkernel
- * is kernelGradient with channels as groups (x as [1, c*n, h, w], dy as c filters of [n, ho, wo]). */
+/** Depthwise k x k convolution: x [c, n, h, w] (CNHW), kernel [c, 1, kh, kw], one filter per
+ * channel, bias [c] or null. Forward and dx (ConvTranspose by the same kernel) run as grouped
+ * convolutions in NCHW. dkernel sums, for each of the kh x kw taps, the product of dy with x
+ * shifted by the tap (over the padded x, at the stride), over images and space. */
 export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, shape: Window & { c: number }) {
   const op = ops(g, scope)
-  const { c, kh, kw } = shape
+  const { c, kh, kw, sh, sw } = shape
+  const [top, left, bottom, right] = shape.pads
   const { ho, wo, extraH, extraW } = windowOut(shape)
-  const conv = { group: attr.int(c), kernel_shape: attr.ints([kh, kw]), strides: attr.ints([shape.sh, shape.sw]), pads: attr.ints(shape.pads) }
-  const y = op('Conv', [x, kernel, ...(bias ? [bias] : [])], conv)
+  const conv = { group: attr.int(c), kernel_shape: attr.ints([kh, kw]), strides: attr.ints([sh, sw]), pads: attr.ints(shape.pads) }
+  const y = swapBatchAndChannels(g, scope, op('Conv', [swapBatchAndChannels(g, scope, x), kernel, ...(bias ? [bias] : [])], conv))
   return {
     y,
     outShape: { c, h: ho, w: wo },
     backward(dy: string): ConvGradients {
       return {
-        dx: () => op('ConvTranspose', [dy, kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) }),
-        dkernel: () => op('Reshape', [kernelGradient(g, op, x, dy, shape, ho, wo, c), g.int64Vector([c, 1, kh, kw])]),
+        dx: () => swapBatchAndChannels(g, scope, op('ConvTranspose', [swapBatchAndChannels(g, scope, dy), kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) })),
+        dkernel: () => {
+          const padded = top + left + bottom + right > 0 ? op('Pad', [x, g.int64Vector([0, 0, top, left, 0, 0, bottom, right])]) : x
+          const taps: string[] = []
+          for (let i = 0; i < kh; i++) {
+            for (let j = 0; j < kw; j++) {
+              const shifted = op('Slice', [padded, g.int64Vector([i, j]), g.int64Vector([i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1]), g.int64Vector([2, 3]), g.int64Vector([sh, sw])])
+              taps.push(op('ReduceSum', [op('Mul', [shifted, dy]), g.int64Vector([1, 2, 3])], { keepdims: attr.int(1) }))
+            }
+          }
+          // [c, 1, 1, 1] per tap -> [c, kh * kw] -> [c, 1, kh, kw]
+          return op('Reshape', [op('Concat', taps, { axis: attr.int(1) }), g.int64Vector([c, 1, kh, kw])])
+        },
         dbias: () => sumPerChannel(g, scope, dy)
       }
     }
@@ -148,9 +169,8 @@ export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: str
 }
 
 /** Batch norm in inference mode (a frozen group's, the Keras rule): y = gamma (x - mean) / sqrt(var +
- * eps) + beta with the running statistics, per channel of x [n, c, h, w]. The statistics are
- * values of shape [c]; so are gamma and beta (null: scale 1, offset 0), whose gradients trainBn
- * needs. */
+ * eps) + beta with the running statistics, per channel of x [c, n, h, w]. The statistics are
+ * values of shape [c]; so are gamma and beta (null: scale 1, offset 0). */
 export function frozenBatchNorm(g: GraphBuilder, scope: string, x: string, p: { gamma: string | null; beta: string | null; mean: string; variance: string; epsilon: number; c: number }) {
   const op = ops(g, scope)
   const at = (v: string): string => perChannel(g, scope, v, p.c)
@@ -171,13 +191,13 @@ export function frozenBatchNorm(g: GraphBuilder, scope: string, x: string, p: { 
 }
 
 /** Batch norm in training mode, as tfjs-layers' normalizeBatchInTraining: the batch's mean and
- * biased variance over batch and space (tf.moments), and gradients through both. `mean` and
+ * biased variance over images and space (tf.moments), and gradients through both. `mean` and
  * `variance` ([c]) are what the caller's running-average update reads. */
 export function trainBatchNorm(g: GraphBuilder, scope: string, x: string, p: { gamma: string | null; beta: string | null; epsilon: number; c: number }) {
   const op = ops(g, scope)
   const at = (v: string): string => perChannel(g, scope, v, p.c)
   // opset 17's ReduceMean takes its axes as an attribute (ReduceSum as an input)
-  const mean = (v: string): string => op('ReduceMean', [v], { axes: attr.ints([0, 2, 3]), keepdims: attr.int(1) })
+  const mean = (v: string): string => op('ReduceMean', [v], { axes: attr.ints([1, 2, 3]), keepdims: attr.int(1) })
   const mean4 = mean(x)
   const centred = op('Sub', [x, mean4])
   const var4 = mean(op('Mul', [centred, centred]))
@@ -194,7 +214,7 @@ export function trainBatchNorm(g: GraphBuilder, scope: string, x: string, p: { g
       let dyXhat: string | undefined
       const product = (): string => (dyXhat ??= op('Mul', [dy, xhat]))
       return {
-        // gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)), means over batch and space
+        // gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)), means over images and space
         dx: () => {
           const inner = op('Sub', [op('Sub', [dy, mean(dy)]), op('Mul', [xhat, mean(product())])])
           return op('Mul', [inner, p.gamma ? op('Mul', [at(p.gamma), inv]) : inv])
@@ -207,7 +227,7 @@ export function trainBatchNorm(g: GraphBuilder, scope: string, x: string, p: { g
 }
 
 /** ReLU, capped at `max` when it is given (ReLU6: max 6). The gradient passes where 0 < x <= max,
- * as TF.js's Relu6 gradient and the ReLU layer's relu-then-clipByValue both do. */
+ * as TF.js's Relu6 gradient and the ReLU layer's relu-then-clipByValue both do. Layout-free. */
 export function relu(g: GraphBuilder, scope: string, x: string, max: number | null) {
   const op = ops(g, scope)
   const y = max === null ? op('Relu', [x]) : op('Clip', [x, g.floatScalar(0), g.floatScalar(max)])
@@ -216,7 +236,7 @@ export function relu(g: GraphBuilder, scope: string, x: string, max: number | nu
     backward(dy: string): string {
       const positive = op('Greater', [x, g.floatScalar(0)])
       const pass = max === null ? positive : op('And', [positive, op('LessOrEqual', [x, g.floatScalar(max)])])
-      return op('Where', [pass, dy, g.floatScalar(0)])
+      return op('Mul', [dy, op('Cast', [pass], { to: attr.int(1) })])
     }
   }
 }

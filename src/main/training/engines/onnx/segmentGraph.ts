@@ -14,7 +14,7 @@ import { modelGraph } from '../../../backbones/graph'
 import { GraphBuilder, permute } from '../../../export/onnx/graph'
 import { DataType, encodeModel, type ValueInfo } from '../../../export/onnx/onnxProto'
 import { tfPadding } from '../../../export/onnx/padding'
-import { conv2d, depthwise, frozenBatchNorm, pointwise, relu, trainBatchNorm, type Pads } from './convGradients'
+import { conv2d, depthwise, frozenBatchNorm, pointwise, relu, swapBatchAndChannels, trainBatchNorm, type Pads } from './convGradients'
 
 export interface SegmentParam {
   /** graph input name of the weight, in ONNX layout */
@@ -54,10 +54,11 @@ export interface SegmentGraph {
 
 type LayerVariable = tf.layers.Layer['trainableWeights'][number]
 
-/** A value of the forward: NCHW [N, c, h, w]; `grad` when some parameter lies below it, so that
- * its gradient is needed. */
+/** A value of the forward, CNHW [c, N, h, w] (convGradients.ts says why); `grad` when some
+ * parameter lies below it, so that its gradient is needed. `nchw`: the segment's input as given. */
 interface Value {
-  name: string
+  readonly name: string
+  nchw?: string
   c: number
   h: number
   w: number
@@ -200,7 +201,10 @@ class SegmentWriter {
     }
     for (const node of graph) {
       if (node.className === 'InputLayer') {
-        values.set(node.name, { name: input, c, h, w, grad: false })
+        const g = this.g
+        let cnhw: string | undefined
+        // transposed only if a layer reads it in CNHW (a first k x k convolution reads NCHW)
+        values.set(node.name, { c, h, w, grad: false, nchw: input, get name() { return (cnhw ??= swapBatchAndChannels(g, 'segment_input', input)) } })
         continue
       }
       const inputs = node.inputs.map((i) => {
@@ -221,12 +225,12 @@ class SegmentWriter {
     return {
       params: order.map((v) => this.params.get(v)!),
       batchStats: this.batchStats,
-      output: out.name,
+      output: swapBatchAndChannels(this.g, 'segment_output', out.name),
       outputShape: [-1, out.c, out.h, out.w],
       backward: (dOutput: string): Map<string, string> => {
         if (done) throw new Error('internal: a segment graph has one backward pass')
         done = true
-        this.backward(out, dOutput)
+        this.backward(out, swapBatchAndChannels(this.g, 'segment_output/grad', dOutput))
         return new Map(order.map((v) => [this.params.get(v)!.name, this.grads.get(this.params.get(v)!.name)!]))
       }
     }
@@ -316,7 +320,8 @@ class SegmentWriter {
       const k2 = this.g.node('Reshape', [kernel.name, this.g.int64Vector([cout, cin])], {}, `${scope}/Reshape`)
       conv = pointwise(this.g, scope, x.name, k2, bias?.name ?? null, { cin, cout, h: x.h, w: x.w })
     } else {
-      const c = isDepthwise ? depthwise(this.g, scope, x.name, kernel.name, bias?.name ?? null, { ...shape, c: cin }) : conv2d(this.g, scope, x.name, kernel.name, bias?.name ?? null, { ...shape, cin, cout })
+      const input = { cnhw: () => x.name, nchw: () => x.nchw ?? swapBatchAndChannels(this.g, scope, x.name) }
+      const c = isDepthwise ? depthwise(this.g, scope, x.name, kernel.name, bias?.name ?? null, { ...shape, c: cin }) : conv2d(this.g, scope, input, kernel.name, bias?.name ?? null, { ...shape, cin, cout })
       conv = c
       outH = c.outShape.h
       outW = c.outShape.w
@@ -386,7 +391,7 @@ class SegmentWriter {
 
   private relu(scope: string, x: Value, cap: number): Value {
     const act = relu(this.g, scope, x.name, cap === Infinity ? null : cap)
-    const out: Value = { ...x, name: act.y }
+    const out: Value = { c: x.c, h: x.h, w: x.w, grad: x.grad, name: act.y }
     if (x.grad) this.steps.push({ out, inputs: [x], backward: (dy) => [act.backward(dy)] })
     return out
   }
@@ -397,7 +402,7 @@ class SegmentWriter {
     if (inputs.some((v) => v.c !== first.c || v.h !== first.h || v.w !== first.w)) throw r.refuse('adds inputs of different shapes (broadcasting does not train on ONNX Runtime)')
     let y = first.name
     for (const v of inputs.slice(1)) y = this.g.node('Add', [y, v.name], {}, r.layer.name)
-    const out: Value = { ...first, name: y, grad: inputs.some((v) => v.grad) }
+    const out: Value = { c: first.c, h: first.h, w: first.w, name: y, grad: inputs.some((v) => v.grad) }
     if (out.grad) this.steps.push({ out, inputs, backward: (dy) => inputs.map(() => dy) })
     return out
   }

@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { GraphBuilder } from '../../../../../src/main/export/onnx/graph'
 import { DataType, encodeModel, type ValueInfo } from '../../../../../src/main/export/onnx/onnxProto'
-import { depthwise, frozenBatchNorm, pointwise, relu6, samePads } from '../../../../../src/main/training/engines/onnx/convGradients'
+import { depthwise, frozenBatchNorm, pointwise, relu6, samePads, swapBatchAndChannels } from '../../../../../src/main/training/engines/onnx/convGradients'
 import { mulberry32 } from '../../../../../src/main/util/random'
 import { maxRelDiff } from '../../../../helpers/numeric'
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu') // the reference: TF.js's plain JavaScript kernels
 })
 
-/** One inverted-residual chain: 1x1 expand, frozen batch norm, ReLU6, depthwise 3x3, ReLU6, 1x1
+/** One inverted-residual chain (in CNHW, between transposes from and to the test's NCHW): 1x1 expand, frozen batch norm, ReLU6, depthwise 3x3, ReLU6, 1x1
  * project; loss = sum(y * r), so d(loss)/d(y) = r. */
 describe.each([1, 2])('the backward of an inverted-residual chain, depthwise stride %i', (stride) => {
   it('gives the gradients TF.js autodiff gives, for the input and every weight', async () => {
@@ -51,17 +51,18 @@ describe.each([1, 2])('the backward of an inverted-residual chain, depthwise str
 
     const g = new GraphBuilder()
     for (const name of Object.keys(values)) g.reserve(name)
-    const expand = pointwise(g, 'expand', 'x', 'k1', null, { cin: c, cout: e, h, w })
+    // the blocks work in CNHW: the test's values are NCHW
+    const expand = pointwise(g, 'expand', swapBatchAndChannels(g, 'in', 'x'), 'k1', null, { cin: c, cout: e, h, w })
     const bn = frozenBatchNorm(g, 'bn', expand.y, { gamma: 'gamma', beta: 'beta', mean: 'mean', variance: 'variance', epsilon: eps, c: e })
     const act1 = relu6(g, 'act1', bn.y)
     const dw = depthwise(g, 'dw', act1.y, 'k2', null, { c: e, h, w, kh: k, kw: k, sh: stride, sw: stride, pads: [padTop, padLeft, padBottom, padRight] })
     const act2 = relu6(g, 'act2', dw.y)
     const project = pointwise(g, 'project', act2.y, 'k3', null, { cin: e, cout: out, h: ho, w: wo })
-    const p = project.backward('r')
+    const p = project.backward(swapBatchAndChannels(g, 'in', 'r'))
     const d = dw.backward(act2.backward(p.dx()))
     const b = bn.backward(act1.backward(d.dx()))
     const x = expand.backward(b.dx())
-    const outputs = { y: project.y, dx: x.dx(), dk1: x.dkernel(), dgamma: b.dgamma(), dbeta: b.dbeta(), dk2: d.dkernel(), dk3: p.dkernel() }
+    const outputs = { y: swapBatchAndChannels(g, 'out', project.y), dx: swapBatchAndChannels(g, 'out', x.dx()), dk1: x.dkernel(), dgamma: b.dgamma(), dbeta: b.dbeta(), dk2: d.dkernel(), dk3: p.dkernel() }
     const outShapes: Record<keyof typeof outputs, number[]> = { y: [n, out, ho, wo], dx: shapes.x, dk1: shapes.k1, dgamma: [e], dbeta: [e], dk2: shapes.k2, dk3: shapes.k3 }
     for (const [name, value] of Object.entries(outputs)) g.node('Identity', [value], {}, 'out', g.reserve(`out_${name}`))
     const model = encodeModel({

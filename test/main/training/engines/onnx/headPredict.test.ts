@@ -135,7 +135,7 @@ describe('a head stage on ONNX Runtime, validated on the engine', () => {
     const recorder = new Recorder({ runId: 'mid', args: {} as TrainArgs, stageIndex: 0, epochsDone: 0, stages: [], history: [], batchesDone: 0 })
     const checkpoint = new Checkpoint(db, recorder, () => ({ head: head.getWeights(), backbone: [] }))
     const atThird: Callback = {
-      readsWeights: (m) => m.epoch === 3 && checkpoint.readsWeights(),
+      readsWeights: (m, s) => m.epoch === 3 && checkpoint.readsWeights(m, s),
       afterEpoch: (m, e, s) => (m.epoch === 3 ? checkpoint.afterEpoch(m, e, s) : undefined)
     }
     const best = new BestWeights(() => head.getWeights())
