@@ -28,7 +28,9 @@ export function registerEngineCommands(program: Command): void {
             cacheBytes: r.cache.bytes,
             runtime: r.frozen.runtime,
             provider: r.frozen.provider,
-            frozen: r.frozen
+            frozen: r.frozen,
+            // where the engine workers' time went (decode wait, packing, forward, float16, SQLite)
+            stages: r.stages
           },
           () =>
             [
