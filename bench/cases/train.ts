@@ -6,7 +6,8 @@
  *    against without it;
  *  - ms per training image for the last four blocks and the head, from a cached cut;
  *  - the "fine-tune" preset's wall time;
- *  - where a head step's time goes on each runtime (headStep.ts);
+ *  - where a head step's time goes on each runtime (headStep.ts), and a thawing step's for the
+ *    last group and the last four blocks, 1 and 2 threads (thawStep.ts);
  *  - the thawed segment's forward + backward alone on ONNX Runtime, per op type (segmentGraph.ts);
  *  - each beside PyTorch CPU on the same cores, run in the same session
  *    (../shared/bench/torch_reference.py, when Debian's python3-torch is installed);
@@ -21,6 +22,7 @@ import { fineTunePlan, type PlanInput } from '../../src/shared/plan'
 import type { TrainReport } from '../../src/shared/types'
 import { benchProject } from './fixtures'
 import { run as headStep } from './headStep'
+import { run as thawStep } from './thawStep'
 import { run as segmentGraph } from './segmentGraph'
 import { torchReference } from './torch'
 import { accuracyOptions, accuracyTable, applyRuntimeFlag, BEST_PLAN } from './trainAccuracy'
@@ -46,6 +48,8 @@ export async function run(argv: readonly string[] = process.argv): Promise<Recor
   // PyTorch first, while nothing else of ours holds the cores
   const torch = torchReference()
   const steps = await headStep()
+  // a thawing step per runtime and thread count, with its phases and ops (thawStep.ts)
+  const thawSteps = await thawStep([])
   const segmentSteps = await segmentGraph()
   const { studio, api } = await benchProject('train')
   try {
@@ -98,6 +102,7 @@ export async function run(argv: readonly string[] = process.argv): Promise<Recor
         pytorchMsPerImage: torchFigure('head_epoch_ms_per_img')
       },
       headStep: steps,
+      thawStep: thawSteps,
       segmentGraph: segmentSteps,
       thawLastGroupEpoch: { cachedMs: thawCachedMs, uncachedMs: thawUncachedMs, speedup: round(thawUncachedMs / thawCachedMs), msPerTrainImage: round(thawCachedMs / 245), pytorchMsPerImage: torchFigure('train_cut_ms_per_img') },
       lastFourBlocks: { msPerTrainImage: round(lastFour.epochs[0]!.trainMs / 245), pytorchMsPerImage: torchFigure('train_cut13_ms_per_img') },

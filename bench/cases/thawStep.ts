@@ -1,0 +1,189 @@
+/**
+ * A thawing step on each runtime, side by side in one process: ms per training image for
+ * MobileNetV2's last group (block 17 + the 1x1 conv to 1280, from its cached 7x7x160 cut) and for
+ * the last four blocks (blocks 14-17 + the 1x1 conv, from the 14x14x96 cut after block 13), each
+ * with the studio's head (2560 -> 512 -> 2), batch 16 (PyTorch's reference batch), AdamW:
+ *  - TF.js wasm (trainStep, the reference path);
+ *  - ONNX Runtime (engines/onnx/thawStep.ts) with 1 and with 2 intra-op threads, split into the
+ *    inputs (the batch out of TF.js, targets, dropout masks), the graph run (forward + backward),
+ *    the update (each group's AdamW in the arena) and the hand-back to TF.js (once per epoch in
+ *    training: its cost here is one sync over the steps run);
+ *  - the load average with every figure (the machine is shared).
+ *  - where the graph's time goes, per ONNX op type (ONNX Runtime's profiler, 1 thread);
+ *  - with --fine-tune: the "fine-tune" preset's wall time on hymenoptera through the studio
+ *    (precompute, then its head stage and its whole-network stage), and what ran each stage.
+ * Synthetic cut activations for the steps: the time does not depend on their values.
+ *
+ *   node --import tsx bench/cases/thawStep.ts [--fine-tune]
+ */
+import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import * as ort from 'onnxruntime-node'
+import { buildSegment, loadBackbone } from '../../src/main/backbones'
+import { registerWasmTrainingKernels } from '../../src/main/engine/kernels'
+import { OnnxThawStep, releaseThawSessions } from '../../src/main/training/engines/onnx/thawStep'
+import { groupMembers } from '../../src/main/training/groups'
+import { buildHead } from '../../src/main/training/head'
+import { makeOptimizer } from '../../src/main/training/optimizers'
+import { trainStep } from '../../src/main/training/step'
+import { thawedTrainable } from '../../src/main/training/trainable'
+import { mulberry32 } from '../../src/main/util/random'
+import { headInput, thawTrainingGraph } from '../../src/main/training/engines/onnx/thawStepGraph'
+import { headLayers } from '../../src/main/training/engines/onnx/headStep'
+import { HEAD_PARAMS } from '../../src/main/training/engines/onnx/headGraph'
+import { lossTargets } from '../../src/main/training/engines/onnx/stepInputs'
+import { trainableVars } from '../../src/main/training/head'
+import { fineTunePlan, stageSchema } from '../../src/shared/plan'
+import { BACKBONES, benchProject } from './fixtures'
+
+const BATCH = 16
+const STEPS = 8
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d
+const load = (): number[] => os.loadavg().map((l) => round(l, 1))
+
+/** Milliseconds per training image of each ONNX op type in the step graph (1 thread, profiled). */
+async function opProfile(segment: tf.LayersModel, head: tf.LayersModel, x: tf.Tensor): Promise<Record<string, number>> {
+  const layers = headLayers(head)
+  if (typeof layers === 'string') return { [layers]: 0 }
+  const shape = segment.inputs[0]!.shape.slice(1) as [number, number, number]
+  const graph = thawTrainingGraph(segment, layers.dims, shape)
+  if (typeof graph === 'string') return { [graph]: 0 }
+  const prefix = path.join(os.tmpdir(), `thaw-step-profile-${process.pid}`)
+  const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: prefix })
+  const n = x.shape[0]!
+  const t = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
+  const ones = (k: number) => new Float32Array(k).fill(1)
+  const feeds: Record<string, ort.Tensor> = {
+    x: t(x.dataSync() as Float32Array, x.shape),
+    target: t(lossTargets(Array.from({ length: n }, (_, i) => i % 2), layers.dims.classes, null), [n, layers.dims.classes]),
+    mask1: t(ones(n * layers.dims.features), [n, layers.dims.features]),
+    mask2: t(ones(n * layers.dims.hidden), [n, layers.dims.hidden])
+  }
+  for (const p of graph.segment.params) feeds[p.name] = t(p.toOnnx(p.variable.dataSync() as Float32Array), p.shape)
+  const headVars = trainableVars(head.layers)
+  HEAD_PARAMS.forEach((p, i) => (feeds[headInput(p)] = t(headVars[i]!.dataSync() as Float32Array, headVars[i]!.shape)))
+  await session.run(feeds) // warm-up
+  const runs = 3
+  for (let r = 0; r < runs; r++) await session.run(feeds)
+  session.endProfiling() // writes <prefix>_<time>.json
+  await session.release()
+  const base = path.basename(prefix)
+  const found = fs.readdirSync(path.dirname(prefix)).find((f) => f.startsWith(base) && f.endsWith('.json'))
+  if (!found) return { 'no profile written': 0 }
+  const file = path.join(path.dirname(prefix), found)
+  const events = JSON.parse(fs.readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[]
+  fs.rmSync(file, { force: true })
+  const byOp: Record<string, number> = {}
+  // skip the warm-up run's events: the profile holds every run, the last `runs` are timed
+  const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'))
+  const perRun = nodes.length / (runs + 1)
+  for (const e of nodes.slice(perRun)) byOp[e.args?.op_name ?? '?'] = (byOp[e.args?.op_name ?? '?'] ?? 0) + e.dur / 1000
+  const sorted = Object.entries(byOp).sort((a, b) => b[1] - a[1])
+  return Object.fromEntries(sorted.map(([op, ms]) => [op, round(ms / (runs * n), 3)]))
+}
+
+/** The "fine-tune" preset on hymenoptera through the studio: wall time and each stage's runtime. */
+async function fineTune(): Promise<Record<string, unknown>> {
+  const { studio, api } = await benchProject('thaw-fine-tune')
+  try {
+    const loadBefore = load()
+    let started = performance.now()
+    await api.precompute({ views: 0 })
+    const precomputeSeconds = round((performance.now() - started) / 1000, 1)
+    started = performance.now()
+    const report = await api.train({ plan: fineTunePlan(), views: 0 })
+    return {
+      seconds: round((performance.now() - started) / 1000, 1),
+      precomputeSeconds,
+      accuracy: round(report.valid.accuracy * 100, 1),
+      stages: report.stages.map((s) => s.runtime),
+      epochTrainMs: report.epochs.map((e) => e.trainMs),
+      loadAverage: [loadBefore, load()]
+    }
+  } finally {
+    await studio.close()
+  }
+}
+
+export async function run(argv: readonly string[] = process.argv): Promise<Record<string, unknown>> {
+  await tf.setBackend('wasm')
+  registerWasmTrainingKernels()
+  const bb = await loadBackbone('mobilenet_v2_1.0_224', { cacheDir: path.join(os.tmpdir(), 'thaw-bench-cache'), mirror: BACKBONES })
+  const members = groupMembers(bb.model, bb.spec)
+  const out: Record<string, unknown> = { batch: BATCH, steps: STEPS, cores: os.availableParallelism() }
+  try {
+    for (const [name, count] of [['lastGroup', 1], ['lastFourBlocks', 2]] as const) {
+      const first = members.length - count
+      const segment = buildSegment(bb.model, bb.spec.groups[first - 1]!.lastLayer, bb.spec.featureLayer)
+      const head = buildHead(2560, 2, { seed: 1 })
+      const groups = members.slice(first).map((names, i) => ({ name: bb.spec.groups[first + i]!.name, layers: names.map((n) => bb.model.getLayer(n)) }))
+      const model = thawedTrainable(segment, head, groups)
+      const shape = segment.inputs[0]!.shape.slice(1) as number[]
+      const rand = mulberry32(3)
+      const x = tf.tensor(Float32Array.from({ length: BATCH * shape.reduce((a, b) => a * b, 1) }, () => rand() * 3), [BATCH, ...shape])
+      const labels = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 2), 'int32')
+      const stage = stageSchema.parse({ epochs: 1, lr: [1e-5, 1e-4], optimizer: 'adam' })
+      const rates = model.groups.map(() => 1e-5) // small: the weights barely move while timed
+      const start = model.groups.flatMap((g) => g.vars).map((v) => v.dataSync().slice())
+      const restore = (): void => tf.tidy(() => model.groups.flatMap((g) => g.vars).forEach((v, i) => v.assign(tf.tensor(start[i]!, v.shape))))
+
+      // TF.js wasm: trainStep as the fit loop runs it
+      const tfOpts = model.groups.map(() => makeOptimizer(stage, 1e-5))
+      for (let s = 0; s < 2; s++) trainStep(model, tfOpts, rates, 0.01, x, labels, null, s, model.microBatch)
+      const tfLoad = load()
+      let t = performance.now()
+      for (let s = 0; s < STEPS; s++) trainStep(model, tfOpts, rates, 0.01, x, labels, null, s, model.microBatch)
+      const tfMs = (performance.now() - t) / (STEPS * BATCH)
+      for (const o of tfOpts) o.dispose()
+      restore()
+
+      const onnx: Record<string, unknown> = {}
+      for (const threads of [1, 2]) {
+        const fast = new OnnxThawStep(segment, head, { groups: model.groups, microBatch: model.microBatch!, frozenBn: 0 }, { threads })
+        const opts = model.groups.map(() => makeOptimizer(stage, 1e-5))
+        const why = await fast.begin(stage, opts)
+        if (why) {
+          onnx[`threads${threads}`] = `declined: ${why}`
+          continue
+        }
+        for (let s = 0; s < 2; s++) await fast.step({ x, labels, classWeights: null, rates, weightDecay: 0.01, seed: s })
+        Object.assign(fast.timings, { steps: 0, runs: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0 })
+        const loadAvg = load()
+        t = performance.now()
+        for (let s = 0; s < STEPS; s++) await fast.step({ x, labels, classWeights: null, rates, weightDecay: 0.01, seed: s })
+        const stepMs = (performance.now() - t) / (STEPS * BATCH)
+        await fast.sync(opts)
+        const per = (ms: number): number => round(ms / (STEPS * BATCH), 3)
+        const v = fast.timings
+        onnx[`threads${threads}`] = {
+          msPerTrainImage: round(stepMs),
+          phasesMsPerImage: { inputs: per(v.inputsMs), graphRun: per(v.runMs), update: per(v.updateMs), syncOnce: per(v.syncMs) },
+          loadAverage: loadAvg
+        }
+        for (const o of opts) o.dispose()
+        restore()
+      }
+      const profileLoad = load()
+      const ops = await opProfile(segment, head, x)
+      out[name] = { cut: shape, tfjsWasm: { msPerTrainImage: round(tfMs), loadAverage: tfLoad }, onnxruntime: onnx, opsMsPerImage1Thread: { ...ops, loadAverage: profileLoad } }
+      tf.dispose([x, labels])
+      head.dispose()
+      segment.dispose()
+      await releaseThawSessions()
+    }
+  } finally {
+    bb.model.dispose()
+  }
+  if (argv.includes('--fine-tune')) out.fineTunePreset = await fineTune()
+  return out
+}
+
+if (process.argv[1]?.endsWith('thawStep.ts')) {
+  void run().then((r) => {
+    console.log(JSON.stringify(r, null, 2))
+    process.exit(0)
+  })
+}
