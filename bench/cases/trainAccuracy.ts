@@ -86,6 +86,8 @@ export async function accuracyTable(api: StudioApi, opts: AccuracyOptions): Prom
         // what ran each stage's steps: the engine, or TF.js and why
         runtimes: Object.fromEntries(r.stages.map((s) => [s.name, s.runtime ?? 'not reported']))
       })
+      // a long table: each run as it ends, on stderr (stdout is the JSON)
+      process.stderr.write(`accuracy: ${key} seed ${seed}: ${JSON.stringify(runs.at(-1))}\n`)
     }
     const acc = spread(runs.map((r) => r.accuracy))
     const loss = spread(runs.map((r) => r.validLoss))
