@@ -6,6 +6,8 @@
  *    plus a head in 3.9-4.3 ms per image on 2 threads), batch 16 and 32, on 2 threads and on 1;
  *  - its last group from the 7x7x160 cut; the whole backbone from the 224x224 input (fine-tune);
  *  - MobileNetV1's last group with batch norm in training mode;
+ *  - 2 threads with ONNX Runtime's spin-waiting off (session.intra_op.allow_spinning 0), which
+ *    matters on a shared machine;
  *  - per op type of the four blocks, from ONNX Runtime's profiler (1 thread: ms per batch);
  * ms per image: the median of the timed runs' wall time over the batch; cpu: the process's CPU
  * time (less sensitive to other load than wall time on a shared machine).
@@ -28,6 +30,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 export interface SegmentTiming {
   batch: number
   threads: number
+  /** intra-op threads spin while waiting for work (ONNX Runtime's default) */
+  spinning: boolean
   msPerImage: number
   cpuMsPerImage: number
   /** ms per batch by ONNX Runtime op type, when profiled */
@@ -36,7 +40,7 @@ export interface SegmentTiming {
 
 /** Times one segment's forward + backward at a batch size (synthetic inputs: the time does not
  * depend on their values). */
-export async function segmentStep(segment: tf.LayersModel, opts: { batch: number; threads: number; training?: boolean; runs?: number; profile?: boolean }): Promise<SegmentTiming | string> {
+export async function segmentStep(segment: tf.LayersModel, opts: { batch: number; threads: number; training?: boolean; runs?: number; profile?: boolean; spinning?: boolean }): Promise<SegmentTiming | string> {
   const built = segmentGradientModel(segment, { training: opts.training ?? true })
   if (typeof built === 'string') return built
   const { model, graph, inputShape } = built
@@ -44,7 +48,7 @@ export async function segmentStep(segment: tf.LayersModel, opts: { batch: number
   const [, c, h, w] = inputShape
   const [, oc, oh, ow] = graph.outputShape
   const prefix = path.join(os.tmpdir(), `thaw-segment-profile-${process.pid}`)
-  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: opts.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: opts.profile ?? false, profileFilePrefix: prefix })
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: opts.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: opts.profile ?? false, profileFilePrefix: prefix, ...(opts.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}) })
   const rand = mulberry32(1)
   const random = (size: number): Float32Array => Float32Array.from({ length: size }, () => rand() * 2 - 0.5)
   const feeds: Record<string, ort.Tensor> = {
@@ -65,7 +69,7 @@ export async function segmentStep(segment: tf.LayersModel, opts: { batch: number
       cpu.push((used.user + used.system) / 1000)
       wall.push(performance.now() - t)
     }
-    const timing: SegmentTiming = { batch: n, threads: opts.threads, msPerImage: round(median(wall) / n), cpuMsPerImage: round(median(cpu) / n) }
+    const timing: SegmentTiming = { batch: n, threads: opts.threads, spinning: opts.spinning ?? true, msPerImage: round(median(wall) / n), cpuMsPerImage: round(median(cpu) / n) }
     if (opts.profile) {
       session.endProfiling()
       const dir = path.dirname(prefix)
@@ -92,7 +96,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const v2 = await loadBackbone('mobilenet_v2_1.0_224', { cacheDir })
   const v1 = await loadBackbone('mobilenet_v1_0.75_224', { cacheDir })
   const out: Record<string, unknown> = { loadAverage: os.loadavg().map((l) => round(l, 1)) }
-  const time = async (name: string, model: tf.LayersModel, from: string | null, to: string, runs: { batch: number; threads: number; profile?: boolean }[]): Promise<void> => {
+  const time = async (name: string, model: tf.LayersModel, from: string | null, to: string, runs: { batch: number; threads: number; profile?: boolean; spinning?: boolean }[]): Promise<void> => {
     const segment = buildSegment(model, from, to)
     try {
       const results: (SegmentTiming | string)[] = []
@@ -104,6 +108,7 @@ export async function run(): Promise<Record<string, unknown>> {
   }
   await time('v2LastFourBlocks', v2.model, 'expanded_conv_13_add_add', v2.spec.featureLayer, [
     { batch: 16, threads: 2 },
+    { batch: 16, threads: 2, spinning: false },
     { batch: 32, threads: 2 },
     { batch: 16, threads: 1, profile: true }
   ])
