@@ -14,6 +14,10 @@
 //   at load 12: Gemm 302 ms, ConvTranspose 79, Slice 78, Conv 72, Mul 49, Transpose 48, Pad 20,
 //   Clip 16, ReduceSum 14: the 1x1 products are half, depthwise convolutions (ONNX Runtime runs a
 //   grouped Conv whose weights are inputs through im2col per group) most of the rest.
+// Side by side with PyTorch 1.13 on one thread, batch 16, load average 8-9 (torch_reference.py,
+// THREADS=1, which also trains a linear head): the last group 8.3 ms per image (PyTorch 16.7),
+// the last four blocks 20.7 (PyTorch 24.8), the whole backbone from the input 222 (PyTorch 213;
+// 589 before stride-2 depthwise kernel gradients left the strided Slices).
 //
 // Weights that train are graph inputs (the caller feeds the current values each step, in ONNX
 // layout); weights that do not (batch-norm running statistics, layers made untrainable) are
