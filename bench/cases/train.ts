@@ -8,6 +8,7 @@
  *  - the "fine-tune" preset's wall time;
  *  - where a head step's time goes on each runtime (headStep.ts), and a thawing step's for the
  *    last group and the last four blocks, 1 and 2 threads (thawStep.ts);
+ *  - the thawed segment's forward + backward alone on ONNX Runtime, per op type (segmentGraph.ts);
  *  - each beside PyTorch CPU on the same cores, run in the same session
  *    (../shared/bench/torch_reference.py, when Debian's python3-torch is installed);
  *  - validation accuracy of head only, the presets and the best plan found, over 3 seeds, with
@@ -22,6 +23,7 @@ import type { TrainReport } from '../../src/shared/types'
 import { benchProject } from './fixtures'
 import { run as headStep } from './headStep'
 import { run as thawStep } from './thawStep'
+import { run as segmentGraph } from './segmentGraph'
 import { torchReference } from './torch'
 import { accuracyOptions, accuracyTable, applyRuntimeFlag, BEST_PLAN } from './trainAccuracy'
 
@@ -48,6 +50,7 @@ export async function run(argv: readonly string[] = process.argv): Promise<Recor
   const steps = await headStep()
   // a thawing step per runtime and thread count, with its phases and ops (thawStep.ts)
   const thawSteps = await thawStep([])
+  const segmentSteps = await segmentGraph()
   const { studio, api } = await benchProject('train')
   try {
     await api.precompute({ views: 4 })
@@ -100,6 +103,7 @@ export async function run(argv: readonly string[] = process.argv): Promise<Recor
       },
       headStep: steps,
       thawStep: thawSteps,
+      segmentGraph: segmentSteps,
       thawLastGroupEpoch: { cachedMs: thawCachedMs, uncachedMs: thawUncachedMs, speedup: round(thawUncachedMs / thawCachedMs), msPerTrainImage: round(thawCachedMs / 245), pytorchMsPerImage: torchFigure('train_cut_ms_per_img') },
       lastFourBlocks: { msPerTrainImage: round(lastFour.epochs[0]!.trainMs / 245), pytorchMsPerImage: torchFigure('train_cut13_ms_per_img') },
       fineTunePreset: { seconds: fineTuneSeconds, accuracy: pct(fineTune.valid.accuracy), runtimes: fineTune.stages.map((s) => s.runtime) },

@@ -25,7 +25,7 @@ export function onnxTrainingWanted(env: NodeJS.ProcessEnv = process.env): boolea
   return (env.THAW_TRAIN_RUNTIME ?? 'auto') !== 'tfjs'
 }
 
-interface HeadLayers {
+export interface HeadLayers {
   bn1: tf.layers.Layer
   fc1: tf.layers.Layer
   bn2: tf.layers.Layer
@@ -125,16 +125,7 @@ export class OnnxHeadStep implements FastStep {
       return `onnxruntime-node could not start: ${(err as Error).message}`
     }
     this.layers = layers
-    const variables: Record<HeadParam, tf.Variable> = {
-      bn1_gamma: weight(layers.bn1, 0),
-      bn1_beta: weight(layers.bn1, 1),
-      fc1_kernel: weight(layers.fc1, 0),
-      fc1_bias: weight(layers.fc1, 1),
-      bn2_gamma: weight(layers.bn2, 0),
-      bn2_beta: weight(layers.bn2, 1),
-      logits_kernel: weight(layers.logits, 0),
-      logits_bias: weight(layers.logits, 1)
-    }
+    const variables = headVariables(layers)
     // weights, gradients and optimizer state in one arena: ONNX Runtime reads and writes it in place
     const sizes = HEAD_PARAMS.map((p) => variables[p].size)
     const arena = new UpdateArena(sizes.flatMap((n) => Array<number>(2 + OPTIMIZER_SLOTS[kind].length).fill(n)))
@@ -248,4 +239,18 @@ export class OnnxHeadStep implements FastStep {
 
 function weight(layer: tf.layers.Layer, i: number): tf.Variable {
   return layer.trainableWeights[i]!.read() as tf.Variable
+}
+
+/** The TF.js variable behind each of the head's parameters (the graphs' names for them). */
+export function headVariables(layers: HeadLayers): Record<HeadParam, tf.Variable> {
+  return {
+    bn1_gamma: weight(layers.bn1, 0),
+    bn1_beta: weight(layers.bn1, 1),
+    fc1_kernel: weight(layers.fc1, 0),
+    fc1_bias: weight(layers.fc1, 1),
+    bn2_gamma: weight(layers.bn2, 0),
+    bn2_beta: weight(layers.bn2, 1),
+    logits_kernel: weight(layers.logits, 0),
+    logits_bias: weight(layers.logits, 1)
+  }
 }

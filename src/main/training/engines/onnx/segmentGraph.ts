@@ -6,6 +6,19 @@
 // its config and weights, and every layer type's gradients are checked against TF.js autodiff in
 // the test, on tiny models and on whole MobileNetV2 groups.
 //
+// Measured (bench/cases/segmentGraph.ts, in `npm run bench train` as segmentGraph), forward +
+// backward of MobileNetV2's last four blocks from their 14x14x96 cut, batch 16, CPU time per image
+// on one thread (wall time was meaningless at the load average of 8-12 these ran at):
+//   NCHW formulation (per-image MatMul + ReduceSum, Where masks): 18-19 ms; this CNHW one: 13-15
+//   ms (2 threads, wall: 45-49 against 49-55 ms per image at load 10). Of a 1-thread batch of 16
+//   at load 12: Gemm 302 ms, ConvTranspose 79, Slice 78, Conv 72, Mul 49, Transpose 48, Pad 20,
+//   Clip 16, ReduceSum 14: the 1x1 products are half, depthwise convolutions (ONNX Runtime runs a
+//   grouped Conv whose weights are inputs through im2col per group) most of the rest.
+// Side by side with PyTorch 1.13 on one thread, batch 16, load average 8-9 (torch_reference.py,
+// THREADS=1, which also trains a linear head): the last group 8.3 ms per image (PyTorch 16.7),
+// the last four blocks 20.7 (PyTorch 24.8), the whole backbone from the input 222 (PyTorch 213;
+// 589 before stride-2 depthwise kernel gradients left the strided Slices).
+//
 // Weights that train are graph inputs (the caller feeds the current values each step, in ONNX
 // layout); weights that do not (batch-norm running statistics, layers made untrainable) are
 // initializers taken when the graph is built.

@@ -12,7 +12,7 @@ import { loadOnnxRuntime } from '../../../engine/onnxruntime'
 import type { Stage } from '../../../../shared/plan'
 import type { FastStep, StepBatch } from '../fastStep'
 import { dropoutMask } from '../../dropout'
-import { headLayers, onnxTrainingWanted, trainingThreads } from './headStep'
+import { headLayers, headVariables, onnxTrainingWanted, trainingThreads } from './headStep'
 import { HEAD_PARAMS, HEAD_STATS, paramShape, type HeadDims, type HeadParam, type HeadStat } from './headGraph'
 import { OPTIMIZER_SLOTS } from './headStepGraph'
 import { OptimizerState, type Layout } from './optimizerState'
@@ -158,16 +158,7 @@ export class OnnxThawStep implements FastStep {
     // every weight of the segment and the head belongs to exactly one group
     const groupOf = new Map<tf.Variable, number>()
     groups.forEach((g, i) => g.vars.forEach((v) => groupOf.set(v, i)))
-    const headVars: Record<HeadParam, tf.Variable> = {
-      bn1_gamma: weight(layers.bn1, 0),
-      bn1_beta: weight(layers.bn1, 1),
-      fc1_kernel: weight(layers.fc1, 0),
-      fc1_bias: weight(layers.fc1, 1),
-      bn2_gamma: weight(layers.bn2, 0),
-      bn2_beta: weight(layers.bn2, 1),
-      logits_kernel: weight(layers.logits, 0),
-      logits_bias: weight(layers.logits, 1)
-    }
+    const headVars = headVariables(layers)
     const known = [...graph.segment.params.map((p) => p.variable), ...Object.values(headVars)]
     for (const v of known) if (!groupOf.has(v)) return `the weight ${v.name} trains in the graph but belongs to no group of the stage`
     const inGraph = new Set(known)
@@ -358,10 +349,6 @@ export class OnnxThawStep implements FastStep {
     if (!this.session || !this.ort || !this.graph || !this.head || !this.dims) throw new Error('internal: OnnxThawStep used before begin')
     return { session: this.session, ort: this.ort, dims: this.dims }
   }
-}
-
-function weight(layer: tf.layers.Layer, i: number): tf.Variable {
-  return layer.trainableWeights[i]!.read() as tf.Variable
 }
 
 function addInto(sum: Float32Array, more: Float32Array): void {

@@ -257,7 +257,7 @@ function fastPointwiseFilterGradient(): () => void {
   }
 }
 
-describe('whole MobileNetV2 groups from the mirror, against TF.js', () => {
+describe('whole backbone groups from the mirror (MobileNetV2, and MobileNetV1 with batch norm), against TF.js', () => {
   let model: tf.LayersModel
   let restore: () => void = () => {}
   beforeAll(async () => {
@@ -277,6 +277,21 @@ describe('whole MobileNetV2 groups from the mirror, against TF.js', () => {
     const { params } = await check(segment, { training: true, n: 2, seed: 21, lo: -3, hi: 3, tolerance: 2e-4 })
     expect(params).toBe(segment.layers.reduce((a, l) => a + l.trainableWeights.length, 0))
     segment.dispose()
+  })
+
+  describe.each([true, false])('MobileNetV1 0.75: its last group (blocks 12-13, batch norm after every convolution), training %s', (training) => {
+    let v1: tf.LayersModel
+    beforeAll(async () => {
+      v1 = await tf.loadLayersModel(folderHandler(path.join(BACKBONES, 'mobilenet_v1_0.75_224')))
+    }, 60_000)
+    afterAll(() => v1?.dispose())
+    it('gives the output, gradients and batch statistics TF.js gives', async () => {
+      const segment = buildSegment(v1, 'conv_pw_11_relu', 'conv_pw_13_relu')
+      // ONNX runs first, so TF.js's running-average update in training mode cannot reach it
+      const { params } = await check(segment, { training, n: 2, seed: 21, lo: 0, hi: 6, tolerance: 2e-4 })
+      expect(params).toBe(12) // 4 kernels, 4 gammas, 4 betas
+      segment.dispose()
+    })
   })
 
   it('a stretch from the input: the stem and blocks 1-2, at 224 x 224', async () => {

@@ -8,10 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import fs from 'node:fs'
-import path from 'node:path'
-import sharp from 'sharp'
-import { buildSegment, resizeOptions, toInputBatch, type LoadedBackbone } from '../../../../../src/main/backbones'
+import { buildSegment, type LoadedBackbone } from '../../../../../src/main/backbones'
 import { registerWasmTrainingKernels } from '../../../../../src/main/engine/kernels'
 import { ActivationData } from '../../../../../src/main/training/data/activationData'
 import { dropoutMask } from '../../../../../src/main/training/dropout'
@@ -30,7 +27,7 @@ import { mulberry32 } from '../../../../../src/main/util/random'
 import { stageSchema, type Stage } from '../../../../../src/shared/plan'
 import { maxRelDiff } from '../../../../helpers/numeric'
 import { mobileNetV2 } from '../../../../helpers/onnxBackbone'
-import { HYMENOPTERA } from '../../../../helpers/tmp'
+import { activationsAt, photos } from '../../../../helpers/cutActivations'
 
 let bb: LoadedBackbone
 
@@ -41,6 +38,7 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(async () => {
   await releaseThawSessions()
+  photoSet?.x.dispose()
   bb?.model.dispose()
 })
 
@@ -60,35 +58,18 @@ function thawed(count: number, classes: number, opts: { microBatch?: number } = 
   return { segment, head, model, fast, shape, cut }
 }
 
-/** 48 hymenoptera photos (ants and bees, alternating), labels 0/1, as the backbone's input. */
-let photos: { x: Float32Array; labels: number[] } | null = null
-async function images(): Promise<{ x: Float32Array; labels: number[] }> {
-  if (photos) return photos
-  const files = ['ants', 'bees'].map((c) => fs.readdirSync(path.join(HYMENOPTERA, 'train', c)).sort().slice(0, 24).map((f) => path.join(HYMENOPTERA, 'train', c, f)))
-  const list = files[0]!.flatMap((a, i) => [a, files[1]![i]!])
-  const decoded = await Promise.all(list.map(async (f) => {
-    const { data, info } = await sharp(f).removeAlpha().resize(resizeOptions(bb.spec)).raw().toBuffer({ resolveWithObject: true })
-    return { data: new Uint8Array(data), width: info.width, height: info.height }
-  }))
-  const batch = toInputBatch(decoded, bb.spec)
-  photos = { x: batch.dataSync() as Float32Array, labels: list.map((_, i) => i % 2) }
-  batch.dispose()
-  return photos
-}
-
+let photoSet: { x: tf.Tensor4D; labels: number[] } | null = null
 const cuts = new Map<string, Float32Array>()
-/** The photos' activations at a cut (the frozen part in inference mode, as precompute caches them). */
+/** 48 photos' activations at a cut (cached per cut for the file). */
 async function activations(cut: string): Promise<Float32Array> {
+  photoSet ??= await photos(bb, 48)
   let out = cuts.get(cut)
-  if (!out) {
-    const { x } = await images()
-    const below = buildSegment(bb.model, null, cut)
-    const n = x.length / (224 * 224 * 3)
-    out = tf.tidy(() => (below.predict(tf.tensor(x, [n, 224, 224, 3]), { batchSize: 8 }) as tf.Tensor).dataSync() as Float32Array)
-    below.dispose()
-    cuts.set(cut, out)
-  }
+  if (!out) cuts.set(cut, (out = activationsAt(bb, cut, photoSet.x)))
   return out
+}
+async function images(): Promise<{ labels: number[] }> {
+  photoSet ??= await photos(bb, 48)
+  return photoSet
 }
 
 /** Rows `from`..`from + n` of a cut's activations. */
