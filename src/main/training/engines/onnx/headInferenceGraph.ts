@@ -3,20 +3,13 @@
 // inputs, straight from the update arena where the head step keeps them (headStep.ts), so a
 // validation pass reads the engine's current weights with no hand-back to TF.js.
 import { GraphBuilder, attr } from '../../../export/onnx/graph'
-import { DataType, encodeModel, type ValueInfo } from '../../../export/onnx/onnxProto'
-import { HEAD_PARAMS, paramShape, type HeadDims } from './headStepGraph'
+import { encodeModel } from '../../../export/onnx/onnxProto'
+import { HEAD_PARAMS, HEAD_STATS, paramShape, valueInfo, type HeadDims, type HeadStat } from './headGraph'
 
-/** Each batch norm's running statistics, graph inputs beside HEAD_PARAMS. */
-export const HEAD_STATS = ['bn1_mean', 'bn1_var', 'bn2_mean', 'bn2_var'] as const
-export type HeadStat = (typeof HEAD_STATS)[number]
+/** Graph inputs: the batch, the weights, and each batch norm's running statistics. */
 export const HEAD_INFERENCE_INPUTS = ['x', ...HEAD_PARAMS, ...HEAD_STATS] as const
 
 export const statShape = (s: HeadStat, d: HeadDims): number[] => [s.startsWith('bn1') ? d.features : d.hidden]
-
-const valueInfo = (name: string, dims: (number | 'N')[]): ValueInfo => ({
-  name,
-  type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((v) => (v === 'N' ? { dimParam: 'N' } : { dimValue: v })) } } }
-})
 
 /** The serialized ONNX model (opset 17): x [N, features] -> logits [N, classes]. */
 export function headInferenceGraph(d: HeadDims): Uint8Array {

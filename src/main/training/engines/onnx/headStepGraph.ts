@@ -23,7 +23,7 @@ export { HEAD_PARAMS, paramShape, type HeadDims, type HeadParam } from './headGr
 export const HEAD_STEP_INPUTS = ['x', 'target', 'mask1', 'mask2', 'bn1_gamma', 'bn1_beta', 'fc1_kernel', 'fc1_bias', 'bn2_gamma', 'bn2_beta', 'logits_kernel', 'logits_bias'] as const
 /** Graph outputs: the batch loss, one gradient per parameter (`grad_<param>`), and each batch
  * norm's batch mean and (biased) variance, from which the caller updates the running statistics. */
-export const HEAD_STEP_OUTPUTS = ['loss', ...HEAD_PARAMS.map((p) => `grad_${p}` as const), 'bn1_mean', 'bn1_var', 'bn2_mean', 'bn2_var'] as const
+export const HEAD_STEP_OUTPUTS = ['loss', ...HEAD_PARAMS.map((p) => `grad_${p}` as const), ...HEAD_STATS] as const
 
 export type HeadOptimizer = 'adam' | 'sgd'
 
@@ -46,7 +46,7 @@ export function updateStepIo(kind: HeadOptimizer): { inputs: string[]; outputs: 
   const state = OPTIMIZER_SLOTS[kind].flatMap((slot) => HEAD_PARAMS.map((p) => slotName(slot, p)))
   return {
     inputs: [...HEAD_STEP_INPUTS, ...state, ...UPDATE_SCALARS[kind]],
-    outputs: ['loss', ...HEAD_PARAMS.map((p) => `new_${p}`), ...state.map((s) => `new_${s}`), 'bn1_mean', 'bn1_var', 'bn2_mean', 'bn2_var']
+    outputs: ['loss', ...HEAD_PARAMS.map((p) => `new_${p}`), ...state.map((s) => `new_${s}`), ...HEAD_STATS]
   }
 }
 
