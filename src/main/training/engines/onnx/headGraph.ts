@@ -5,13 +5,6 @@
 // gradient of the head's input on backwards. Value names of the inputs (features, target, masks,
 // weights) are the caller's, so both graphs name their inputs as they like.
 import { attr, type Attr, type GraphBuilder } from '../../../export/onnx/graph'
-import { DataType, type ValueInfo } from '../../../export/onnx/onnxProto'
-
-/** A float32 graph input or output; 'N' is the dynamic batch axis. */
-export const valueInfo = (name: string, dims: (number | 'N')[]): ValueInfo => ({
-  name,
-  type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (d === 'N' ? { dimParam: 'N' } : { dimValue: d })) } } }
-})
 
 export interface HeadDims {
   /** features in (concat-pooled: 2x the backbone's channels) */

@@ -3,8 +3,8 @@
 // inputs, straight from the update arena where the head step keeps them (headStep.ts), so a
 // validation pass reads the engine's current weights with no hand-back to TF.js.
 import { GraphBuilder, attr } from '../../../export/onnx/graph'
-import { encodeModel } from '../../../export/onnx/onnxProto'
-import { HEAD_PARAMS, HEAD_STATS, paramShape, valueInfo, type HeadDims, type HeadStat } from './headGraph'
+import { HEAD_PARAMS, HEAD_STATS, paramShape, type HeadDims, type HeadStat } from './headGraph'
+import { encodeGraph, valueInfo } from './onnxModel'
 
 /** Graph inputs: the batch, the weights, and each batch norm's running statistics. */
 export const HEAD_INFERENCE_INPUTS = ['x', ...HEAD_PARAMS, ...HEAD_STATS] as const
@@ -22,16 +22,10 @@ export function headInferenceGraph(d: HeadDims): Uint8Array {
     g.node('BatchNormalization', [x, `${bn}_gamma`, `${bn}_beta`, `${bn}_mean`, `${bn}_var`], { epsilon: attr.float(d.epsilon) }, bn)
   const hidden = op('Relu', [op('Gemm', [batchNorm('x', 'bn1'), 'fc1_kernel', 'fc1_bias'])])
   op('Gemm', [batchNorm(hidden, 'bn2'), 'logits_kernel', 'logits_bias'], g.reserve('logits'))
-  return encodeModel({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    producerName: 'thaw-studio',
-    graph: {
-      name: 'head_inference',
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [valueInfo('x', ['N', d.features]), ...HEAD_PARAMS.map((p) => valueInfo(p, paramShape(p, d))), ...HEAD_STATS.map((s) => valueInfo(s, statShape(s, d)))],
-      output: [valueInfo('logits', ['N', d.classes])]
-    }
-  })
+  return encodeGraph(
+    g,
+    'head_inference',
+    [valueInfo('x', ['N', d.features]), ...HEAD_PARAMS.map((p) => valueInfo(p, paramShape(p, d))), ...HEAD_STATS.map((s) => valueInfo(s, statShape(s, d)))],
+    [valueInfo('logits', ['N', d.classes])]
+  )
 }

@@ -11,8 +11,8 @@
 // slower than the arena's SIMD pass on CPU (14 passes over memory against one; bench train,
 // headStep.updatePlacement), kept for execution providers where elementwise ops are cheap (GPUs).
 import { GraphBuilder } from '../../../export/onnx/graph'
-import { encodeModel } from '../../../export/onnx/onnxProto'
-import { addHeadTraining, HEAD_PARAMS, HEAD_STATS, paramShape, valueInfo, type HeadDims, type HeadParam } from './headGraph'
+import { addHeadTraining, HEAD_PARAMS, HEAD_STATS, paramShape, type HeadDims, type HeadParam } from './headGraph'
+import { encodeGraph, valueInfo } from './onnxModel'
 
 export { HEAD_PARAMS, paramShape, type HeadDims, type HeadParam } from './headGraph'
 
@@ -83,18 +83,12 @@ export function headStepGraph(d: HeadDims, optimizer?: HeadOptimizer): Uint8Arra
   }
   for (const name of Object.values(UPDATE_SCALARS).flat()) shapes.set(name, [])
   const dims = (name: string): (number | 'N')[] => shapes.get(name) ?? []
-  return encodeModel({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    producerName: 'thaw-studio',
-    graph: {
-      name: 'head_train_step',
-      node: g.nodes,
-      initializer: g.initializers,
-      input: io.inputs.map((n) => valueInfo(n, dims(n))),
-      output: io.outputs.map((n) => valueInfo(n, dims(n)))
-    }
-  })
+  return encodeGraph(
+    g,
+    'head_train_step',
+    io.inputs.map((n) => valueInfo(n, dims(n))),
+    io.outputs.map((n) => valueInfo(n, dims(n)))
+  )
 }
 
 /** One parameter's update from its gradient, as tfjs-core's adam_optimizer.js and

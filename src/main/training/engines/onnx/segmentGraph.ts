@@ -25,8 +25,9 @@
 import type * as tf from '@tensorflow/tfjs'
 import { modelGraph } from '../../../backbones/graph'
 import { GraphBuilder, permute } from '../../../export/onnx/graph'
-import { DataType, encodeModel, type ValueInfo } from '../../../export/onnx/onnxProto'
+import type { ValueInfo } from '../../../export/onnx/onnxProto'
 import { tfPadding } from '../../../export/onnx/padding'
+import { encodeGraph, valueInfo } from './onnxModel'
 import { conv2d, depthwise, frozenBatchNorm, pointwise, relu, swapBatchAndChannels, trainBatchNorm, type Pads } from './convGradients'
 
 export interface SegmentParam {
@@ -421,10 +422,6 @@ class SegmentWriter {
   }
 }
 
-const valueInfo = (name: string, dims: readonly number[]): ValueInfo => ({
-  name,
-  type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (d < 0 ? { dimParam: 'N' } : { dimValue: d })) } } }
-})
 
 /** The segment's forward and backward alone, as a model: `x` (NCHW) and `dy` (d(loss)/d(output))
  * and every parameter (SegmentParam.name) in; `y`, `grad/<param>` and, in training mode,
@@ -446,17 +443,6 @@ export function segmentGradientModel(segment: tf.LayersModel, opts: { training: 
   }
   const [, h, w, c] = segment.inputs[0]!.shape as [null, number, number, number]
   const inputShape: [number, number, number, number] = [-1, c, h, w]
-  const model = encodeModel({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    producerName: 'thaw-studio',
-    graph: {
-      name: 'segment_gradients',
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [valueInfo(x, inputShape), valueInfo(dy, graph.outputShape), ...graph.params.map((p) => valueInfo(p.name, p.shape))],
-      output: outputs
-    }
-  })
+  const model = encodeGraph(g, 'segment_gradients', [valueInfo(x, inputShape), valueInfo(dy, graph.outputShape), ...graph.params.map((p) => valueInfo(p.name, p.shape))], outputs)
   return { model, graph, inputShape }
 }

@@ -7,9 +7,10 @@
 // graph (validation) is the same chain with dropout off and running statistics.
 import type * as tf from '@tensorflow/tfjs'
 import { attr, GraphBuilder } from '../../../export/onnx/graph'
-import { encodeModel, type ValueInfo } from '../../../export/onnx/onnxProto'
+import type { ValueInfo } from '../../../export/onnx/onnxProto'
 import { addConcatPool } from './concatPoolGraph'
-import { addHeadInference, addHeadTraining, HEAD_PARAMS, HEAD_STATS, paramShape, valueInfo, type HeadDims, type HeadParam, type HeadStat } from './headGraph'
+import { addHeadInference, addHeadTraining, HEAD_PARAMS, HEAD_STATS, paramShape, type HeadDims, type HeadParam, type HeadStat } from './headGraph'
+import { encodeGraph, valueInfo } from './onnxModel'
 import { addSegment, type SegmentGraph } from './segmentGraph'
 
 /** Graph names of the head's inputs and outputs (apart from the segment's). */
@@ -72,7 +73,7 @@ export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, input
     const channels = s.layer.nonTrainableWeights[0]!.shape[0]!
     return { mean: output(s.mean, [channels]), variance: output(s.variance, [channels]) }
   })
-  return { model: encode(g, 'thaw_train_step', inputs, outputs), segment: seg, segmentGrads, segmentStats }
+  return { model: encodeGraph(g, 'thaw_train_step', inputs, outputs), segment: seg, segmentGrads, segmentStats }
 }
 
 /** The inference graph: logits [N, classes] ('logits') from the same inputs with the head's
@@ -91,14 +92,5 @@ export function thawInferenceGraph(segment: tf.LayersModel, dims: HeadDims, inpu
   for (const p of seg.params) inputs.push(valueInfo(p.name, p.shape))
   const pooled = addConcatPool(g, seg.output, { c, h, w }).pooled
   const logits = addHeadInference(g, dims, pooled, headInput, headInput, g.reserve('logits'))
-  return { model: encode(g, 'thaw_inference', inputs, [valueInfo(logits, ['N', dims.classes])]), segment: seg }
-}
-
-function encode(g: GraphBuilder, name: string, input: ValueInfo[], output: ValueInfo[]): Uint8Array {
-  return encodeModel({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    producerName: 'thaw-studio',
-    graph: { name, node: g.nodes, initializer: g.initializers, input, output }
-  })
+  return { model: encodeGraph(g, 'thaw_inference', inputs, [valueInfo(logits, ['N', dims.classes])]), segment: seg }
 }

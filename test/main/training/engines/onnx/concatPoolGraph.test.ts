@@ -3,10 +3,9 @@ import '@tensorflow/tfjs-backend-wasm'
 import * as ort from 'onnxruntime-node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { GraphBuilder } from '../../../../../src/main/export/onnx/graph'
-import { encodeModel } from '../../../../../src/main/export/onnx/onnxProto'
 import { installFastGradients } from '../../../../../src/main/engine/kernels/fast_gradients'
 import { addConcatPool } from '../../../../../src/main/training/engines/onnx/concatPoolGraph'
-import { valueInfo } from '../../../../../src/main/training/engines/onnx/headGraph'
+import { encodeGraph, valueInfo } from '../../../../../src/main/training/engines/onnx/onnxModel'
 import { concatPool } from '../../../../../src/main/training/head'
 import { mulberry32 } from '../../../../../src/main/util/random'
 import { maxRelDiff } from '../../../../helpers/numeric'
@@ -21,12 +20,7 @@ async function poolSession(): Promise<ort.InferenceSession> {
   const pool = addConcatPool(g, 'x', { c, h, w })
   const y = g.node('Identity', [pool.pooled], {}, 'out', g.reserve('y'))
   const dx = g.node('Identity', [pool.backward('dy')], {}, 'out', g.reserve('dx'))
-  const model = encodeModel({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    producerName: 'test',
-    graph: { name: 'pool', node: g.nodes, initializer: g.initializers, input: [valueInfo('x', ['N', c, h, w]), valueInfo('dy', ['N', 2 * c])], output: [valueInfo(y, ['N', 2 * c]), valueInfo(dx, ['N', c, h, w])] }
-  })
+  const model = encodeGraph(g, 'pool', [valueInfo('x', ['N', c, h, w]), valueInfo('dy', ['N', 2 * c])], [valueInfo(y, ['N', 2 * c]), valueInfo(dx, ['N', c, h, w])])
   return ort.InferenceSession.create(model)
 }
 
