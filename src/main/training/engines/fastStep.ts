@@ -32,4 +32,7 @@ export interface FastStep {
   predict?(x: tf.Tensor): Promise<Float32Array>
   /** for people: what runs the steps */
   describe(): string
+  /** where the engine's time went so far (ms and counts, summed over its steps): the fit loop
+   * reports the difference over a stage (StagePhases.engine) */
+  readonly timings?: Readonly<Record<string, number>>
 }
