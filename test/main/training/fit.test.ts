@@ -1,43 +1,24 @@
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ActivationData } from '../../../src/main/training/data/activationData'
 import { batchBounds } from '../../../src/main/training/data/fitData'
 import { evaluate, fitStage, type EpochMetrics, type StagePhases } from '../../../src/main/training/fit'
 import { buildHead, headTrainable } from '../../../src/main/training/head'
 import { classWeightsFromCounts, validMetrics } from '../../../src/main/training/metrics'
 import { trainStep, weightedCrossEntropy, type Trainable } from '../../../src/main/training/step'
-import { mulberry32 } from '../../../src/main/util/random'
 import { stageSchema } from '../../../src/shared/plan'
+import { blobs } from '../../helpers/blobs'
 
 beforeAll(async () => {
   await tf.setBackend('wasm')
 })
 
 /** Two gaussian blobs in `dim` dimensions, with `views` noisy copies per training item. */
-function blobs(n: number, dim: number, views = 1, seed = 1): ActivationData {
-  const rand = mulberry32(seed)
-  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
-  const rows: number[] = []
-  const train: { label: number; rows: number[] }[] = []
-  const valid: { label: number; row: number }[] = []
-  for (let i = 0; i < n; i++) {
-    const label = i % 2
-    const center = Array.from({ length: dim }, (_, d) => (d % 2 === label ? 1.5 : -1.5))
-    const ids: number[] = []
-    for (let v = 0; v < views; v++) {
-      ids.push(rows.length / dim)
-      for (let d = 0; d < dim; d++) rows.push(center[d]! + gauss())
-    }
-    if (i % 4 === 3) valid.push({ label, row: ids[0]! })
-    else train.push({ label, rows: ids })
-  }
-  return new ActivationData([dim], Float32Array.from(rows), train, valid)
-}
+const separated = (n: number, dim: number, views = 1, seed = 1) => blobs({ n, dim, views, seed, on: 1.5, off: -1.5 })
 
 describe('fit loop', () => {
   it('trains a head to separate two classes, without leaking tensors', async () => {
-    const data = blobs(200, 16, 3)
+    const data = separated(200, 16, 3)
     const head = buildHead(16, 2, { hidden: 32 })
     const before = tf.memory().numTensors
     const history: EpochMetrics[] = []
@@ -86,7 +67,7 @@ describe('fit loop', () => {
       head.setWeights(head.getWeights().map((w, i) => tf.tidy(() => tf.fill(w.shape, 0.01 * ((i % 3) + 1)))))
       const history: EpochMetrics[] = []
       await fitStage(
-        { stageIndex: 0, stage: stageSchema.parse({ epochs: 2, lr: 1e-2, batchSize: 8 }), model: headTrainable(head), data: blobs(40, 8, 2), classes: ['a', 'b'], classWeights: null, seed: 3 },
+        { stageIndex: 0, stage: stageSchema.parse({ epochs: 2, lr: 1e-2, batchSize: 8 }), model: headTrainable(head), data: separated(40, 8, 2), classes: ['a', 'b'], classWeights: null, seed: 3 },
         [{ afterEpoch: (m) => void history.push(m) }]
       )
       const out = { losses: history.map((h) => h.trainLoss), w: head.getWeights()[2]!.dataSync().slice(0, 5) }
@@ -205,7 +186,7 @@ describe('metrics and batching', () => {
   })
 
   it('evaluates without leaking', async () => {
-    const data = blobs(20, 4)
+    const data = separated(20, 4)
     const head = buildHead(4, 2, { hidden: 4 })
     const before = tf.memory().numTensors
     const e = await evaluate(headTrainable(head), data, ['a', 'b'], 3)

@@ -3,34 +3,22 @@
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ActivationData } from '../../../src/main/training/data/activationData'
 import { releaseHeadSessions } from '../../../src/main/training/engines/onnx/headStep'
 import { buildHead, headTrainable } from '../../../src/main/training/head'
 import { findLr, valley } from '../../../src/main/training/lrFind'
 import type { Trainable } from '../../../src/main/training/step'
-import { mulberry32 } from '../../../src/main/util/random'
 import { stageSchema } from '../../../src/shared/plan'
+import { blobs } from '../../helpers/blobs'
 
 beforeAll(async () => {
   await tf.setBackend('wasm')
 })
 afterAll(() => releaseHeadSessions())
 
-function blobs(n: number, dim: number): ActivationData {
-  const rand = mulberry32(6)
-  const rows: number[] = []
-  const train: { label: number; rows: number[] }[] = []
-  for (let i = 0; i < n; i++) {
-    const label = i % 2
-    train.push({ label, rows: [rows.length / dim] })
-    for (let d = 0; d < dim; d++) rows.push((d % 2 === label ? 1 : -1) + (rand() - 0.5) * 3)
-  }
-  return new ActivationData([dim], Float32Array.from(rows), train, [])
-}
 
 describe('findLr', () => {
   it('sweeps on ONNX Runtime with the losses TF.js gives, and leaves the TF.js weights alone', async () => {
-    const data = blobs(96, 16)
+    const data = blobs({ n: 96, dim: 16, seed: 6, off: -1, noise: { uniform: 3 }, validEvery: 0 })
     const stage = stageSchema.parse({ epochs: 1, lr: 1e-3, batchSize: 16, weightDecay: 0.01 })
     const run = async (native: boolean) => {
       const head = buildHead(16, 2, { hidden: 8, seed: 2 })

@@ -17,11 +17,11 @@ import { evaluate, fitStage, type Evaluation } from '../../../../../src/main/tra
 import { applyHead, buildHead, headTrainable } from '../../../../../src/main/training/head'
 import { optimizerState } from '../../../../../src/main/training/optimizers'
 import type { TrainArgs } from '../../../../../src/main/training/runPlan'
-import { mulberry32 } from '../../../../../src/main/util/random'
 import { stageSchema, type Stage } from '../../../../../src/shared/plan'
 import type { EpochMetrics } from '../../../../../src/shared/types'
 import { maxRelDiff } from '../../../../helpers/numeric'
 import { tempDir } from '../../../../helpers/tmp'
+import { blobs } from '../../../../helpers/blobs'
 
 beforeAll(async () => {
   await tf.setBackend('wasm') // what the engine workers run
@@ -30,24 +30,7 @@ afterAll(() => releaseHeadSessions())
 
 /** Three overlapping gaussian blobs: the validation loss goes down and up again, so best weights
  * keep some epochs and skip others. */
-function blobs(n: number, dim: number, seed = 4): ActivationData {
-  const rand = mulberry32(seed)
-  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
-  const rows: number[] = []
-  const train: { label: number; rows: number[] }[] = []
-  const valid: { label: number; row: number }[] = []
-  for (let i = 0; i < n; i++) {
-    const label = i % 3
-    const ids: number[] = []
-    for (let v = 0; v < 2; v++) {
-      ids.push(rows.length / dim)
-      for (let d = 0; d < dim; d++) rows.push((d % 3 === label ? 0.6 : -0.3) + 1.5 * gauss())
-    }
-    if (i % 4 === 3) valid.push({ label, row: ids[0]! })
-    else train.push({ label, rows: ids })
-  }
-  return new ActivationData([dim], Float32Array.from(rows), train, valid)
-}
+const overlapping = (n: number, dim: number, seed = 4) => blobs({ n, dim, classes: 3, views: 2, seed, on: 0.6, off: -0.3, noise: { gauss: 1.5 } })
 
 const CLASSES = ['a', 'b', 'c']
 const copy = (ts: tf.Tensor[]): Float32Array[] => ts.map((t) => t.dataSync().slice() as Float32Array)
@@ -57,7 +40,7 @@ describe('OnnxHeadStep.predict', () => {
     const [features, n] = [20, 13]
     const head = buildHead(features, 3, { hidden: 12, seed: 2 })
     const model = headTrainable(head)
-    const data = blobs(80, features)
+    const data = overlapping(80, features)
     const stage = stageSchema.parse({ epochs: 1, lr: 1e-2, batchSize: 16 })
     // weights and running statistics away from their initial values: train one epoch on the engine
     await fitStage({ stageIndex: 0, stage, model, data, classes: CLASSES, classWeights: null, seed: 1 })
@@ -85,7 +68,7 @@ function checker(model: ReturnType<typeof headTrainable>, data: ActivationData, 
 
 describe('a head stage on ONNX Runtime, validated on the engine', () => {
   it('scores every epoch as TF.js does on the weights the engine had (probabilities within 1e-5)', async () => {
-    const data = blobs(200, 24)
+    const data = overlapping(200, 24)
     const stage = stageSchema.parse({ epochs: 4, lr: 1e-2, batchSize: 32, weightDecay: 0.01 })
     const head = buildHead(24, 3, { hidden: 16, seed: 3 })
     const model = headTrainable(head)
@@ -106,7 +89,7 @@ describe('a head stage on ONNX Runtime, validated on the engine', () => {
   })
 
   it('hands the weights back only when a callback reads them; best weights and checkpoints hold the engine weights of their epoch', async () => {
-    const data = blobs(240, 24, 9)
+    const data = overlapping(240, 24, 9)
     const stage = stageSchema.parse({ epochs: 6, lr: 3e-2, batchSize: 32, weightDecay: 0.01 })
     const fit = (model: ReturnType<typeof headTrainable>, callbacks: Callback[]) =>
       fitStage({ stageIndex: 0, stage, model, data, classes: CLASSES, classWeights: null, seed: 21 }, callbacks)

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ActivationData } from '../../../../../src/main/training/data/activationData'
 import { dropoutMask } from '../../../../../src/main/training/dropout'
 import { HEAD_PARAMS, headStepGraph, OPTIMIZER_SLOTS, slotName } from '../../../../../src/main/training/engines/onnx/headStepGraph'
 import { OptimizerState } from '../../../../../src/main/training/engines/onnx/optimizerState'
@@ -15,6 +14,7 @@ import { weightedCrossEntropy, type Trainable } from '../../../../../src/main/tr
 import { mulberry32 } from '../../../../../src/main/util/random'
 import { maxRelDiff } from '../../../../helpers/numeric'
 import { stageSchema } from '../../../../../src/shared/plan'
+import { blobs } from '../../../../helpers/blobs'
 
 
 function randoms(n: number, seed: number): Float32Array {
@@ -190,28 +190,12 @@ describe('the update arena (WebAssembly SIMD AdamW, momentum SGD)', () => {
   }
 })
 
-/** Two gaussian blobs (as fit.test.ts), features of a given width. */
-function blobs(n: number, dim: number, seed = 1): ActivationData {
-  const rand = mulberry32(seed)
-  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
-  const rows: number[] = []
-  const train: { label: number; rows: number[] }[] = []
-  const valid: { label: number; row: number }[] = []
-  for (let i = 0; i < n; i++) {
-    const label = i % 3
-    const row = rows.length / dim
-    for (let d = 0; d < dim; d++) rows.push((d % 3 === label ? 1 : -0.5) + gauss())
-    if (i % 4 === 3) valid.push({ label, row })
-    else train.push({ label, rows: [row] })
-  }
-  return new ActivationData([dim], Float32Array.from(rows), train, valid)
-}
 
 describe('a head-only stage on ONNX Runtime', () => {
   for (const optimizer of ['adam', 'sgd'] as const) {
     it(`${optimizer}: follows the TF.js path epoch by epoch, hands its weights back, leaks no tensors`, async () => {
       await tf.setBackend('wasm') // what the engine workers run
-      const data = blobs(240, 24)
+      const data = blobs({ n: 240, dim: 24, classes: 3 })
       const stage = stageSchema.parse({ epochs: 5, lr: optimizer === 'adam' ? 1e-2 : 5e-2, batchSize: 32, weightDecay: 0.01, optimizer })
       const run = async (native: boolean) => {
         const head = buildHead(24, 3, { hidden: 16, seed: 3 })
