@@ -35,7 +35,7 @@ describe('fit loop', () => {
   })
 
   it('reports where the stage went: every phase once, summing to no more than its wall time', async () => {
-    const data = blobs(60, 8, 2)
+    const data = separated(60, 8, 2)
     const head = buildHead(8, 2, { hidden: 8 })
     let phases: StagePhases | null = null
     const stage = stageSchema.parse({ epochs: 3, lr: 1e-2, batchSize: 8 })
