@@ -20,12 +20,18 @@ import type { SegmentGraph } from './segmentGraph'
 import { headBatchStat, headGrad, headInput, thawInferenceGraph, thawTrainingGraph, type ThawGraph } from './thawStepGraph'
 import { lossTargets, movingAverage } from './stepInputs'
 import { UpdateArena } from './wasmUpdate'
+import { microBatchFor, nativeStepMemory } from '../../stepMemory'
 
 export interface ThawGroups {
   /** variables of each thawed group, earliest first, head last (Trainable.groups) */
   groups: { name: string; vars: tf.Variable[] }[]
-  /** images per forward/backward pass (Trainable.microBatch): a batch is split as trainStep splits it */
-  microBatch: number
+  /** images per forward/backward pass; a batch is split as trainStep splits it at the same size.
+   * Left out, the engine takes what native memory allows (nativeStepMemory), not TF.js's
+   * Trainable.microBatch (sized for a 4 GB wasm heap: 3 images for the whole MobileNetV2 at 224
+   * px, where this gives 9 on a 16 GB machine). Batch norm (the head's, and the segment's in
+   * training mode) then sees the statistics of bigger micro-batches than on TF.js: the same
+   * update as trainStep with that micro-batch, not as trainStep with TF.js's. */
+  microBatch?: number
   /** batch-norm layers of frozen groups that train (trainBn): the engine does not run those */
   frozenBn: number
 }
@@ -124,6 +130,8 @@ export class OnnxThawStep implements FastStep {
   /** where a step's time goes, summed over the steps (the bench reads it) */
   readonly timings = { steps: 0, runs: 0, inputsMs: 0, runMs: 0, accumulateMs: 0, updateMs: 0, syncMs: 0, predictMs: 0 }
   private readonly threads: number
+  /** images per graph run (ThawGroups.microBatch) */
+  readonly microBatch: number
 
   constructor(
     private readonly segment: tf.LayersModel,
@@ -132,6 +140,7 @@ export class OnnxThawStep implements FastStep {
     opts: { threads?: number } = {}
   ) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? trainingThreads()))
+    this.microBatch = Math.max(1, Math.floor(parts.microBatch ?? microBatchFor(segment, nativeStepMemory())))
   }
 
   describe(): string {
@@ -216,7 +225,7 @@ export class OnnxThawStep implements FastStep {
     let loss = 0
     // trainStep's micro-batches: each draws its masks from seed + its start, and its batch norms
     // see (and update the running statistics from) its own statistics
-    const micro = Math.max(1, Math.min(this.parts.microBatch, n))
+    const micro = Math.min(this.microBatch, n)
     for (let start = 0; start < n; start += micro) {
       const t1 = performance.now()
       const size = Math.min(micro, n - start)
