@@ -145,11 +145,15 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
       if (stop) break
     }
   } finally {
-    // the stage's end (done, stopped early, cancelled): TF.js gets the weights the steps left, as
-    // the TF.js path leaves them
-    if (fast && unsynced) await fast.sync(optimizers)
-    weights?.dispose()
-    if (!args.optimizers) for (const o of optimizers) o.dispose()
+    // the stage's end (done, stopped early, cancelled, failed): TF.js gets the weights the steps
+    // left, as the TF.js path leaves them; then the engine frees what it held for the stage
+    try {
+      if (fast && unsynced) await fast.sync(optimizers)
+    } finally {
+      weights?.dispose()
+      if (!args.optimizers) for (const o of optimizers) o.dispose()
+      await fast?.end?.()
+    }
   }
   return history
 }

@@ -93,6 +93,18 @@ function inputShape(segment: tf.LayersModel): [number, number, number] | string 
   return shape.slice(1) as [number, number, number]
 }
 
+/** Frees the training sessions built for `segment` (its run is over: the network that owns it
+ * disposes it). They are kept between the stages of a run, which reuse a segment. */
+export async function releaseSegmentSessions(segment: tf.LayersModel): Promise<void> {
+  const bySegment = trainingSessions.get(segment)
+  if (!bySegment) return
+  trainingSessions.delete(segment)
+  for (const made of bySegment.values()) {
+    live.delete(made)
+    await (await made.catch(() => null))?.session.release()
+  }
+}
+
 /** Frees the training sessions (a worker that is about to exit, tests). */
 export async function releaseThawSessions(): Promise<void> {
   const all = [...live]
@@ -123,6 +135,8 @@ export class OnnxThawStep implements FastStep {
   private inferenceStale = true
   /** where a step's time goes, summed over the steps (the bench reads it) */
   readonly timings = { steps: 0, runs: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0, predictMs: 0 }
+  /** inference sessions built and released so far (tests: none outlives its stage) */
+  readonly sessions = { inferenceBuilt: 0, inferenceReleased: 0 }
   private readonly threads: number
 
   constructor(
@@ -307,11 +321,15 @@ export class OnnxThawStep implements FastStep {
     if (this.inference && !this.inferenceStale) return this.inference
     const { ort, dims } = this.ready()
     const previous = this.inference
-    if (previous) void previous.then((p) => p.session.release()).catch(() => {})
+    if (previous) {
+      this.sessions.inferenceReleased++
+      void previous.then((p) => p.session.release()).catch(() => {})
+    }
     this.writeRunning()
     const graph = thawInferenceGraph(this.segment, dims, inputShape(this.segment) as [number, number, number])
     if (typeof graph === 'string') throw new Error(`internal: no inference graph for a segment that trains on ONNX Runtime: ${graph}`)
     this.inference = ort.InferenceSession.create(graph.model, sessionOptions(this.threads)).then((session) => ({ session, segment: graph.segment }))
+    this.sessions.inferenceBuilt++
     this.inferenceStale = false
     return this.inference
   }
@@ -320,7 +338,17 @@ export class OnnxThawStep implements FastStep {
   async release(): Promise<void> {
     const previous = this.inference
     this.inference = null
-    if (previous) await (await previous).session.release()
+    if (previous) {
+      this.sessions.inferenceReleased++
+      await (await previous).session.release()
+    }
+  }
+
+  /** The stage is over (FastStep.end): its inference session goes. The training session stays
+   * cached for the segment's next stage (releaseSegmentSessions frees it with the segment);
+   * `predict` after the stage builds a new inference session, for the caller to release. */
+  async end(): Promise<void> {
+    await this.release()
   }
 
   /** The running statistics into the batch norms' TF.js variables. */

@@ -71,9 +71,12 @@ it("trains MobileNetV1's last group with its batch norms as TF.js does, running 
     expect(maxRelDiff(r, initial[i]!), `running statistic ${i} moved`).toBeGreaterThan(1e-6)
     expect(maxRelDiff(r, viaTf.running[i]!), `running statistic ${i}`).toBeLessThan(1e-3)
   })
+  // the stage's end released its inference session (FastStep.end)
+  const fast = model.fast as OnnxThawStep
+  expect(fast.sessions.inferenceBuilt).toBeGreaterThan(0)
+  expect(fast.sessions.inferenceReleased).toBe(fast.sessions.inferenceBuilt)
   // after the stage: the engine's validation logits are TF.js's from the weights handed back
   const probe = tf.tensor(rows.subarray(0, 4 * rows.length / 32), [4, ...shape])
-  const fast = model.fast as OnnxThawStep
   const logits = await fast.predict(probe)
   expect(maxRelDiff(logits, tf.tidy(() => model.forward(probe, false, 0).dataSync() as Float32Array))).toBeLessThan(1e-4)
   probe.dispose()
