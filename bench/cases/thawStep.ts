@@ -14,7 +14,7 @@
  *    (precompute, then its head stage and its whole-network stage), and what ran each stage.
  * Synthetic cut activations for the steps: the time does not depend on their values.
  *
- *   node --import tsx bench/cases/thawStep.ts [--fine-tune]
+ *   node --import tsx bench/cases/thawStep.ts [--fine-tune | --fine-tune-only]
  */
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
@@ -37,6 +37,7 @@ import { HEAD_PARAMS } from '../../src/main/training/engines/onnx/headGraph'
 import { lossTargets } from '../../src/main/training/engines/onnx/stepInputs'
 import { trainableVars } from '../../src/main/training/head'
 import { fineTunePlan, stageSchema } from '../../src/shared/plan'
+import type { StagePhases } from '../../src/shared/types'
 import { BACKBONES, benchProject } from './fixtures'
 
 const BATCH = 16
@@ -85,6 +86,14 @@ async function opProfile(segment: tf.LayersModel, head: tf.LayersModel, x: tf.Te
   return Object.fromEntries(sorted.map(([op, ms]) => [op, round(ms / (runs * n), 3)]))
 }
 
+/** A stage's phases in seconds (counts as they are). */
+function phaseSeconds(p: StagePhases): Record<string, unknown> {
+  const sec = (o: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/Ms$/, 'S'), k.endsWith('Ms') ? round(v / 1000, 2) : v]))
+  const { engine, ...rest } = p
+  return { ...sec(rest as unknown as Record<string, number>), ...(engine ? { engine: sec(engine) } : {}) }
+}
+
 /** The "fine-tune" preset on hymenoptera through the studio: wall time and each stage's runtime. */
 async function fineTune(): Promise<Record<string, unknown>> {
   const { studio, api } = await benchProject('thaw-fine-tune')
@@ -100,6 +109,8 @@ async function fineTune(): Promise<Record<string, unknown>> {
       precomputeSeconds,
       accuracy: round(report.valid.accuracy * 100, 1),
       stages: report.stages.map((s) => s.runtime),
+      // where each stage's time went (fit.ts StagePhases), seconds; the engine's split of its steps
+      phases: report.stages.map((s) => s.phases && phaseSeconds(s.phases)),
       epochTrainMs: report.epochs.map((e) => e.trainMs),
       loadAverage: [loadBefore, load()]
     }
@@ -114,6 +125,11 @@ export async function run(argv: readonly string[] = process.argv): Promise<Recor
   const bb = await loadBackbone('mobilenet_v2_1.0_224', { cacheDir: path.join(os.tmpdir(), 'thaw-bench-cache'), mirror: BACKBONES })
   const members = groupMembers(bb.model, bb.spec)
   const out: Record<string, unknown> = { batch: BATCH, steps: STEPS, cores: os.availableParallelism() }
+  // --fine-tune-only: the preset alone (A/B runs of the preset without the step benches)
+  if (argv.includes('--fine-tune-only')) {
+    bb.model.dispose()
+    return { fineTunePreset: await fineTune() }
+  }
   try {
     for (const [name, count] of [['lastGroup', 1], ['lastFourBlocks', 2]] as const) {
       const first = members.length - count

@@ -36,4 +36,7 @@ export interface FastStep {
   end?(): Promise<void>
   /** for people: what runs the steps */
   describe(): string
+  /** where the engine's time went so far (ms and counts, summed over its steps): the fit loop
+   * reports the difference over a stage (StagePhases.engine) */
+  readonly timings?: Readonly<Record<string, number>>
 }

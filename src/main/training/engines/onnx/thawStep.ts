@@ -134,7 +134,7 @@ export class OnnxThawStep implements FastStep {
   private inference: Promise<{ session: Ort.InferenceSession; segment: SegmentGraph }> | null = null
   private inferenceStale = true
   /** where a step's time goes, summed over the steps (the bench reads it) */
-  readonly timings = { steps: 0, runs: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0, predictMs: 0 }
+  readonly timings = { steps: 0, runs: 0, inputsMs: 0, runMs: 0, accumulateMs: 0, updateMs: 0, syncMs: 0, predictMs: 0 }
   /** inference sessions built and released so far (tests: none outlives its stage) */
   readonly sessions = { inferenceBuilt: 0, inferenceReleased: 0 }
   private readonly threads: number
@@ -257,6 +257,7 @@ export class OnnxThawStep implements FastStep {
       const out = await session.run(feeds, fetches)
       const t3 = performance.now()
       if (!first) for (const p of params) addInto(p.grad, this.scratchFor(p))
+      this.timings.accumulateMs += performance.now() - t3
       loss += (out.loss!.data as Float32Array)[0]!
       for (const r of this.allRunning()) {
         movingAverage(r.mean, out[r.batchMean]!.data as Float32Array, r.momentum)
