@@ -271,8 +271,6 @@ export class OnnxThawStep implements FastStep {
     const t4 = performance.now()
     // each group at its own rate, then decoupled weight decay on its kernels
     this.optimizers.forEach((o, i) => o.step(this.groupParams[i]!, batch.rates[i]!, batch.weightDecay))
-    // the inference graph holds the segment's running statistics (the head's are its inputs)
-    if (this.running.length) this.inferenceStale = true
     this.timings.steps++
     this.timings.inputsMs += inputsMs
     this.timings.runMs += runMs
@@ -307,6 +305,14 @@ export class OnnxThawStep implements FastStep {
     const { bn1, bn2 } = this.headRunning!
     const stats: Record<HeadStat, Float32Array> = { bn1_mean: bn1.mean, bn1_var: bn1.variance, bn2_mean: bn2.mean, bn2_var: bn2.variance }
     for (const s of HEAD_STATS) feeds[headInput(s)] = t(stats[s], [stats[s].length])
+    // and the segment's running statistics, as the steps left them
+    const byLayer = new Map(this.running.map((r) => [r.layer, r]))
+    for (const s of segment.runningStats) {
+      const r = byLayer.get(s.layer)
+      if (!r) throw new Error(`internal: no running statistics kept for ${s.layer.name}`)
+      feeds[s.mean] = t(r.mean, [r.mean.length])
+      feeds[s.variance] = t(r.variance, [r.variance.length])
+    }
     const out = await session.run(feeds)
     const logits = (out.logits!.data as Float32Array).slice(0, n * dims.classes)
     for (const v of Object.values(out)) v.dispose()
@@ -314,10 +320,9 @@ export class OnnxThawStep implements FastStep {
     return logits
   }
 
-  /** The inference graph reads the segment's running statistics where addSegment puts them (in
-   * the graph, from the layers' variables), so it is rebuilt after steps changed them: once per
-   * validation, against a step graph run per batch. A segment without batch norms (MobileNetV2's
-   * are folded into its convolutions) keeps one inference session for the stage. */
+  /** One inference session per stage: the weights and every running statistic are its inputs
+   * (thawInferenceGraph), so what the steps move needs no rebuild; the frozen weights inside the
+   * graph are the stage's own (begin builds it anew). */
   private inferenceSession(): Promise<{ session: Ort.InferenceSession; segment: SegmentGraph }> {
     if (this.inference && !this.inferenceStale) return this.inference
     const { ort, dims } = this.ready()
@@ -326,7 +331,6 @@ export class OnnxThawStep implements FastStep {
       this.sessions.inferenceReleased++
       void previous.then((p) => p.session.release()).catch(() => {})
     }
-    this.writeRunning()
     const graph = thawInferenceGraph(this.segment, dims, inputShape(this.segment) as [number, number, number])
     if (typeof graph === 'string') throw new Error(`internal: no inference graph for a segment that trains on ONNX Runtime: ${graph}`)
     this.inference = ort.InferenceSession.create(graph.model, sessionOptions(this.threads)).then((session) => ({ session, segment: graph.segment }))
