@@ -29,7 +29,7 @@ function tinyModel(): tf.LayersModel {
   y = tf.layers.batchNormalization({ name: 'bn2' }).apply(y) as tf.SymbolicTensor
   y = tf.layers.reLU({ name: 'r2' }).apply(y) as tf.SymbolicTensor
   const model = tf.model({ inputs: input, outputs: y })
-  model.setWeights(model.weights.map((w, i) => tf.tensor(randoms(w.shape.reduce((a, b) => a * b!, 1)!, 10 + i, /variance|gamma/.test(w.name) ? 0.5 : -0.6, /variance|gamma/.test(w.name) ? 1.5 : 0.6), w.shape as number[])))
+  model.setWeights(model.weights.map((w, i) => tf.tensor(randoms(w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 10 + i, /variance|gamma/.test(w.name) ? 0.5 : -0.6, /variance|gamma/.test(w.name) ? 1.5 : 0.6), w.shape as number[])))
   return model
 }
 
