@@ -105,6 +105,9 @@ export async function releaseSegmentSessions(segment: tf.LayersModel): Promise<v
   }
 }
 
+/** How many training sessions are alive (tests). */
+export const liveThawSessions = (): number => live.size
+
 /** Frees the training sessions (a worker that is about to exit, tests). */
 export async function releaseThawSessions(): Promise<void> {
   const all = [...live]

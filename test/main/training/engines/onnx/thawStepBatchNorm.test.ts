@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildSegment, loadBackbone, type LoadedBackbone } from '../../../../../src/main/backbones'
 import { registerWasmTrainingKernels } from '../../../../../src/main/engine/kernels'
 import { ActivationData } from '../../../../../src/main/training/data/activationData'
-import { OnnxThawStep, releaseThawSessions } from '../../../../../src/main/training/engines/onnx/thawStep'
+import { liveThawSessions, OnnxThawStep, releaseSegmentSessions, releaseThawSessions } from '../../../../../src/main/training/engines/onnx/thawStep'
 import { fitStage, type EpochMetrics } from '../../../../../src/main/training/fit'
 import { groupMembers, isBatchNorm } from '../../../../../src/main/training/groups'
 import { buildHead } from '../../../../../src/main/training/head'
@@ -82,6 +82,11 @@ it("trains MobileNetV1's last group with its batch norms as TF.js does, running 
   expect(maxRelDiff(logits, tf.tidy(() => model.forward(probe, false, 0).dataSync() as Float32Array))).toBeLessThan(1e-4)
   probe.dispose()
   await fast.release()
+  // the run's network frees the segment's training session with the segment
+  const alive = liveThawSessions()
+  expect(alive).toBeGreaterThan(0)
+  await releaseSegmentSessions(segment)
+  expect(liveThawSessions()).toBe(alive - 1)
   expect(tf.memory().numTensors).toBe(before)
   tf.tidy(() => every.forEach((v, i) => v.assign(tf.tensor(start[i]!, v.shape))))
   head.dispose()
