@@ -167,13 +167,17 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
       if (stop) break
     }
   } finally {
-    // the stage's end (done, stopped early, cancelled): TF.js gets the weights the steps left, as
-    // the TF.js path leaves them
-    if (fast && unsynced) await timed('syncMs', fast.sync(optimizers))
-    if (fast?.timings && engineBefore) phases.engine = Object.fromEntries(Object.entries(fast.timings).map(([k, v]) => [k, v - (engineBefore[k] ?? 0)]))
-    args.onPhases?.(phases)
-    weights?.dispose()
-    if (!args.optimizers) for (const o of optimizers) o.dispose()
+    // the stage's end (done, stopped early, cancelled, failed): TF.js gets the weights the steps
+    // left, as the TF.js path leaves them; then the engine frees what it held for the stage
+    try {
+      if (fast && unsynced) await timed('syncMs', fast.sync(optimizers))
+    } finally {
+      if (fast?.timings && engineBefore) phases.engine = Object.fromEntries(Object.entries(fast.timings).map(([k, v]) => [k, v - (engineBefore[k] ?? 0)]))
+      args.onPhases?.(phases)
+      weights?.dispose()
+      if (!args.optimizers) for (const o of optimizers) o.dispose()
+      await fast?.end?.()
+    }
   }
   return history
 }

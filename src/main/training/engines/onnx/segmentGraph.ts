@@ -58,6 +58,9 @@ export interface SegmentGraph {
   params: SegmentParam[]
   /** training mode only: one per BatchNormalization layer */
   batchStats: SegmentBatchStat[]
+  /** inference mode with `runningStatsAsInputs` only: per BatchNormalization layer, the graph
+   * inputs ([c]) of its running mean and variance */
+  runningStats: SegmentBatchStat[]
   /** NCHW value [N, c, h, w] */
   output: string
   /** with N = -1 (dynamic batch) */
@@ -173,10 +176,12 @@ interface Layout {
 
 /** Adds the segment's forward to g, reading the NCHW value `input` with a dynamic batch axis.
  * training: BN uses batch statistics (tfjs-layers' rule); false: running statistics (inference).
+ * runningStatsAsInputs (inference): the running statistics are graph inputs (runningStats), not
+ * initializers taken from the layers now, so one session serves while training moves them.
  * Returns a plain-words reason when a layer or configuration is not supported. */
-export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean }): SegmentGraph | string {
+export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean; runningStatsAsInputs?: boolean }): SegmentGraph | string {
   try {
-    return new SegmentWriter(g, segment, opts.training).write(input)
+    return new SegmentWriter(g, segment, opts.training, opts.runningStatsAsInputs ?? false).write(input)
   } catch (err) {
     if (err instanceof Unsupported) return err.message
     throw err
@@ -189,11 +194,13 @@ class SegmentWriter {
   private readonly grads = new Map<string, string>()
   private readonly steps: Step[] = []
   private readonly batchStats: SegmentBatchStat[] = []
+  private readonly runningStats: SegmentBatchStat[] = []
 
   constructor(
     private readonly g: GraphBuilder,
     private readonly segment: tf.LayersModel,
-    private readonly training: boolean
+    private readonly training: boolean,
+    private readonly runningStatsAsInputs = false
   ) {}
 
   write(input: string): SegmentGraph {
@@ -239,6 +246,7 @@ class SegmentWriter {
     return {
       params: order.map((v) => this.params.get(v)!),
       batchStats: this.batchStats,
+      runningStats: this.runningStats,
       output: swapBatchAndChannels(this.g, 'segment_output', out.name),
       outputShape: [-1, out.c, out.h, out.w],
       backward: (dOutput: string): Map<string, string> => {
@@ -384,9 +392,12 @@ class SegmentWriter {
       const stat = (field: string): string => {
         const v = r.variable(field)
         if (!v) throw r.refuse(`has no ${field}`)
+        if (this.runningStatsAsInputs) return this.g.unique(`${layer.name}/${field}`)
         return this.g.floatTensor(`${layer.name}/${field}`, [c], (v.read().dataSync() as Float32Array).slice())
       }
-      bn = frozenBatchNorm(this.g, layer.name, x.name, { ...p, mean: stat('movingMean'), variance: stat('movingVariance') })
+      const [mean, variance] = [stat('movingMean'), stat('movingVariance')]
+      if (this.runningStatsAsInputs) this.runningStats.push({ layer, mean, variance })
+      bn = frozenBatchNorm(this.g, layer.name, x.name, { ...p, mean, variance })
     }
     const trains = (gamma?.trains ?? false) || (beta?.trains ?? false)
     const out: Value = { name: bn.y, c, h: x.h, w: x.w, grad: trains || x.grad }
