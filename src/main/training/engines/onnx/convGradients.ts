@@ -136,28 +136,54 @@ export function conv2d(g: GraphBuilder, scope: string, x: { cnhw: () => string; 
 }
 
 /** Depthwise k x k convolution: x [c, n, h, w] (CNHW), kernel [c, 1, kh, kw], one filter per
- * channel, bias [c] or null. Forward and dx (ConvTranspose by the same kernel) run as grouped
- * convolutions in NCHW. dkernel at stride 1 sums, for each of the kh x kw taps, the product of dy
- * with x shifted by the tap (over the padded x), over images and space; at stride 2 it is the
- * swapped-axes convolution (as conv2d's, grouped by channel). */
-export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, shape: Window & { c: number }) {
+ * channel, bias [c] or null. `batch` null (a dynamic batch axis): forward and dx (ConvTranspose by
+ * the same kernel) run as grouped convolutions in NCHW, between Transposes. `batch` n (a graph built
+ * for one batch size): CNHW read as [1, c * n, h, w] is one image with a channel per (channel,
+ * image) pair, so forward and dx are convolutions of c * n groups by the kernel tiled over the
+ * images (Expand), with no Transposes; at stride 1 dx is the convolution of dy by the flipped
+ * kernel, which ONNX Runtime runs faster than ConvTranspose there. dkernel at stride 1 on maps of
+ * 14 x 14 and more sums, for each of the kh x kw taps, the product of dy with x shifted by the tap
+ * (over the padded x), over images and space; otherwise (stride 2, small maps) it is the
+ * swapped-axes convolution (as conv2d's, grouped by channel). Figures in segmentGraph.ts. */
+export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, shape: Window & { c: number; batch?: number | null }) {
   const op = ops(g, scope)
   const { c, kh, kw, sh, sw } = shape
+  const n = shape.batch ?? null
   const [top, left, bottom, right] = shape.pads
   const { ho, wo, extraH, extraW } = windowOut(shape)
   const conv = { group: attr.int(c), kernel_shape: attr.ints([kh, kw]), strides: attr.ints([sh, sw]), pads: attr.ints(shape.pads) }
-  const y = swapBatchAndChannels(g, scope, op('Conv', [swapBatchAndChannels(g, scope, x), kernel, ...(bias ? [bias] : [])], conv))
+  /** the kernel (or its flip) once per image: [c * n, 1, kh, kw] */
+  const tiled = (k: string, images: number): string => op('Reshape', [op('Expand', [op('Reshape', [k, g.int64Vector([c, 1, 1, kh, kw])]), g.int64Vector([c, images, 1, kh, kw])]), g.int64Vector([c * images, 1, kh, kw])])
+  const asOneImage = (v: string, rows: number, cols: number, images: number): string => op('Reshape', [v, g.int64Vector([1, c * images, rows, cols])])
+  const asCnhw = (v: string, rows: number, cols: number, images: number): string => op('Reshape', [v, g.int64Vector([c, images, rows, cols])])
+  let kernelTiled: string | undefined
+  const y =
+    n === null
+      ? swapBatchAndChannels(g, scope, op('Conv', [swapBatchAndChannels(g, scope, x), kernel, ...(bias ? [bias] : [])], conv))
+      : asCnhw(op('Conv', [asOneImage(x, shape.h, shape.w, n), (kernelTiled = tiled(kernel, n)), ...(bias ? [op('Reshape', [op('Expand', [op('Reshape', [bias, g.int64Vector([c, 1])]), g.int64Vector([c, n])]), g.int64Vector([c * n])])] : [])], { ...conv, group: attr.int(c * n) }), ho, wo, n)
   return {
     y,
     outShape: { c, h: ho, w: wo },
     backward(dy: string): ConvGradients {
       return {
-        dx: () => swapBatchAndChannels(g, scope, op('ConvTranspose', [swapBatchAndChannels(g, scope, dy), kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) })),
+        dx: () => {
+          if (n === null) return swapBatchAndChannels(g, scope, op('ConvTranspose', [swapBatchAndChannels(g, scope, dy), kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) }))
+          const grouped = { group: attr.int(c * n), kernel_shape: attr.ints([kh, kw]) }
+          if (sh === 1 && sw === 1) {
+            // the correlation of dy, padded by kernel - 1 - pad, by the kernel flipped in space
+            const flipped = op('Slice', [kernel, g.int64Vector([kh - 1, kw - 1]), g.int64Vector([-kh - 1, -kw - 1]), g.int64Vector([2, 3]), g.int64Vector([-1, -1])])
+            const pads = attr.ints([kh - 1 - top, kw - 1 - left, kh - 1 - bottom, kw - 1 - right])
+            return asCnhw(op('Conv', [asOneImage(dy, ho, wo, n), tiled(flipped, n)], { ...grouped, pads }), shape.h, shape.w, n)
+          }
+          const dyOne = asOneImage(dy, ho, wo, n)
+          return asCnhw(op('ConvTranspose', [dyOne, kernelTiled ?? tiled(kernel, n)], { ...grouped, strides: attr.ints([sh, sw]), pads: attr.ints(shape.pads), output_padding: attr.ints([extraH, extraW]) }), shape.h, shape.w, n)
+        },
         dkernel: () => {
-          if (sh > 1 || sw > 1) {
+          if (sh > 1 || sw > 1 || shape.h * shape.w < 14 * 14) {
             // strided Slices are slow: at stride 2 the correlation of x by dy as a grouped
             // convolution (channels as groups, images as the summed channels, which CNHW gives
-            // by a reshape) measured 50 ms against 164 for the taps (112x112x96, batch 8, 1 thread)
+            // by a reshape) measured 50 ms against 164 for the taps (112x112x96, batch 8, 1 thread);
+            // on 7x7 maps it beats the taps too (11 ms against 21.5 at 7x7x960, batch 16)
             const full = op('Conv', [op('Reshape', [x, g.int64Vector([1, -1, shape.h, shape.w])]), dy], {
               group: attr.int(c),
               kernel_shape: attr.ints([ho, wo]),

@@ -173,10 +173,13 @@ interface Layout {
 
 /** Adds the segment's forward to g, reading the NCHW value `input` with a dynamic batch axis.
  * training: BN uses batch statistics (tfjs-layers' rule); false: running statistics (inference).
+ * batch: the graph runs only at this batch size (depthwise convolutions as one grouped Conv per
+ * batch, without Transposes: see convGradients.ts); omitted, any batch size runs.
  * Returns a plain-words reason when a layer or configuration is not supported. */
-export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean }): SegmentGraph | string {
+export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean; batch?: number }): SegmentGraph | string {
+  if (opts.batch !== undefined && !(Number.isInteger(opts.batch) && opts.batch > 0)) throw new Error(`internal: a segment graph's batch is a positive integer, not ${opts.batch}`)
   try {
-    return new SegmentWriter(g, segment, opts.training).write(input)
+    return new SegmentWriter(g, segment, opts.training, opts.batch ?? null).write(input)
   } catch (err) {
     if (err instanceof Unsupported) return err.message
     throw err
@@ -193,7 +196,8 @@ class SegmentWriter {
   constructor(
     private readonly g: GraphBuilder,
     private readonly segment: tf.LayersModel,
-    private readonly training: boolean
+    private readonly training: boolean,
+    private readonly batch: number | null
   ) {}
 
   write(input: string): SegmentGraph {
@@ -335,7 +339,7 @@ class SegmentWriter {
       conv = pointwise(this.g, scope, x.name, k2, bias?.name ?? null, { cin, cout, h: x.h, w: x.w })
     } else {
       const input = { cnhw: () => x.name, nchw: () => x.nchw ?? swapBatchAndChannels(this.g, scope, x.name) }
-      const c = isDepthwise ? depthwise(this.g, scope, x.name, kernel.name, bias?.name ?? null, { ...shape, c: cin }) : conv2d(this.g, scope, input, kernel.name, bias?.name ?? null, { ...shape, cin, cout })
+      const c = isDepthwise ? depthwise(this.g, scope, x.name, kernel.name, bias?.name ?? null, { ...shape, c: cin, batch: this.batch }) : conv2d(this.g, scope, input, kernel.name, bias?.name ?? null, { ...shape, cin, cout })
       conv = c
       outH = c.outShape.h
       outW = c.outShape.w
@@ -427,7 +431,7 @@ class SegmentWriter {
  * and every parameter (SegmentParam.name) in; `y`, `grad/<param>` and, in training mode,
  * `mean/<layer>` and `variance/<layer>` out. What the tests check against TF.js and the bench
  * times (the training step's own graph adds pooling, the head and the loss around addSegment). */
-export function segmentGradientModel(segment: tf.LayersModel, opts: { training: boolean }): { model: Uint8Array; graph: SegmentGraph; inputShape: [number, number, number, number] } | string {
+export function segmentGradientModel(segment: tf.LayersModel, opts: { training: boolean; batch?: number }): { model: Uint8Array; graph: SegmentGraph; inputShape: [number, number, number, number] } | string {
   const g = new GraphBuilder()
   const x = g.reserve('x')
   const dy = g.reserve('dy')
