@@ -147,6 +147,9 @@ async function epoch(native: boolean, batchSize = BATCH): Promise<{ msPerImage: 
   ])
   const step = base.fast as OnnxHeadStep
   const t = step.timings
+  // the fit loop's own share of an epoch: the batch gathered and made a TF.js tensor
+  // (ActivationData), the loop, the callbacks: epoch time less the engine's steps
+  const loopMs = native && t.steps ? (trainMs.reduce((a, b) => a + b, 0) - (t.inputsMs + t.runMs + t.updateMs)) / t.steps : 0
   head.dispose()
   return {
     runtime,
@@ -158,9 +161,18 @@ async function epoch(native: boolean, batchSize = BATCH): Promise<{ msPerImage: 
           timings: {
             stepMs: round((t.inputsMs + t.runMs + t.updateMs) / t.steps),
             inputsMs: round(t.inputsMs / t.steps),
+            // the inputs: the batch out of TF.js, the loss targets, the dropout masks (drawn in the
+            // update arena, SIMD), the feeds and fetches (ONNX Runtime tensors over the arena)
+            readMs: round(t.readMs / t.steps, 3),
+            targetMs: round(t.targetMs / t.steps, 3),
+            masksMs: round(t.masksMs / t.steps, 3),
+            feedsMs: round(t.feedsMs / t.steps, 3),
             graphMs: round(t.runMs / t.steps),
             // AdamW (WebAssembly SIMD) and the running statistics
             updateMs: round(t.updateMs / t.steps),
+            adamMs: round(t.adamMs / t.steps),
+            // per batch, outside the engine's step: the fit loop, its data and callbacks
+            loopMs: round(loopMs),
             // the weights go back to TF.js only when something reads them there: here at the stage's end
             handBacks: t.syncs,
             msPerHandBack: round(t.syncMs / Math.max(1, t.syncs)),

@@ -14,7 +14,7 @@
  *    (precompute, then its head stage and its whole-network stage), and what ran each stage.
  * Synthetic cut activations for the steps: the time does not depend on their values.
  *
- *   node --import tsx bench/cases/thawStep.ts [--fine-tune]
+ *   node --import tsx bench/cases/thawStep.ts [--fine-tune | --fine-tune-only]
  */
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
@@ -37,6 +37,7 @@ import { HEAD_PARAMS } from '../../src/main/training/engines/onnx/headGraph'
 import { lossTargets } from '../../src/main/training/engines/onnx/stepInputs'
 import { trainableVars } from '../../src/main/training/head'
 import { fineTunePlan, stageSchema } from '../../src/shared/plan'
+import type { StagePhases } from '../../src/shared/types'
 import { BACKBONES, benchProject } from './fixtures'
 
 const BATCH = 16
@@ -49,7 +50,7 @@ async function opProfile(segment: tf.LayersModel, head: tf.LayersModel, x: tf.Te
   const layers = headLayers(head)
   if (typeof layers === 'string') return { [layers]: 0 }
   const shape = segment.inputs[0]!.shape.slice(1) as [number, number, number]
-  const graph = thawTrainingGraph(segment, layers.dims, shape)
+  const graph = thawTrainingGraph(segment, layers.dims, shape, x.shape[0]) // built for the batch, as the engine builds it
   if (typeof graph === 'string') return { [graph]: 0 }
   const prefix = path.join(os.tmpdir(), `thaw-step-profile-${process.pid}`)
   const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: prefix })
@@ -85,6 +86,14 @@ async function opProfile(segment: tf.LayersModel, head: tf.LayersModel, x: tf.Te
   return Object.fromEntries(sorted.map(([op, ms]) => [op, round(ms / (runs * n), 3)]))
 }
 
+/** A stage's phases in seconds (counts as they are). */
+function phaseSeconds(p: StagePhases): Record<string, unknown> {
+  const sec = (o: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/Ms$/, 'S'), k.endsWith('Ms') ? round(v / 1000, 2) : v]))
+  const { engine, ...rest } = p
+  return { ...sec(rest as unknown as Record<string, number>), ...(engine ? { engine: sec(engine) } : {}) }
+}
+
 /** The "fine-tune" preset on hymenoptera through the studio: wall time and each stage's runtime. */
 async function fineTune(): Promise<Record<string, unknown>> {
   const { studio, api } = await benchProject('thaw-fine-tune')
@@ -100,6 +109,8 @@ async function fineTune(): Promise<Record<string, unknown>> {
       precomputeSeconds,
       accuracy: round(report.valid.accuracy * 100, 1),
       stages: report.stages.map((s) => s.runtime),
+      // where each stage's time went (fit.ts StagePhases), seconds; the engine's split of its steps
+      phases: report.stages.map((s) => s.phases && phaseSeconds(s.phases)),
       epochTrainMs: report.epochs.map((e) => e.trainMs),
       loadAverage: [loadBefore, load()]
     }
@@ -114,6 +125,11 @@ export async function run(argv: readonly string[] = process.argv): Promise<Recor
   const bb = await loadBackbone('mobilenet_v2_1.0_224', { cacheDir: path.join(os.tmpdir(), 'thaw-bench-cache'), mirror: BACKBONES })
   const members = groupMembers(bb.model, bb.spec)
   const out: Record<string, unknown> = { batch: BATCH, steps: STEPS, cores: os.availableParallelism() }
+  // --fine-tune-only: the preset alone (A/B runs of the preset without the step benches)
+  if (argv.includes('--fine-tune-only')) {
+    bb.model.dispose()
+    return { fineTunePreset: await fineTune() }
+  }
   try {
     for (const [name, count] of [['lastGroup', 1], ['lastFourBlocks', 2]] as const) {
       const first = members.length - count
@@ -125,7 +141,7 @@ export async function run(argv: readonly string[] = process.argv): Promise<Recor
       const rand = mulberry32(3)
       const x = tf.tensor(Float32Array.from({ length: BATCH * shape.reduce((a, b) => a * b, 1) }, () => rand() * 3), [BATCH, ...shape])
       const labels = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 2), 'int32')
-      const stage = stageSchema.parse({ epochs: 1, lr: [1e-5, 1e-4], optimizer: 'adam' })
+      const stage = stageSchema.parse({ epochs: 1, lr: [1e-5, 1e-4], optimizer: 'adam', batchSize: BATCH })
       const rates = model.groups.map(() => 1e-5) // small: the weights barely move while timed
       const start = model.groups.flatMap((g) => g.vars).map((v) => v.dataSync().slice())
       const restore = (): void => tf.tidy(() => model.groups.flatMap((g) => g.vars).forEach((v, i) => v.assign(tf.tensor(start[i]!, v.shape))))

@@ -300,6 +300,23 @@ export interface StageReport {
   ms: number
   /** what ran the training steps: 'onnxruntime-node (cpu, 2 threads)', or 'tfjs wasm (why not)' */
   runtime?: string
+  /** where the stage's time went (the bench reads it) */
+  phases?: StagePhases
+}
+
+/** Where a stage's wall time went, ms summed over its epochs: the engine's start (weights in,
+ * its session), waiting for training batches (decode, augmentation, the frozen part), the steps,
+ * validation (its batches and predictions), hand-backs to TF.js, the callbacks (checkpoints,
+ * best weights), and the engine's own split of its steps when it keeps one (FastStep.timings). */
+export interface StagePhases {
+  epochs: number
+  beginMs: number
+  dataMs: number
+  stepsMs: number
+  validMs: number
+  syncMs: number
+  callbacksMs: number
+  engine?: Record<string, number>
 }
 
 export interface Prediction {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Stage } from '../../shared/plan'
-import type { EpochMetrics } from '../../shared/types'
+import type { EpochMetrics, StagePhases } from '../../shared/types'
 import { ThawError } from '../errors'
 import { seedFrom } from '../util/random'
 import { batchBounds, type FitData } from './data/fitData'
@@ -11,7 +11,7 @@ import { groupRates, scheduleFor } from '../../shared/schedules'
 import { trainStep, type Trainable } from './step'
 import type { Callback } from './callbacks/callback'
 
-export type { EpochMetrics }
+export type { EpochMetrics, StagePhases }
 
 export interface Evaluation extends ValidMetrics {
   /** probabilities of every validation item, [n * classes] */
@@ -34,7 +34,10 @@ export interface FitStageArgs {
   yieldEvery?: () => Promise<void>
   /** told once what runs the stage's steps: a native engine, or TF.js and why */
   onRuntime?: (runtime: string) => void
+  /** told at the stage's end where its time went (StagePhases), for the bench and the report */
+  onPhases?: (phases: StagePhases) => void
 }
+
 
 /** Logits [n * classes] of a batch: a native engine's (FastStep.predict), or TF.js's forward. */
 export type Predict = (x: tf.Tensor) => Promise<Float32Array>
@@ -82,8 +85,18 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
   const weights = args.classWeights ? tf.tensor1d(args.classWeights) : null
   const history: EpochMetrics[] = []
   // a native engine runs the steps when it can start (engines/); TF.js's autodiff otherwise
-  const unavailable = model.fast ? await model.fast.begin(stage, optimizers) : 'no native engine for this stage'
+  const phases: StagePhases = { epochs: 0, beginMs: 0, dataMs: 0, stepsMs: 0, validMs: 0, syncMs: 0, callbacksMs: 0 }
+  const timed = async <T>(phase: Exclude<keyof StagePhases, 'epochs' | 'engine'>, work: Promise<T>): Promise<T> => {
+    const t = performance.now()
+    try {
+      return await work
+    } finally {
+      phases[phase] += performance.now() - t
+    }
+  }
+  const unavailable = model.fast ? await timed('beginMs', model.fast.begin(stage, optimizers)) : 'no native engine for this stage'
   const fast = unavailable === null ? model.fast! : null
+  const engineBefore = fast?.timings ? { ...fast.timings } : null
   args.onRuntime?.(fast ? fast.describe() : `tfjs ${tf.getBackend()} (${unavailable})`)
   // validation on the engine's own weights when it can predict; TF.js's (handed back) otherwise
   const predict: Predict = fast?.predict?.bind(fast) ?? tfjsPredict(model)
@@ -99,7 +112,11 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
       const started = Date.now()
       let sum = 0
       let b = 0
-      for await (const batch of data.trainBatches(epoch, stage.batchSize, seedFrom(args.seed, stageIndex, epoch))) {
+      const batchIter = data.trainBatches(epoch, stage.batchSize, seedFrom(args.seed, stageIndex, epoch))
+      for (;;) {
+        const next = await timed('dataMs', batchIter.next())
+        if (next.done) break
+        const batch = next.value
         if (args.signal?.aborted) {
           tf.dispose([batch.x, batch.labels])
           throw new ThawError('CANCELLED', 'training was cancelled')
@@ -108,10 +125,12 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
         const rates = peaks.map((lr) => lr * sched(pos))
         const seed = seedFrom(args.seed, stageIndex, epoch, b)
         let loss: number
+        const stepStarted = performance.now()
         if (fast) {
           unsynced = true
           loss = await fast.step({ x: batch.x, labels: batch.labels, classWeights: args.classWeights, rates, weightDecay: stage.weightDecay, seed })
         } else loss = trainStep(model, optimizers, rates, stage.weightDecay, batch.x, batch.labels, weights, seed, model.microBatch)
+        phases.stepsMs += performance.now() - stepStarted
         tf.dispose([batch.x, batch.labels])
         checkLoss(loss, { stage: stageIndex, name: stage.name, epoch, batch: b })
         sum += loss
@@ -120,7 +139,8 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
         await args.yieldEvery?.()
       }
       const trainMs = Date.now() - started
-      const evaluation = await evaluate(model, data, args.classes, Math.max(stage.batchSize, 64), predict)
+      const evaluation = await timed('validMs', evaluate(model, data, args.classes, Math.max(stage.batchSize, 64), predict))
+      phases.epochs++
       checkLoss(evaluation.loss, { stage: stageIndex, name: stage.name, epoch })
       const metrics: EpochMetrics = {
         stage: stageIndex,
@@ -135,21 +155,29 @@ export async function fitStage(args: FitStageArgs, callbacks: Callback[] = []): 
       const state = { stageIndex, stage, model, optimizers }
       // the engine hands its weights back only when a callback reads them in TF.js this epoch
       if (fast && unsynced && callbacks.some((cb) => cb.readsWeights?.(metrics, state))) {
-        await fast.sync(optimizers)
+        await timed('syncMs', fast.sync(optimizers))
         unsynced = false
       }
       let stop = false
+      const callbacksStarted = performance.now()
       for (const cb of callbacks) {
         if ((await cb.afterEpoch?.(metrics, evaluation, state)) === 'stop') stop = true
       }
+      phases.callbacksMs += performance.now() - callbacksStarted
       if (stop) break
     }
   } finally {
-    // the stage's end (done, stopped early, cancelled): TF.js gets the weights the steps left, as
-    // the TF.js path leaves them
-    if (fast && unsynced) await fast.sync(optimizers)
-    weights?.dispose()
-    if (!args.optimizers) for (const o of optimizers) o.dispose()
+    // the stage's end (done, stopped early, cancelled, failed): TF.js gets the weights the steps
+    // left, as the TF.js path leaves them; then the engine frees what it held for the stage
+    try {
+      if (fast && unsynced) await timed('syncMs', fast.sync(optimizers))
+    } finally {
+      if (fast?.timings && engineBefore) phases.engine = Object.fromEntries(Object.entries(fast.timings).map(([k, v]) => [k, v - (engineBefore[k] ?? 0)]))
+      args.onPhases?.(phases)
+      weights?.dispose()
+      if (!args.optimizers) for (const o of optimizers) o.dispose()
+      await fast?.end?.()
+    }
   }
   return history
 }

@@ -6,6 +6,7 @@ import type { FrozenRunner } from '../engine/onnx/importedBackbone'
 import { backbone, frozenParts, onnxBackbone, segment as sharedSegment } from '../engine/runtime'
 import { firstThawedGroup } from '../../shared/schedules'
 import type { CheckpointWeights } from './checkpoint'
+import { releaseSegmentEngines } from './engines'
 import { buildHead } from './head'
 
 /** An imported ONNX backbone as a training run holds it: its file and spec, no TF.js model
@@ -95,6 +96,8 @@ export class Network {
     this.head.dispose()
     // segments hold references to the layers they share: drop them before the model itself
     for (const seg of this.segments.values()) seg.dispose()
+    // and their ONNX Runtime training sessions, kept between the run's stages (engines/onnx)
+    for (const seg of this.segments.values()) await releaseSegmentEngines(seg)
     if (this.own) this.bb.model?.dispose()
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Plan } from '../../shared/plan'
-import type { EpochMetrics, TrainReport } from '../../shared/types'
+import type { EpochMetrics, StagePhases, TrainReport } from '../../shared/types'
 import type { TaskContext } from '../engine/protocol'
 import { engine, projectDb } from '../engine/runtime'
 import type { ActivationSetKey } from '../precompute/activationStore'
@@ -131,11 +131,12 @@ async function runStage(index: number, r: StageRun): Promise<boolean> {
   // a stage that had stopped early before the interruption stays stopped
   const startEpoch = !resuming ? 0 : stopsEarly(recorder.stageHistory, stage.patience) ? stage.epochs : recorder.state.epochsDone
   let runtime = ''
+  let phases: StagePhases | null = null
   let cancelled = false
   try {
     const fit = { stageIndex: index, stage, model: inputs.model, data: inputs.data, classes: data.classes, seed: args.seed, optimizers }
     await fitStage(
-      { ...fit, classWeights: classWeightsFromCounts(data.counts), startEpoch, signal: r.ctx.signal, yieldEvery: r.ctx.checkpoint, onRuntime: (rt) => (runtime = rt) },
+      { ...fit, classWeights: classWeightsFromCounts(data.counts), startEpoch, signal: r.ctx.signal, yieldEvery: r.ctx.checkpoint, onRuntime: (rt) => (runtime = rt), onPhases: (p) => (phases = p) },
       r.callbacks
     )
   } catch (err) {
@@ -144,7 +145,7 @@ async function runStage(index: number, r: StageRun): Promise<boolean> {
   } finally {
     for (const o of optimizers) o.dispose()
   }
-  recorder.endStage(index, { name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, ms: Date.now() - started, runtime })
+  recorder.endStage(index, { name: stage.name, freezeTo: stage.freezeTo, cache: inputs.cache, ms: Date.now() - started, runtime, phases })
   return cancelled
 }
 

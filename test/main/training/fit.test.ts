@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { batchBounds } from '../../../src/main/training/data/fitData'
-import { evaluate, fitStage, type EpochMetrics } from '../../../src/main/training/fit'
+import { evaluate, fitStage, type EpochMetrics, type StagePhases } from '../../../src/main/training/fit'
 import { buildHead, headTrainable } from '../../../src/main/training/head'
 import { classWeightsFromCounts, validMetrics } from '../../../src/main/training/metrics'
 import { trainStep, weightedCrossEntropy, type Trainable } from '../../../src/main/training/step'
@@ -32,6 +32,31 @@ describe('fit loop', () => {
     expect(history.at(-1)!.validAccuracy).toBeGreaterThan(0.95)
     expect(history.at(-1)!.trainLoss).toBeLessThan(history[0]!.trainLoss)
     head.dispose()
+  })
+
+  it('reports where the stage went: every phase once, summing to no more than its wall time', async () => {
+    const data = separated(60, 8, 2)
+    const head = buildHead(8, 2, { hidden: 8 })
+    let phases: StagePhases | null = null
+    const stage = stageSchema.parse({ epochs: 3, lr: 1e-2, batchSize: 8 })
+    const started = performance.now()
+    let callbackMs = 0
+    await fitStage(
+      { stageIndex: 0, stage, model: headTrainable(head), data, classes: ['a', 'b'], classWeights: null, seed: 1, onPhases: (p) => (phases = p) },
+      [{ afterEpoch: () => { const t = performance.now(); while (performance.now() - t < 5); callbackMs += performance.now() - t } }]
+    )
+    const wall = performance.now() - started
+    head.dispose()
+    const p = phases as StagePhases | null
+    expect(p).not.toBeNull()
+    expect(p!.epochs).toBe(3)
+    const parts = [p!.beginMs, p!.dataMs, p!.stepsMs, p!.validMs, p!.syncMs, p!.callbacksMs]
+    for (const ms of parts) expect(ms).toBeGreaterThanOrEqual(0)
+    expect(p!.stepsMs).toBeGreaterThan(0)
+    expect(p!.callbacksMs).toBeGreaterThanOrEqual(callbackMs)
+    expect(parts.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(wall)
+    // the head's engine keeps its own split: counted over this stage only
+    if (p!.engine) expect(p!.engine.steps).toBe(3 * batchBounds(data.trainSize, 8).length)
   })
 
   it('is reproducible: same seed, same weights and losses', async () => {

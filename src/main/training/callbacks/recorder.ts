@@ -1,4 +1,4 @@
-import type { EpochMetrics } from '../../../shared/types'
+import type { EpochMetrics, StagePhases } from '../../../shared/types'
 import type { CheckpointState } from '../checkpointRows'
 import type { Evaluation } from '../fit'
 import { summary } from '../report'
@@ -41,10 +41,10 @@ export class Recorder implements Callback {
   }
 
   /** The stage is over (done, stopped early or cancelled): its report, when it ran an epoch. */
-  endStage(index: number, s: { name: string; freezeTo: number; cache: string; ms: number; runtime: string }): void {
+  endStage(index: number, s: { name: string; freezeTo: number; cache: string; ms: number; runtime: string; phases?: StagePhases | null }): void {
     if (this.last && this.history.length) {
-      const { name, freezeTo, cache, ms, runtime } = s
-      this.state.stages.push({ name, freezeTo, cache, epochs: this.history, valid: summary(this.last), ms, ...(runtime ? { runtime } : {}) })
+      const { name, freezeTo, cache, ms, runtime, phases } = s
+      this.state.stages.push({ name, freezeTo, cache, epochs: this.history, valid: summary(this.last), ms, ...(runtime ? { runtime } : {}), ...(phases ? { phases } : {}) })
     }
     this.state = { ...this.state, stageIndex: index + 1, epochsDone: 0, history: [] }
   }

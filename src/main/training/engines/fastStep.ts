@@ -30,6 +30,13 @@ export interface FastStep {
    * stage's steps run on the engine, so validation needs no hand-back to TF.js every epoch.
    * Valid between `begin` and the end of the stage; the caller disposes `x`. */
   predict?(x: tf.Tensor): Promise<Float32Array>
+  /** the stage is over (done, stopped early, cancelled or failed; after the last `sync`): frees
+   * what the engine built for it alone (its inference session). `begin` may start another stage
+   * afterwards. */
+  end?(): Promise<void>
   /** for people: what runs the steps */
   describe(): string
+  /** where the engine's time went so far (ms and counts, summed over its steps): the fit loop
+   * reports the difference over a stage (StagePhases.engine) */
+  readonly timings?: Readonly<Record<string, number>>
 }

@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs'
 import type { FastStep } from './fastStep'
 import { OnnxHeadStep } from './onnx/headStep'
-import { OnnxThawStep, type ThawGroups } from './onnx/thawStep'
+import { OnnxThawStep, releaseSegmentSessions, type ThawGroups } from './onnx/thawStep'
 
 export type { FastStep, StepBatch } from './fastStep'
 
@@ -17,4 +17,9 @@ export function headEngine(head: tf.LayersModel, opts: { threads?: number } = {}
 /** The engine for thawing stages: the thawed backbone segment, concat pooling and the head. */
 export function thawEngine(segment: tf.LayersModel, head: tf.LayersModel, parts: ThawGroups, opts: { threads?: number } = {}): FastStep {
   return new OnnxThawStep(segment, head, parts, opts)
+}
+
+/** Frees what the engines built for a segment (a run's network disposes it). */
+export async function releaseSegmentEngines(segment: tf.LayersModel): Promise<void> {
+  await releaseSegmentSessions(segment)
 }

@@ -19,8 +19,23 @@
 //   depthwise dx: ConvTranspose 6.5 ms, Conv by the flipped kernel 16.7
 //   ReLU6 backward: Mul(dy, Cast(mask)) 1.2 ms, Where(mask, dy, 0) 3.1 (its broadcast is slow)
 // In CNHW a 1x1 convolution is one matrix product over every image at once, and a kernel's
-// gradient one product that sums over them; ONNX Runtime's Conv (depthwise, k x k) wants NCHW,
-// so those transpose around it (cheap: whole h x w planes move).
+// gradient one product that sums over them; ONNX Runtime's Conv (k x k) wants NCHW, so those
+// transpose around it (cheap: whole h x w planes move).
+// Depthwise (issue 11, segkernels): ONNX Runtime's fast depthwise and NCHWc kernels serve only
+// constant weights; a grouped Conv whose weights are graph inputs runs im2col + a tiny Gemm per
+// (image, channel), so what counts is that count and the copies around it. Process CPU time per
+// batch, 1 thread, median of 7 (scratch micro-benchmark, load average 3.5-6), now -> before:
+//   forward as one Conv of c * n groups over CNHW read as [1, c * n, h, w] (needs a graph built
+//     for one batch size): 14x14x576 n16 34 -> 37 ms, 7x7x960 n16 6.5-9.9 -> 8.3-10.9, 56x56x144
+//     n8 13-16 -> 20, 112x112x32 n8 9.7-13 -> 14-15, stride 2 at 112x112x96 n8 15-22 -> 27-30
+//   dx, stride 1: Conv of c * n groups by the flipped kernel: 14x14 10.5-16 -> 29-42 (NCHW
+//     ConvTranspose between Transposes), 7x7 6.7-7.5 -> 14-19, 56x56 12.4-13.5 -> 36, 112x112
+//     10.5-15 -> 29-30; stride 2: ConvTranspose of c * n groups 21-55 -> 62
+//   dkernel: the grouped correlation beats the 9 tap Slices on 7x7 maps (10-11 -> 18-21.5) and
+//     at stride 2 (30 -> 52-60), and loses on 14x14 and larger (34-35 / 68-76 / 46-68 against
+//     32-34 / 54-65 / 31-51): the taps stay there
+//   tried, slower: im2col by 9 Slices + Concat, then one batched MatMul per channel for forward,
+//     dx and dkernel (17-18 ms at 7x7x960, 45-55 at 56x56x144; ONNX Runtime's Slice dominates)
 import { attr, type GraphBuilder } from '../../../export/onnx/graph'
 
 type Op = (type: string, inputs: string[], attrs?: Parameters<GraphBuilder['node']>[2]) => string

@@ -65,6 +65,18 @@ const sessions = new Map<string, Promise<Ort.InferenceSession>>()
 /** Intra-op threads: every core of the machine (a training step has the worker to itself). */
 export const trainingThreads = (): number => Math.max(1, os.availableParallelism())
 
+/** Session options of the head's graphs. Idle intra-op threads do not spin: after each run the
+ * step's own work (AdamW, the next batch's masks and rows) needs the core a spinning pool thread
+ * would hold; measured in bench train's headStep (the same minutes, load average 3.5-4.8, batch
+ * 32, 2 threads): 0.19-0.67 ms/image without spinning against 0.34-1.18 with it, and AdamW's
+ * pass 1.3-3.1 ms against 1.9-7.3. The arithmetic is the same either way (to the bit). */
+export const HEAD_SESSION_OPTIONS = (threads: number): Ort.InferenceSession.SessionOptions => ({
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' } } }
+})
+
 /** The session of a head's training step, or of its inference graph, built once per shape. */
 async function sessionFor(graph: 'step' | 'inference', dims: HeadDims, threads: number): Promise<Ort.InferenceSession> {
   const key = `${graph}:${dims.features}x${dims.hidden}x${dims.classes}@${dims.epsilon}:${threads}`
@@ -72,7 +84,7 @@ async function sessionFor(graph: 'step' | 'inference', dims: HeadDims, threads: 
   if (!session) {
     // the worker's one lazy loader: onnxruntime is loaded when a stage first trains on it
     const ort = await loadOnnxRuntime()
-    session = ort.InferenceSession.create(graph === 'step' ? headStepGraph(dims) : headInferenceGraph(dims), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    session = ort.InferenceSession.create(graph === 'step' ? headStepGraph(dims) : headInferenceGraph(dims), HEAD_SESSION_OPTIONS(threads))
     sessions.set(key, session)
     session.catch(() => sessions.delete(key))
   }
@@ -94,9 +106,13 @@ export class OnnxHeadStep implements FastStep {
   private params: Record<HeadParam, { variable: tf.Variable; value: Float32Array; grad: Float32Array; decays: boolean }> | null = null
   private moving: { mean: Float32Array; variance: Float32Array; momentum: number }[] = []
   private optimizer: OptimizerState | null = null
+  /** the dropout masks' arrays in the arena, for the stage's largest batch (a last batch of one
+   * joins the one before: batchSize + 1 rows) */
+  private masks: { arena: UpdateArena; rows: number; mask1: Float32Array; mask2: Float32Array } | null = null
   /** where a step's time goes, summed over the steps (the bench reads it): the inputs (batch out of
-   * TF.js, masks), the graph (forward and backward), the update, the hand-back */
-  readonly timings = { steps: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0, syncs: 0, predictMs: 0 }
+   * TF.js, masks), the graph (forward and backward), the update, the hand-back; the inputs split
+   * into the batch out of TF.js (readMs), the loss targets, the dropout masks and the feeds */
+  readonly timings = { steps: 0, inputsMs: 0, readMs: 0, targetMs: 0, masksMs: 0, feedsMs: 0, runMs: 0, updateMs: 0, adamMs: 0, syncMs: 0, syncs: 0, predictMs: 0 }
 
   private readonly threads: number
 
@@ -129,7 +145,9 @@ export class OnnxHeadStep implements FastStep {
     const variables = headVariables(layers)
     // weights, gradients and optimizer state in one arena: ONNX Runtime reads and writes it in place
     const sizes = HEAD_PARAMS.map((p) => variables[p].size)
-    const arena = new UpdateArena(sizes.flatMap((n) => Array<number>(2 + OPTIMIZER_SLOTS[kind].length).fill(n)))
+    const rows = stage.batchSize + 1
+    const maskSizes = [rows * layers.dims.features, rows * layers.dims.hidden]
+    const arena = new UpdateArena([...sizes.flatMap((n) => Array<number>(2 + OPTIMIZER_SLOTS[kind].length).fill(n)), ...maskSizes])
     this.params = Object.fromEntries(
       HEAD_PARAMS.map((p) => {
         const value = arena.array(variables[p].size)
@@ -143,6 +161,7 @@ export class OnnxHeadStep implements FastStep {
     })
     // the optimizer's slots follow the order of the head's trainable variables (trainableVars)
     this.optimizer = new OptimizerState(kind, HEAD_PARAMS.map((p) => variables[p]), arena)
+    this.masks = { arena, rows, mask1: arena.array(maskSizes[0]!), mask2: arena.array(maskSizes[1]!) }
     await this.optimizer.load(optimizers[0]!)
     return null
   }
@@ -154,12 +173,23 @@ export class OnnxHeadStep implements FastStep {
     const labels = (await batch.labels.data()) as Int32Array
     const n = labels.length
     const x = (await batch.x.data()) as Float32Array
+    const tRead = performance.now()
     const target = lossTargets(labels, dims.classes, batch.classWeights)
-    // the masks applyHead draws: dropout layer k with a rate uses seed + k
+    const tTarget = performance.now()
+    // the masks applyHead draws: dropout layer k with a rate uses seed + k; drawn into the arena
+    // (SIMD) for batches that fit, else in JavaScript (the same values)
     let k = 0
-    const mask = (rate: number, width: number): Float32Array => dropoutMask(n, width, rate, rate > 0 ? batch.seed + k++ : 0)
-    const mask1 = mask(layers.rates[0], dims.features)
-    const mask2 = mask(layers.rates[1], dims.hidden)
+    const masks = this.masks && n <= this.masks.rows ? this.masks : null
+    const mask = (rate: number, width: number, into: 'mask1' | 'mask2'): Float32Array => {
+      const seed = rate > 0 ? batch.seed + k++ : 0
+      if (!masks) return dropoutMask(n, width, rate, seed)
+      const out = masks[into].subarray(0, n * width)
+      masks.arena.dropout(out, rate, seed)
+      return out
+    }
+    const mask1 = mask(layers.rates[0], dims.features, 'mask1')
+    const mask2 = mask(layers.rates[1], dims.hidden, 'mask2')
+    const tMasks = performance.now()
     const t = (data: Float32Array, shape: number[]): Ort.Tensor => new ort.Tensor('float32', data, shape)
     const feeds: Record<string, Ort.Tensor> = {
       x: t(x, [n, dims.features]),
@@ -177,6 +207,7 @@ export class OnnxHeadStep implements FastStep {
     const out = await session.run(feeds, fetches)
     const t2 = performance.now()
     optimizer.step(HEAD_PARAMS.map((p) => params[p]), batch.rates[0]!, batch.weightDecay)
+    const tAdam = performance.now()
     // running statistics, as tfjs-layers' BatchNormalization: moving -= (moving - batch) * (1 - momentum)
     for (const [i, tag] of (['bn1', 'bn2'] as const).entries()) {
       const m = this.moving[i]!
@@ -188,6 +219,11 @@ export class OnnxHeadStep implements FastStep {
     const t3 = performance.now()
     this.timings.steps++
     this.timings.inputsMs += t1 - t0
+    this.timings.readMs += tRead - t0
+    this.timings.targetMs += tTarget - tRead
+    this.timings.masksMs += tMasks - tTarget
+    this.timings.feedsMs += t1 - tMasks
+    this.timings.adamMs += tAdam - t2
     this.timings.runMs += t2 - t1
     this.timings.updateMs += t3 - t2
     return loss

@@ -14,6 +14,12 @@
 //   at load 12: Gemm 302 ms, ConvTranspose 79, Slice 78, Conv 72, Mul 49, Transpose 48, Pad 20,
 //   Clip 16, ReduceSum 14: the 1x1 products are half, depthwise convolutions (ONNX Runtime runs a
 //   grouped Conv whose weights are inputs through im2col per group) most of the rest.
+// Issue 11 (segkernels), the last four blocks, batch 16, 1 thread, process CPU time per image
+// (median of 7; load average 4.4-5.0; before/after alternately): 16.5 / 14.0 ms before, 14.2 / 12.1
+// with depthwise grouped per image in a graph built for the batch and 7x7 kernel gradients by
+// correlation. The whole backbone (freezeTo 0, batch 3, 1 thread, ONNX Runtime's profiler, ms per
+// image, load 5.6-5.8): Conv 30.4 + ConvTranspose 22.5 + Transpose 11.7 -> Conv 36.5 +
+// ConvTranspose 6.9 + Transpose 0.7; its kernels' total 152 -> 130.
 // Side by side with PyTorch 1.13 on one thread, batch 16, load average 8-9 (torch_reference.py,
 // THREADS=1, which also trains a linear head): the last group 8.3 ms per image (PyTorch 16.7),
 // the last four blocks 20.7 (PyTorch 24.8), the whole backbone from the input 222 (PyTorch 213;
@@ -58,6 +64,9 @@ export interface SegmentGraph {
   params: SegmentParam[]
   /** training mode only: one per BatchNormalization layer */
   batchStats: SegmentBatchStat[]
+  /** inference mode with `runningStatsAsInputs` only: per BatchNormalization layer, the graph
+   * inputs ([c]) of its running mean and variance */
+  runningStats: SegmentBatchStat[]
   /** NCHW value [N, c, h, w] */
   output: string
   /** with N = -1 (dynamic batch) */
@@ -173,13 +182,15 @@ interface Layout {
 
 /** Adds the segment's forward to g, reading the NCHW value `input` with a dynamic batch axis.
  * training: BN uses batch statistics (tfjs-layers' rule); false: running statistics (inference).
+ * runningStatsAsInputs (inference): the running statistics are graph inputs (runningStats), not
+ * initializers taken from the layers now, so one session serves while training moves them.
  * batch: the graph runs only at this batch size (depthwise convolutions as one grouped Conv per
  * batch, without Transposes: see convGradients.ts); omitted, any batch size runs.
  * Returns a plain-words reason when a layer or configuration is not supported. */
-export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean; batch?: number }): SegmentGraph | string {
+export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean; runningStatsAsInputs?: boolean; batch?: number }): SegmentGraph | string {
   if (opts.batch !== undefined && !(Number.isInteger(opts.batch) && opts.batch > 0)) throw new Error(`internal: a segment graph's batch is a positive integer, not ${opts.batch}`)
   try {
-    return new SegmentWriter(g, segment, opts.training, opts.batch ?? null).write(input)
+    return new SegmentWriter(g, segment, opts.training, opts.runningStatsAsInputs ?? false, opts.batch ?? null).write(input)
   } catch (err) {
     if (err instanceof Unsupported) return err.message
     throw err
@@ -192,12 +203,14 @@ class SegmentWriter {
   private readonly grads = new Map<string, string>()
   private readonly steps: Step[] = []
   private readonly batchStats: SegmentBatchStat[] = []
+  private readonly runningStats: SegmentBatchStat[] = []
 
   constructor(
     private readonly g: GraphBuilder,
     private readonly segment: tf.LayersModel,
     private readonly training: boolean,
-    private readonly batch: number | null
+    private readonly runningStatsAsInputs = false,
+    private readonly batch: number | null = null
   ) {}
 
   write(input: string): SegmentGraph {
@@ -243,6 +256,7 @@ class SegmentWriter {
     return {
       params: order.map((v) => this.params.get(v)!),
       batchStats: this.batchStats,
+      runningStats: this.runningStats,
       output: swapBatchAndChannels(this.g, 'segment_output', out.name),
       outputShape: [-1, out.c, out.h, out.w],
       backward: (dOutput: string): Map<string, string> => {
@@ -388,9 +402,12 @@ class SegmentWriter {
       const stat = (field: string): string => {
         const v = r.variable(field)
         if (!v) throw r.refuse(`has no ${field}`)
+        if (this.runningStatsAsInputs) return this.g.unique(`${layer.name}/${field}`)
         return this.g.floatTensor(`${layer.name}/${field}`, [c], (v.read().dataSync() as Float32Array).slice())
       }
-      bn = frozenBatchNorm(this.g, layer.name, x.name, { ...p, mean: stat('movingMean'), variance: stat('movingVariance') })
+      const [mean, variance] = [stat('movingMean'), stat('movingVariance')]
+      if (this.runningStatsAsInputs) this.runningStats.push({ layer, mean, variance })
+      bn = frozenBatchNorm(this.g, layer.name, x.name, { ...p, mean, variance })
     }
     const trains = (gamma?.trains ?? false) || (beta?.trains ?? false)
     const out: Value = { name: bn.y, c, h: x.h, w: x.w, grad: trains || x.grad }

@@ -60,17 +60,19 @@ const trainingSessions = new WeakMap<tf.LayersModel, Sessions>()
 /** every session made, with how to drop it from the cache */
 const live = new Map<Promise<{ session: Ort.InferenceSession }>, () => void>()
 
-async function trainingSession(segment: tf.LayersModel, head: tf.LayersModel, threads: number): Promise<{ session: Ort.InferenceSession; graph: ThawGraph } | string> {
+/** `batch`: the micro-batch size the session runs (one session per size: its depthwise
+ * convolutions are grouped per image, segmentGraph.ts). */
+async function trainingSession(segment: tf.LayersModel, head: tf.LayersModel, threads: number, batch: number): Promise<{ session: Ort.InferenceSession; graph: ThawGraph } | string> {
   const layers = headLayers(head)
   if (typeof layers === 'string') return layers
   const shape = inputShape(segment)
   if (typeof shape === 'string') return shape
-  const key = `${JSON.stringify(layers.dims)}:${threads}`
+  const key = `${JSON.stringify(layers.dims)}:${threads}:${batch}`
   let bySegment = trainingSessions.get(segment)
   if (!bySegment) trainingSessions.set(segment, (bySegment = new Map()))
   let made = bySegment.get(key)
   if (!made) {
-    const graph = thawTrainingGraph(segment, layers.dims, shape)
+    const graph = thawTrainingGraph(segment, layers.dims, shape, batch)
     if (typeof graph === 'string') return graph
     made = loadOnnxRuntime().then(async (ort) => ({ session: await ort.InferenceSession.create(graph.model, sessionOptions(threads)), graph }))
     bySegment.set(key, made)
@@ -93,6 +95,21 @@ function inputShape(segment: tf.LayersModel): [number, number, number] | string 
   return shape.slice(1) as [number, number, number]
 }
 
+/** Frees the training sessions built for `segment` (its run is over: the network that owns it
+ * disposes it). They are kept between the stages of a run, which reuse a segment. */
+export async function releaseSegmentSessions(segment: tf.LayersModel): Promise<void> {
+  const bySegment = trainingSessions.get(segment)
+  if (!bySegment) return
+  trainingSessions.delete(segment)
+  for (const made of bySegment.values()) {
+    live.delete(made)
+    await (await made.catch(() => null))?.session.release()
+  }
+}
+
+/** How many training sessions are alive (tests). */
+export const liveThawSessions = (): number => live.size
+
 /** Frees the training sessions (a worker that is about to exit, tests). */
 export async function releaseThawSessions(): Promise<void> {
   const all = [...live]
@@ -107,6 +124,8 @@ const config = (l: tf.layers.Layer) => l.getConfig() as { momentum?: number }
 
 export class OnnxThawStep implements FastStep {
   private session: Ort.InferenceSession | null = null
+  /** the micro-batch size `session` runs (others get their own, sessionFor) */
+  private sessionBatch = 0
   private ort: typeof Ort | null = null
   private graph: ThawGraph | null = null
   /** per group (Trainable.groups order), its weights in the group's variable order */
@@ -122,7 +141,9 @@ export class OnnxThawStep implements FastStep {
   private inference: Promise<{ session: Ort.InferenceSession; segment: SegmentGraph }> | null = null
   private inferenceStale = true
   /** where a step's time goes, summed over the steps (the bench reads it) */
-  readonly timings = { steps: 0, runs: 0, inputsMs: 0, runMs: 0, updateMs: 0, syncMs: 0, predictMs: 0 }
+  readonly timings = { steps: 0, runs: 0, inputsMs: 0, runMs: 0, accumulateMs: 0, updateMs: 0, syncMs: 0, predictMs: 0 }
+  /** inference sessions built and released so far (tests: none outlives its stage) */
+  readonly sessions = { inferenceBuilt: 0, inferenceReleased: 0 }
   private readonly threads: number
 
   constructor(
@@ -147,7 +168,9 @@ export class OnnxThawStep implements FastStep {
     if (typeof layers === 'string') return layers
     let made: { session: Ort.InferenceSession; graph: ThawGraph } | string
     try {
-      made = await trainingSession(this.segment, this.headModel, this.threads)
+      // the size most micro-batches have (a stage's batches are at most batchSize images)
+      this.sessionBatch = Math.max(1, Math.min(this.parts.microBatch, stage.batchSize))
+      made = await trainingSession(this.segment, this.headModel, this.threads, this.sessionBatch)
       this.ort = await loadOnnxRuntime()
     } catch (err) {
       return `onnxruntime-node could not start: ${(err as Error).message}`
@@ -240,9 +263,10 @@ export class OnnxThawStep implements FastStep {
         fetches[p.output] = t(first ? p.grad : this.scratchFor(p), p.shape)
       }
       const t2 = performance.now()
-      const out = await session.run(feeds, fetches)
+      const out = await (size === this.sessionBatch ? session : await this.sessionFor(size)).run(feeds, fetches)
       const t3 = performance.now()
       if (!first) for (const p of params) addInto(p.grad, this.scratchFor(p))
+      this.timings.accumulateMs += performance.now() - t3
       loss += (out.loss!.data as Float32Array)[0]!
       for (const r of this.allRunning()) {
         movingAverage(r.mean, out[r.batchMean]!.data as Float32Array, r.momentum)
@@ -256,8 +280,6 @@ export class OnnxThawStep implements FastStep {
     const t4 = performance.now()
     // each group at its own rate, then decoupled weight decay on its kernels
     this.optimizers.forEach((o, i) => o.step(this.groupParams[i]!, batch.rates[i]!, batch.weightDecay))
-    // the inference graph holds the segment's running statistics (the head's are its inputs)
-    if (this.running.length) this.inferenceStale = true
     this.timings.steps++
     this.timings.inputsMs += inputsMs
     this.timings.runMs += runMs
@@ -292,6 +314,14 @@ export class OnnxThawStep implements FastStep {
     const { bn1, bn2 } = this.headRunning!
     const stats: Record<HeadStat, Float32Array> = { bn1_mean: bn1.mean, bn1_var: bn1.variance, bn2_mean: bn2.mean, bn2_var: bn2.variance }
     for (const s of HEAD_STATS) feeds[headInput(s)] = t(stats[s], [stats[s].length])
+    // and the segment's running statistics, as the steps left them
+    const byLayer = new Map(this.running.map((r) => [r.layer, r]))
+    for (const s of segment.runningStats) {
+      const r = byLayer.get(s.layer)
+      if (!r) throw new Error(`internal: no running statistics kept for ${s.layer.name}`)
+      feeds[s.mean] = t(r.mean, [r.mean.length])
+      feeds[s.variance] = t(r.variance, [r.variance.length])
+    }
     const out = await session.run(feeds)
     const logits = (out.logits!.data as Float32Array).slice(0, n * dims.classes)
     for (const v of Object.values(out)) v.dispose()
@@ -299,19 +329,21 @@ export class OnnxThawStep implements FastStep {
     return logits
   }
 
-  /** The inference graph reads the segment's running statistics where addSegment puts them (in
-   * the graph, from the layers' variables), so it is rebuilt after steps changed them: once per
-   * validation, against a step graph run per batch. A segment without batch norms (MobileNetV2's
-   * are folded into its convolutions) keeps one inference session for the stage. */
+  /** One inference session per stage: the weights and every running statistic are its inputs
+   * (thawInferenceGraph), so what the steps move needs no rebuild; the frozen weights inside the
+   * graph are the stage's own (begin builds it anew). */
   private inferenceSession(): Promise<{ session: Ort.InferenceSession; segment: SegmentGraph }> {
     if (this.inference && !this.inferenceStale) return this.inference
     const { ort, dims } = this.ready()
     const previous = this.inference
-    if (previous) void previous.then((p) => p.session.release()).catch(() => {})
-    this.writeRunning()
+    if (previous) {
+      this.sessions.inferenceReleased++
+      void previous.then((p) => p.session.release()).catch(() => {})
+    }
     const graph = thawInferenceGraph(this.segment, dims, inputShape(this.segment) as [number, number, number])
     if (typeof graph === 'string') throw new Error(`internal: no inference graph for a segment that trains on ONNX Runtime: ${graph}`)
     this.inference = ort.InferenceSession.create(graph.model, sessionOptions(this.threads)).then((session) => ({ session, segment: graph.segment }))
+    this.sessions.inferenceBuilt++
     this.inferenceStale = false
     return this.inference
   }
@@ -320,7 +352,17 @@ export class OnnxThawStep implements FastStep {
   async release(): Promise<void> {
     const previous = this.inference
     this.inference = null
-    if (previous) await (await previous).session.release()
+    if (previous) {
+      this.sessions.inferenceReleased++
+      await (await previous).session.release()
+    }
+  }
+
+  /** The stage is over (FastStep.end): its inference session goes. The training session stays
+   * cached for the segment's next stage (releaseSegmentSessions frees it with the segment);
+   * `predict` after the stage builds a new inference session, for the caller to release. */
+  async end(): Promise<void> {
+    await this.release()
   }
 
   /** The running statistics into the batch norms' TF.js variables. */
@@ -343,6 +385,14 @@ export class OnnxThawStep implements FastStep {
     let s = this.scratch.get(p)
     if (!s) this.scratch.set(p, (s = new Float32Array(p.grad.length)))
     return s
+  }
+
+  /** The training session for a micro-batch of another size than the stage's (a last, smaller
+   * batch): the same graph built for that size, made once and kept with the segment's. */
+  private async sessionFor(size: number): Promise<Ort.InferenceSession> {
+    const made = await trainingSession(this.segment, this.headModel, this.threads, size)
+    if (typeof made === 'string') throw new Error(`internal: the step graph for ${size} images: ${made}`)
+    return made.session
   }
 
   private ready() {

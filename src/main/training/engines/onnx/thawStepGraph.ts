@@ -27,8 +27,9 @@ export interface ThawGraph {
   segmentStats: { mean: string; variance: string }[]
 }
 
-/** `inputShape`: one example's NHWC shape [h, w, c] (the segment's input). */
-export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, inputShape: [number, number, number]): ThawGraph | string {
+/** `inputShape`: one example's NHWC shape [h, w, c] (the segment's input). `batch`: the graph
+ * runs at that batch size only, which makes its depthwise convolutions cheaper (addSegment). */
+export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, inputShape: [number, number, number], batch?: number): ThawGraph | string {
   const g = new GraphBuilder()
   const inputs: ValueInfo[] = [valueInfo('x', ['N', ...inputShape]), valueInfo('target', ['N', dims.classes]), valueInfo('mask1', ['N', dims.features]), valueInfo('mask2', ['N', dims.hidden])]
   for (const i of inputs) g.reserve(i.name)
@@ -45,7 +46,7 @@ export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, input
   }
 
   const nchw = g.node('Transpose', ['x'], { perm: attr.ints([0, 3, 1, 2]) }, 'input')
-  const seg = addSegment(g, segment, nchw, { training: true })
+  const seg = addSegment(g, segment, nchw, { training: true, ...(batch === undefined ? {} : { batch }) })
   if (typeof seg === 'string') return seg
   const [, c, h, w] = seg.outputShape
   if (2 * c !== dims.features) return `the head takes ${dims.features} features, the segment gives ${2 * c} (2 x ${c} channels)`
@@ -77,19 +78,24 @@ export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, input
 }
 
 /** The inference graph: logits [N, classes] ('logits') from the same inputs with the head's
- * running statistics as inputs (headInput(stat), [width]); the segment's own batch norms read
- * what addSegment makes of them in inference mode. */
+ * running statistics as inputs (headInput(stat), [width]), and the segment's too
+ * (segment.runningStats, [c]): the running statistics that steps move are read at every run, so
+ * one session serves a stage's validations. */
 export function thawInferenceGraph(segment: tf.LayersModel, dims: HeadDims, inputShape: [number, number, number]): { model: Uint8Array; segment: SegmentGraph } | string {
   const g = new GraphBuilder()
   const inputs: ValueInfo[] = [valueInfo(g.reserve('x'), ['N', ...inputShape])]
   for (const p of HEAD_PARAMS) inputs.push(valueInfo(g.reserve(headInput(p)), paramShape(p, dims)))
   for (const s of HEAD_STATS) inputs.push(valueInfo(g.reserve(headInput(s)), [s.startsWith('bn1') ? dims.features : dims.hidden]))
   const nchw = g.node('Transpose', ['x'], { perm: attr.ints([0, 3, 1, 2]) }, 'input')
-  const seg = addSegment(g, segment, nchw, { training: false })
+  const seg = addSegment(g, segment, nchw, { training: false, runningStatsAsInputs: true })
   if (typeof seg === 'string') return seg
   const [, c, h, w] = seg.outputShape
   if (2 * c !== dims.features) return `the head takes ${dims.features} features, the segment gives ${2 * c} (2 x ${c} channels)`
   for (const p of seg.params) inputs.push(valueInfo(p.name, p.shape))
+  for (const s of seg.runningStats) {
+    const channels = s.layer.nonTrainableWeights[0]!.shape[0]!
+    inputs.push(valueInfo(s.mean, [channels]), valueInfo(s.variance, [channels]))
+  }
   const pooled = addConcatPool(g, seg.output, { c, h, w }).pooled
   const logits = addHeadInference(g, dims, pooled, headInput, headInput, g.reserve('logits'))
   return { model: encodeGraph(g, 'thaw_inference', inputs, [valueInfo(logits, ['N', dims.classes])]), segment: seg }

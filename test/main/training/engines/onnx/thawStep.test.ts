@@ -156,10 +156,12 @@ describe('the thawing step', () => {
     { optimizer: 'sgd', steps: 2, microBatch: 100 },
     // micro-batches: each sees its own batch statistics in the head (3 examples: one step, as
     // later steps' gradients there are ill-conditioned on TF.js's own backends too)
-    { optimizer: 'sgd', steps: 1, microBatch: 3 }
+    { optimizer: 'sgd', steps: 1, microBatch: 3 },
+    // 4 + 2: the step graph is built per micro-batch size (segmentGraph.ts), two sizes in one step
+    { optimizer: 'sgd', steps: 1, microBatch: 4 }
   ] as const
   for (const { optimizer, steps, microBatch } of cases) {
-    it(`${optimizer}, ${steps} steps${microBatch < 6 ? ', micro-batches of 3' : ''}: the loss, weights and optimizer state of trainStep, one rate per group`, async () => {
+    it(`${optimizer}, ${steps} steps${microBatch < 6 ? `, micro-batches of ${microBatch}` : ''}: the loss, weights and optimizer state of trainStep, one rate per group`, async () => {
       // the last two groups (blocks 14-17 from their 14x14 cut) and the head: three groups, three rates
       const { segment, head, model, fast, shape, cut } = thawed(2, 3, { microBatch })
       const all = await activations(cut)

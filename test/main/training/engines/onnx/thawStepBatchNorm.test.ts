@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildSegment, loadBackbone, type LoadedBackbone } from '../../../../../src/main/backbones'
 import { registerWasmTrainingKernels } from '../../../../../src/main/engine/kernels'
 import { ActivationData } from '../../../../../src/main/training/data/activationData'
-import { OnnxThawStep, releaseThawSessions } from '../../../../../src/main/training/engines/onnx/thawStep'
+import { liveThawSessions, OnnxThawStep, releaseSegmentSessions, releaseThawSessions } from '../../../../../src/main/training/engines/onnx/thawStep'
 import { fitStage, type EpochMetrics } from '../../../../../src/main/training/fit'
 import { groupMembers, isBatchNorm } from '../../../../../src/main/training/groups'
 import { buildHead } from '../../../../../src/main/training/head'
@@ -63,7 +63,7 @@ it("trains MobileNetV1's last group with its batch norms as TF.js does, running 
   const viaOrt = await run(model)
   expect(viaOrt.runtime).toMatch(/^onnxruntime-node/)
   for (const [i, e] of viaOrt.history.entries()) {
-    // validation ran on the engine (its inference graph rebuilt with the epoch's statistics)
+    // validation ran on the engine (its inference graph fed the epoch's running statistics)
     expect(Math.abs(e.validLoss / viaTf.history[i]!.validLoss - 1), `epoch ${i + 1} valid loss`).toBeLessThan(0.05)
     expect(Math.abs(e.trainLoss / viaTf.history[i]!.trainLoss - 1), `epoch ${i + 1} train loss`).toBeLessThan(0.05)
   }
@@ -71,13 +71,22 @@ it("trains MobileNetV1's last group with its batch norms as TF.js does, running 
     expect(maxRelDiff(r, initial[i]!), `running statistic ${i} moved`).toBeGreaterThan(1e-6)
     expect(maxRelDiff(r, viaTf.running[i]!), `running statistic ${i}`).toBeLessThan(1e-3)
   })
+  // one inference session served the stage's validations (the running statistics are its
+  // inputs), and the stage's end released it (FastStep.end)
+  const fast = model.fast as OnnxThawStep
+  expect(fast.sessions.inferenceBuilt).toBe(1)
+  expect(fast.sessions.inferenceReleased).toBe(1)
   // after the stage: the engine's validation logits are TF.js's from the weights handed back
   const probe = tf.tensor(rows.subarray(0, 4 * rows.length / 32), [4, ...shape])
-  const fast = model.fast as OnnxThawStep
   const logits = await fast.predict(probe)
   expect(maxRelDiff(logits, tf.tidy(() => model.forward(probe, false, 0).dataSync() as Float32Array))).toBeLessThan(1e-4)
   probe.dispose()
   await fast.release()
+  // the run's network frees the segment's training session with the segment
+  const alive = liveThawSessions()
+  expect(alive).toBeGreaterThan(0)
+  await releaseSegmentSessions(segment)
+  expect(liveThawSessions()).toBe(alive - 1)
   expect(tf.memory().numTensors).toBe(before)
   tf.tidy(() => every.forEach((v, i) => v.assign(tf.tensor(start[i]!, v.shape))))
   head.dispose()
