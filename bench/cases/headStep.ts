@@ -2,8 +2,10 @@
  * Where a head step's time goes, and a head epoch on each runtime, side by side in one process:
  *  - TF.js wasm (the reference path): ms per step and its kernels' share (tf.profile);
  *  - ONNX Runtime (engines/onnx/headStep.ts): ms per step split into building the inputs (the
- *    batch out of TF.js, dropout masks drawn by TF.js), the native graph (forward + backward),
- *    the update (AdamW as one WebAssembly SIMD pass), validation on the engine (its inference
+ *    batch out of TF.js, the loss targets, the dropout masks drawn in the update arena, the
+ *    feeds), the native graph (forward + backward), the update (AdamW as one WebAssembly SIMD
+ *    pass, then the running statistics), the fit loop's own share per batch (loopMs: the batch
+ *    gathered into a TF.js tensor, the loop, callbacks), validation on the engine (its inference
  *    graph), and the hand-back to TF.js (only when something reads the weights there);
  *  - where the update runs, interleaved in one process: the gradient graph + the SIMD pass, the
  *    same + the plain JavaScript pass it replaced, and the update written into the graph as ONNX
@@ -308,7 +310,10 @@ export async function run(): Promise<Record<string, unknown>> {
   const before = tf.memory().numTensors
   const tfjs = await tfjsStep()
   const thawed = await thawedStep()
+  // the machine is shared: the load average (1, 5, 15 min) beside the epoch figures
+  const loadBefore = os.loadavg().map((l) => round(l, 1))
   const [tfjsEpoch, ortEpoch] = [await epoch(false), await epoch(true)]
+  const loadAfter = os.loadavg().map((l) => round(l, 1))
   // the per-step costs (weights in, update) shared by more images: what a plan's batchSize buys
   const ortBatch64 = await epoch(true, 64)
   const placement = await updatePlacement()
@@ -317,7 +322,7 @@ export async function run(): Promise<Record<string, unknown>> {
   return {
     threads: trainingThreads(),
     tfjsWasmStep: tfjs,
-    headEpochMsPerImage: { tfjsWasm: tfjsEpoch.msPerImage, onnxRuntime: ortEpoch.msPerImage, speedup: round(tfjsEpoch.msPerImage / ortEpoch.msPerImage, 1) },
+    headEpochMsPerImage: { tfjsWasm: tfjsEpoch.msPerImage, onnxRuntime: ortEpoch.msPerImage, speedup: round(tfjsEpoch.msPerImage / ortEpoch.msPerImage, 1), loadAverage: [loadBefore, loadAfter] },
     headEpochWithValidationMsPerImage: { tfjsWasm: tfjsEpoch.withValidationMsPerImage, onnxRuntime: ortEpoch.withValidationMsPerImage },
     onnxRuntimeStep: ortEpoch.timings,
     onnxRuntimeBatch64: { msPerImage: ortBatch64.msPerImage, step: ortBatch64.timings },
