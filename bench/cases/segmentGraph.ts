@@ -40,8 +40,8 @@ export interface SegmentTiming {
 
 /** Times one segment's forward + backward at a batch size (synthetic inputs: the time does not
  * depend on their values). */
-export async function segmentStep(segment: tf.LayersModel, opts: { batch: number; threads: number; training?: boolean; runs?: number; profile?: boolean; spinning?: boolean }): Promise<SegmentTiming | string> {
-  const built = segmentGradientModel(segment, { training: opts.training ?? true })
+export async function segmentStep(segment: tf.LayersModel, opts: { batch: number; threads: number; training?: boolean; runs?: number; profile?: boolean; spinning?: boolean; fixedBatch?: boolean }): Promise<SegmentTiming | string> {
+  const built = segmentGradientModel(segment, { training: opts.training ?? true, ...(opts.fixedBatch ? { batch: opts.batch } : {}) })
   if (typeof built === 'string') return built
   const { model, graph, inputShape } = built
   const n = opts.batch

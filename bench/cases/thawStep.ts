@@ -50,7 +50,7 @@ async function opProfile(segment: tf.LayersModel, head: tf.LayersModel, x: tf.Te
   const layers = headLayers(head)
   if (typeof layers === 'string') return { [layers]: 0 }
   const shape = segment.inputs[0]!.shape.slice(1) as [number, number, number]
-  const graph = thawTrainingGraph(segment, layers.dims, shape)
+  const graph = thawTrainingGraph(segment, layers.dims, shape, x.shape[0]) // built for the batch, as the engine builds it
   if (typeof graph === 'string') return { [graph]: 0 }
   const prefix = path.join(os.tmpdir(), `thaw-step-profile-${process.pid}`)
   const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: prefix })
@@ -146,7 +146,7 @@ export async function run(argv: readonly string[] = process.argv): Promise<Recor
       const rand = mulberry32(3)
       const x = tf.tensor(Float32Array.from({ length: BATCH * shape.reduce((a, b) => a * b, 1) }, () => rand() * 3), [BATCH, ...shape])
       const labels = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 2), 'int32')
-      const stage = stageSchema.parse({ epochs: 1, lr: [1e-5, 1e-4], optimizer: 'adam' })
+      const stage = stageSchema.parse({ epochs: 1, lr: [1e-5, 1e-4], optimizer: 'adam', batchSize: BATCH })
       const rates = model.groups.map(() => 1e-5) // small: the weights barely move while timed
       const start = model.groups.flatMap((g) => g.vars).map((v) => v.dataSync().slice())
       const restore = (): void => tf.tidy(() => model.groups.flatMap((g) => g.vars).forEach((v, i) => v.assign(tf.tensor(start[i]!, v.shape))))

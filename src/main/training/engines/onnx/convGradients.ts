@@ -19,8 +19,23 @@
 //   depthwise dx: ConvTranspose 6.5 ms, Conv by the flipped kernel 16.7
 //   ReLU6 backward: Mul(dy, Cast(mask)) 1.2 ms, Where(mask, dy, 0) 3.1 (its broadcast is slow)
 // In CNHW a 1x1 convolution is one matrix product over every image at once, and a kernel's
-// gradient one product that sums over them; ONNX Runtime's Conv (depthwise, k x k) wants NCHW,
-// so those transpose around it (cheap: whole h x w planes move).
+// gradient one product that sums over them; ONNX Runtime's Conv (k x k) wants NCHW, so those
+// transpose around it (cheap: whole h x w planes move).
+// Depthwise (issue 11, segkernels): ONNX Runtime's fast depthwise and NCHWc kernels serve only
+// constant weights; a grouped Conv whose weights are graph inputs runs im2col + a tiny Gemm per
+// (image, channel), so what counts is that count and the copies around it. Process CPU time per
+// batch, 1 thread, median of 7 (scratch micro-benchmark, load average 3.5-6), now -> before:
+//   forward as one Conv of c * n groups over CNHW read as [1, c * n, h, w] (needs a graph built
+//     for one batch size): 14x14x576 n16 34 -> 37 ms, 7x7x960 n16 6.5-9.9 -> 8.3-10.9, 56x56x144
+//     n8 13-16 -> 20, 112x112x32 n8 9.7-13 -> 14-15, stride 2 at 112x112x96 n8 15-22 -> 27-30
+//   dx, stride 1: Conv of c * n groups by the flipped kernel: 14x14 10.5-16 -> 29-42 (NCHW
+//     ConvTranspose between Transposes), 7x7 6.7-7.5 -> 14-19, 56x56 12.4-13.5 -> 36, 112x112
+//     10.5-15 -> 29-30; stride 2: ConvTranspose of c * n groups 21-55 -> 62
+//   dkernel: the grouped correlation beats the 9 tap Slices on 7x7 maps (10-11 -> 18-21.5) and
+//     at stride 2 (30 -> 52-60), and loses on 14x14 and larger (34-35 / 68-76 / 46-68 against
+//     32-34 / 54-65 / 31-51): the taps stay there
+//   tried, slower: im2col by 9 Slices + Concat, then one batched MatMul per channel for forward,
+//     dx and dkernel (17-18 ms at 7x7x960, 45-55 at 56x56x144; ONNX Runtime's Slice dominates)
 import { attr, type GraphBuilder } from '../../../export/onnx/graph'
 
 type Op = (type: string, inputs: string[], attrs?: Parameters<GraphBuilder['node']>[2]) => string
@@ -136,28 +151,54 @@ export function conv2d(g: GraphBuilder, scope: string, x: { cnhw: () => string; 
 }
 
 /** Depthwise k x k convolution: x [c, n, h, w] (CNHW), kernel [c, 1, kh, kw], one filter per
- * channel, bias [c] or null. Forward and dx (ConvTranspose by the same kernel) run as grouped
- * convolutions in NCHW. dkernel at stride 1 sums, for each of the kh x kw taps, the product of dy
- * with x shifted by the tap (over the padded x), over images and space; at stride 2 it is the
- * swapped-axes convolution (as conv2d's, grouped by channel). */
-export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, shape: Window & { c: number }) {
+ * channel, bias [c] or null. `batch` null (a dynamic batch axis): forward and dx (ConvTranspose by
+ * the same kernel) run as grouped convolutions in NCHW, between Transposes. `batch` n (a graph built
+ * for one batch size): CNHW read as [1, c * n, h, w] is one image with a channel per (channel,
+ * image) pair, so forward and dx are convolutions of c * n groups by the kernel tiled over the
+ * images (Expand), with no Transposes; at stride 1 dx is the convolution of dy by the flipped
+ * kernel, which ONNX Runtime runs faster than ConvTranspose there. dkernel at stride 1 on maps of
+ * 14 x 14 and more sums, for each of the kh x kw taps, the product of dy with x shifted by the tap
+ * (over the padded x), over images and space; otherwise (stride 2, small maps) it is the
+ * swapped-axes convolution (as conv2d's, grouped by channel). Figures in segmentGraph.ts. */
+export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, shape: Window & { c: number; batch?: number | null }) {
   const op = ops(g, scope)
   const { c, kh, kw, sh, sw } = shape
+  const n = shape.batch ?? null
   const [top, left, bottom, right] = shape.pads
   const { ho, wo, extraH, extraW } = windowOut(shape)
   const conv = { group: attr.int(c), kernel_shape: attr.ints([kh, kw]), strides: attr.ints([sh, sw]), pads: attr.ints(shape.pads) }
-  const y = swapBatchAndChannels(g, scope, op('Conv', [swapBatchAndChannels(g, scope, x), kernel, ...(bias ? [bias] : [])], conv))
+  /** the kernel (or its flip) once per image: [c * n, 1, kh, kw] */
+  const tiled = (k: string, images: number): string => op('Reshape', [op('Expand', [op('Reshape', [k, g.int64Vector([c, 1, 1, kh, kw])]), g.int64Vector([c, images, 1, kh, kw])]), g.int64Vector([c * images, 1, kh, kw])])
+  const asOneImage = (v: string, rows: number, cols: number, images: number): string => op('Reshape', [v, g.int64Vector([1, c * images, rows, cols])])
+  const asCnhw = (v: string, rows: number, cols: number, images: number): string => op('Reshape', [v, g.int64Vector([c, images, rows, cols])])
+  let kernelTiled: string | undefined
+  const y =
+    n === null
+      ? swapBatchAndChannels(g, scope, op('Conv', [swapBatchAndChannels(g, scope, x), kernel, ...(bias ? [bias] : [])], conv))
+      : asCnhw(op('Conv', [asOneImage(x, shape.h, shape.w, n), (kernelTiled = tiled(kernel, n)), ...(bias ? [op('Reshape', [op('Expand', [op('Reshape', [bias, g.int64Vector([c, 1])]), g.int64Vector([c, n])]), g.int64Vector([c * n])])] : [])], { ...conv, group: attr.int(c * n) }), ho, wo, n)
   return {
     y,
     outShape: { c, h: ho, w: wo },
     backward(dy: string): ConvGradients {
       return {
-        dx: () => swapBatchAndChannels(g, scope, op('ConvTranspose', [swapBatchAndChannels(g, scope, dy), kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) })),
+        dx: () => {
+          if (n === null) return swapBatchAndChannels(g, scope, op('ConvTranspose', [swapBatchAndChannels(g, scope, dy), kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) }))
+          const grouped = { group: attr.int(c * n), kernel_shape: attr.ints([kh, kw]) }
+          if (sh === 1 && sw === 1) {
+            // the correlation of dy, padded by kernel - 1 - pad, by the kernel flipped in space
+            const flipped = op('Slice', [kernel, g.int64Vector([kh - 1, kw - 1]), g.int64Vector([-kh - 1, -kw - 1]), g.int64Vector([2, 3]), g.int64Vector([-1, -1])])
+            const pads = attr.ints([kh - 1 - top, kw - 1 - left, kh - 1 - bottom, kw - 1 - right])
+            return asCnhw(op('Conv', [asOneImage(dy, ho, wo, n), tiled(flipped, n)], { ...grouped, pads }), shape.h, shape.w, n)
+          }
+          const dyOne = asOneImage(dy, ho, wo, n)
+          return asCnhw(op('ConvTranspose', [dyOne, kernelTiled ?? tiled(kernel, n)], { ...grouped, strides: attr.ints([sh, sw]), pads: attr.ints(shape.pads), output_padding: attr.ints([extraH, extraW]) }), shape.h, shape.w, n)
+        },
         dkernel: () => {
-          if (sh > 1 || sw > 1) {
+          if (sh > 1 || sw > 1 || shape.h * shape.w < 14 * 14) {
             // strided Slices are slow: at stride 2 the correlation of x by dy as a grouped
             // convolution (channels as groups, images as the summed channels, which CNHW gives
-            // by a reshape) measured 50 ms against 164 for the taps (112x112x96, batch 8, 1 thread)
+            // by a reshape) measured 50 ms against 164 for the taps (112x112x96, batch 8, 1 thread);
+            // on 7x7 maps it beats the taps too (11 ms against 21.5 at 7x7x960, batch 16)
             const full = op('Conv', [op('Reshape', [x, g.int64Vector([1, -1, shape.h, shape.w])]), dy], {
               group: attr.int(c),
               kernel_shape: attr.ints([ho, wo]),

@@ -28,7 +28,7 @@ export interface ThawGroups {
   /** images per forward/backward pass; a batch is split as trainStep splits it at the same size.
    * Left out, the engine takes what native memory allows (nativeStepMemory), not TF.js's
    * Trainable.microBatch (sized for a 4 GB wasm heap: 3 images for the whole MobileNetV2 at 224
-   * px, where this gives 9 on a 16 GB machine). Batch norm (the head's, and the segment's in
+   * px, where this allows 9 on a 16 GB machine: 4 runs of 8 for a batch of 32). Batch norm (the head's, and the segment's in
    * training mode) then sees the statistics of bigger micro-batches than on TF.js: the same
    * update as trainStep with that micro-batch, not as trainStep with TF.js's. */
   microBatch?: number
@@ -66,17 +66,19 @@ const trainingSessions = new WeakMap<tf.LayersModel, Sessions>()
 /** every session made, with how to drop it from the cache */
 const live = new Map<Promise<{ session: Ort.InferenceSession }>, () => void>()
 
-async function trainingSession(segment: tf.LayersModel, head: tf.LayersModel, threads: number): Promise<{ session: Ort.InferenceSession; graph: ThawGraph } | string> {
+/** `batch`: the micro-batch size the session runs (one session per size: its depthwise
+ * convolutions are grouped per image, segmentGraph.ts). */
+async function trainingSession(segment: tf.LayersModel, head: tf.LayersModel, threads: number, batch: number): Promise<{ session: Ort.InferenceSession; graph: ThawGraph } | string> {
   const layers = headLayers(head)
   if (typeof layers === 'string') return layers
   const shape = inputShape(segment)
   if (typeof shape === 'string') return shape
-  const key = `${JSON.stringify(layers.dims)}:${threads}`
+  const key = `${JSON.stringify(layers.dims)}:${threads}:${batch}`
   let bySegment = trainingSessions.get(segment)
   if (!bySegment) trainingSessions.set(segment, (bySegment = new Map()))
   let made = bySegment.get(key)
   if (!made) {
-    const graph = thawTrainingGraph(segment, layers.dims, shape)
+    const graph = thawTrainingGraph(segment, layers.dims, shape, batch)
     if (typeof graph === 'string') return graph
     made = loadOnnxRuntime().then(async (ort) => ({ session: await ort.InferenceSession.create(graph.model, sessionOptions(threads)), graph }))
     bySegment.set(key, made)
@@ -128,6 +130,8 @@ const config = (l: tf.layers.Layer) => l.getConfig() as { momentum?: number }
 
 export class OnnxThawStep implements FastStep {
   private session: Ort.InferenceSession | null = null
+  /** the micro-batch size `session` runs (others get their own, sessionFor) */
+  private sessionBatch = 0
   private ort: typeof Ort | null = null
   private graph: ThawGraph | null = null
   /** per group (Trainable.groups order), its weights in the group's variable order */
@@ -147,8 +151,10 @@ export class OnnxThawStep implements FastStep {
   /** inference sessions built and released so far (tests: none outlives its stage) */
   readonly sessions = { inferenceBuilt: 0, inferenceReleased: 0 }
   private readonly threads: number
-  /** images per graph run (ThawGroups.microBatch) */
+  /** images per graph run at most (ThawGroups.microBatch, or what native memory allows) */
   readonly microBatch: number
+  /** images per graph run in the current stage (stageMicroBatch) */
+  private micro = 1
 
   constructor(
     private readonly segment: tf.LayersModel,
@@ -173,7 +179,10 @@ export class OnnxThawStep implements FastStep {
     if (typeof layers === 'string') return layers
     let made: { session: Ort.InferenceSession; graph: ThawGraph } | string
     try {
-      made = await trainingSession(this.segment, this.headModel, this.threads)
+      // the size most micro-batches have (a stage's batches are at most batchSize images)
+      this.micro = this.stageMicroBatch(stage.batchSize)
+      this.sessionBatch = Math.max(1, Math.min(this.micro, stage.batchSize))
+      made = await trainingSession(this.segment, this.headModel, this.threads, this.sessionBatch)
       this.ort = await loadOnnxRuntime()
     } catch (err) {
       return `onnxruntime-node could not start: ${(err as Error).message}`
@@ -242,7 +251,7 @@ export class OnnxThawStep implements FastStep {
     let loss = 0
     // trainStep's micro-batches: each draws its masks from seed + its start, and its batch norms
     // see (and update the running statistics from) its own statistics
-    const micro = Math.min(this.microBatch, n)
+    const micro = Math.min(this.micro, n)
     for (let start = 0; start < n; start += micro) {
       const t1 = performance.now()
       const size = Math.min(micro, n - start)
@@ -266,7 +275,7 @@ export class OnnxThawStep implements FastStep {
         fetches[p.output] = t(first ? p.grad : this.scratchFor(p), p.shape)
       }
       const t2 = performance.now()
-      const out = await session.run(feeds, fetches)
+      const out = await (size === this.sessionBatch ? session : await this.sessionFor(size)).run(feeds, fetches)
       const t3 = performance.now()
       if (!first) for (const p of params) addInto(p.grad, this.scratchFor(p))
       this.timings.accumulateMs += performance.now() - t3
@@ -388,6 +397,23 @@ export class OnnxThawStep implements FastStep {
     let s = this.scratch.get(p)
     if (!s) this.scratch.set(p, (s = new Float32Array(p.grad.length)))
     return s
+  }
+
+  /** Images per graph run for a stage's batches: a size asked for (ThawGroups.microBatch) as it
+   * is; the engine's own splits a full batch evenly within its bound (32 at most 9: 4 runs of 8,
+   * not 9 + 9 + 9 + 5), so full batches run one graph size (one session, segmentGraph.ts builds
+   * the graph per size) in as few runs. */
+  stageMicroBatch(batchSize: number): number {
+    if (this.parts.microBatch !== undefined) return this.microBatch
+    return Math.ceil(batchSize / Math.ceil(batchSize / this.microBatch))
+  }
+
+  /** The training session for a micro-batch of another size than the stage's (a last, smaller
+   * batch): the same graph built for that size, made once and kept with the segment's. */
+  private async sessionFor(size: number): Promise<Ort.InferenceSession> {
+    const made = await trainingSession(this.segment, this.headModel, this.threads, size)
+    if (typeof made === 'string') throw new Error(`internal: the step graph for ${size} images: ${made}`)
+    return made.session
   }
 
   private ready() {

@@ -49,8 +49,8 @@ interface Result {
 }
 
 /** The segment's forward + backward on ONNX Runtime, in TF.js layouts (NHWC values, TF.js kernels). */
-async function onnx(segment: tf.LayersModel, training: boolean, x: Float32Array, r: Float32Array, n: number): Promise<Result> {
-  const built = segmentGradientModel(segment, { training })
+async function onnx(segment: tf.LayersModel, training: boolean, x: Float32Array, r: Float32Array, n: number, fixedBatch: boolean): Promise<Result> {
+  const built = segmentGradientModel(segment, { training, ...(fixedBatch ? { batch: n } : {}) })
   if (typeof built === 'string') throw new Error(built)
   const { model, graph, inputShape } = built
   const [, c, h, w] = inputShape
@@ -106,14 +106,15 @@ function reference(segment: tf.LayersModel, training: boolean, x: Float32Array, 
   return { y: y!, grads, stats }
 }
 
-/** Runs both and compares the output, every parameter's gradient and the batch statistics. */
-async function check(segment: tf.LayersModel, opts: { training: boolean; n: number; seed: number; lo?: number; hi?: number; tolerance?: number }): Promise<{ params: number }> {
+/** Runs both and compares the output, every parameter's gradient and the batch statistics.
+ * fixedBatch: the graph built for batch n (depthwise convolutions grouped per image). */
+async function check(segment: tf.LayersModel, opts: { training: boolean; n: number; seed: number; lo?: number; hi?: number; tolerance?: number; fixedBatch?: boolean }): Promise<{ params: number }> {
   const inShape = segment.inputs[0]!.shape.slice(1) as number[]
   const outShape = segment.outputs[0]!.shape.slice(1) as number[]
   const x = randoms(opts.n * size(inShape), opts.seed, opts.lo ?? -2, opts.hi ?? 2)
   const r = randoms(opts.n * size(outShape), opts.seed + 1)
   // ONNX first: in training mode TF.js's BN layers update their running statistics as they run
-  const mine = await onnx(segment, opts.training, x, r, opts.n)
+  const mine = await onnx(segment, opts.training, x, r, opts.n, opts.fixedBatch ?? false)
   const ref = reference(segment, opts.training, x, r, opts.n)
   const tolerance = opts.tolerance ?? TOLERANCE
   expect(maxRelDiff(mine.y, ref.y), 'output').toBeLessThan(tolerance)
@@ -183,6 +184,36 @@ describe('a segment as ONNX forward + backward, layer by layer against TF.js aut
       randomizeWeights(model, 30)
       // 3 kernels, 3 gammas, 3 betas
       expect((await check(model, { training, n: 3, seed: 3 })).params).toBe(9)
+      model.dispose()
+    })
+  })
+
+  // depthwise has three formulations (convGradients.ts): dynamic batch (NCHW between Transposes),
+  // a graph for one batch size (c * n groups; dx by the flipped kernel at stride 1, ConvTranspose
+  // at stride 2), and for dkernel the taps (stride 1, maps of 14 x 14 and more) or the grouped
+  // correlation (stride 2, smaller maps): every combination, odd sizes, both paddings, with and
+  // without bias and a fused activation, batches of 1 and odd
+  describe.each([
+    ['15 x 15 (the taps), batch', [15, 15, 3] as const],
+    ['13 x 9 (the correlation), batch', [13, 9, 4] as const]
+  ])('depthwise 3x3 at stride 1 and 2, same and valid, on %s', (_, inShape) => {
+    it.each([
+      [1, false],
+      [1, true],
+      [3, false],
+      [3, true],
+      [5, true]
+    ])('%i, graph for that batch only: %s', async (n, fixedBatch) => {
+      const input = tf.input({ shape: [...inShape] })
+      let x = apply(tf.layers.conv2d({ filters: 6, kernelSize: 1 }), input)
+      x = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6' }), x)
+      x = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false }), x)
+      x = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same' }), x)
+      x = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' }), x)
+      const y = apply(tf.layers.conv2d({ filters: 3, kernelSize: 1 }), x)
+      const model = tf.model({ inputs: input, outputs: y })
+      randomizeWeights(model, 50 + n)
+      expect((await check(model, { training: true, n, seed: 5 + n, fixedBatch })).params).toBe(11)
       model.dispose()
     })
   })
@@ -270,11 +301,12 @@ describe('whole backbone groups from the mirror (MobileNetV2, and MobileNetV1 wi
   })
 
   it.each([
-    ['the last group from its cut (block 17 + the 1x1 conv to 1280)', 'expanded_conv_16_add_add'],
-    ['the last four blocks from the cut after block 13', 'expanded_conv_13_add_add'],
-  ])('%s', async (_, from) => {
+    ['the last group from its cut (block 17 + the 1x1 conv to 1280)', 'expanded_conv_16_add_add', 2, false],
+    ['the last four blocks from the cut after block 13', 'expanded_conv_13_add_add', 2, false],
+    ['the last four blocks, a graph for batch 3 only', 'expanded_conv_13_add_add', 3, true]
+  ])('%s', async (_, from, n, fixedBatch) => {
     const segment = buildSegment(model, from, 'Conv2d_18_1_relu6')
-    const { params } = await check(segment, { training: true, n: 2, seed: 21, lo: -3, hi: 3, tolerance: 2e-4 })
+    const { params } = await check(segment, { training: true, n, seed: 21, lo: -3, hi: 3, tolerance: 2e-4, fixedBatch })
     expect(params).toBe(segment.layers.reduce((a, l) => a + l.trainableWeights.length, 0))
     segment.dispose()
   })

@@ -23,7 +23,7 @@ import { buildHead, trainableVars } from '../../../../../src/main/training/head'
 import { makeOptimizer, optimizerState, restoreOptimizer } from '../../../../../src/main/training/optimizers'
 import { trainStep, weightedCrossEntropy, type Trainable } from '../../../../../src/main/training/step'
 import { thawedTrainable } from '../../../../../src/main/training/trainable'
-import { microBatchFor, nativeStepMemory } from '../../../../../src/main/training/stepMemory'
+import { bytesPerImage, microBatchFor, nativeStepMemory } from '../../../../../src/main/training/stepMemory'
 import os from 'node:os'
 import { mulberry32 } from '../../../../../src/main/util/random'
 import { stageSchema, type Stage } from '../../../../../src/shared/plan'
@@ -60,7 +60,8 @@ function thawed(count: number, classes: number, opts: { microBatch?: number | 'e
     opts.microBatch === 'engine'
       ? new OnnxThawStep(segment, head, { groups: base.groups, frozenBn: 0 })
       : new OnnxThawStep(segment, head, { groups: base.groups, microBatch: opts.microBatch ?? base.microBatch!, frozenBn: 0 })
-  const model: Trainable = { ...base, microBatch: fast.microBatch, fast }
+  // (the tests' stages keep the default batch size, 32)
+  const model: Trainable = { ...base, microBatch: fast.stageMicroBatch(32), fast }
   const shape = segment.inputs[0]!.shape.slice(1) as [number, number, number]
   return { segment, head, model, fast, shape, cut }
 }
@@ -170,7 +171,18 @@ describe('the thawing step', () => {
     // any machine of 8 GB or more (1 GB for the step) takes more than TF.js's three
     if (os.totalmem() >= 8 * 1024 ** 3) expect(engine.microBatch).toBeGreaterThan(3)
     // a size asked for is kept (the curves against TF.js compare at TF.js's)
-    expect(new OnnxThawStep(whole, head, { groups: model.groups, microBatch: 3, frozenBn: 0 }).microBatch).toBe(3)
+    const pinned = new OnnxThawStep(whole, head, { groups: model.groups, microBatch: 3, frozenBn: 0 })
+    expect([pinned.microBatch, pinned.stageMicroBatch(32)]).toEqual([3, 3])
+    // its own splits a full batch evenly within its bound: at most 9 gives 4 runs of 8 for 32
+    const saved = process.env.THAW_STEP_MEMORY_MB
+    process.env.THAW_STEP_MEMORY_MB = String((9.5 * bytesPerImage(whole)) / 1e6)
+    try {
+      const nine = new OnnxThawStep(whole, head, { groups: model.groups, frozenBn: 0 })
+      expect([nine.microBatch, nine.stageMicroBatch(32), nine.stageMicroBatch(16), nine.stageMicroBatch(8)]).toEqual([9, 8, 8, 8])
+    } finally {
+      if (saved === undefined) delete process.env.THAW_STEP_MEMORY_MB
+      else process.env.THAW_STEP_MEMORY_MB = saved
+    }
     head.dispose()
     whole.dispose()
   })
@@ -181,11 +193,13 @@ describe('the thawing step', () => {
     // micro-batches: each sees its own batch statistics in the head (3 examples: one step, as
     // later steps' gradients there are ill-conditioned on TF.js's own backends too)
     { optimizer: 'sgd', steps: 1, microBatch: 3 },
+    // 4 + 2: the step graph is built per micro-batch size (segmentGraph.ts), two sizes in one step
+    { optimizer: 'sgd', steps: 1, microBatch: 4 },
     // the engine's own micro-batch (native memory), trainStep split the same way
     { optimizer: 'adam', steps: 2, microBatch: 'engine' }
   ] as const
   for (const { optimizer, steps, microBatch } of cases) {
-    const split = microBatch === 'engine' ? ", the engine's own micro-batch" : microBatch < 6 ? ', micro-batches of 3' : ''
+    const split = microBatch === 'engine' ? ", the engine's own micro-batch" : microBatch < 6 ? `, micro-batches of ${microBatch}` : ''
     it(`${optimizer}, ${steps} steps${split}: the loss, weights and optimizer state of trainStep, one rate per group`, async () => {
       // the last two groups (blocks 14-17 from their 14x14 cut) and the head: three groups, three rates
       const { segment, head, model, fast, shape, cut } = thawed(2, 3, { microBatch })
