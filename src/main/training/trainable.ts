@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { applyHead, concatPool, trainableVars } from './head'
 import { thawEngine } from './engines'
 import type { Trainable } from './step'
+import { microBatchFor } from './stepMemory'
 
 /** Thawed backbone groups + the head: `segment` runs from the freeze boundary to the feature
  * layer (batch norm in training mode inside it), then concat pooling and the head. Each thawed
@@ -13,6 +14,7 @@ export function thawedTrainable(
   groups: { name: string; layers: tf.layers.Layer[] }[],
   extraFirst: tf.layers.Layer[] = []
 ): Trainable {
+  // TF.js's micro-batch (its wasm heap); the native engine picks its own (ThawGroups.microBatch)
   const microBatch = microBatchFor(segment)
   const trainable: Trainable = {
     microBatch,
@@ -23,26 +25,8 @@ export function thawedTrainable(
       { name: 'head', vars: trainableVars(head.layers) }
     ]
   }
-  trainable.fast = thawEngine(segment, head, { groups: trainable.groups, microBatch, frozenBn: extraFirst.length })
+  trainable.fast = thawEngine(segment, head, { groups: trainable.groups, frozenBn: extraFirst.length })
   return trainable
 }
 
-/** Activation memory the backward pass needs, per image, for a segment: every layer's output is
- * kept for the gradients and gets a gradient of its own, with temporaries on top. */
-export function bytesPerImage(segment: tf.LayersModel): number {
-  let elements = 0
-  for (const layer of segment.layers) {
-    const shape = layer.outputShape
-    if (Array.isArray(shape[0])) continue
-    elements += (shape as (number | null)[]).slice(1).reduce<number>((a, b) => a * (b ?? 1), 1)
-  }
-  return elements * 4 * 4
-}
-
-/** Memory a training step may take for activations: a wasm heap is at most 4 GB, and the
- * backbone, the optimizer state and the batch itself live there too. */
-const STEP_MEMORY = 768e6
-
-export function microBatchFor(segment: tf.LayersModel): number {
-  return Math.max(1, Math.floor(STEP_MEMORY / Math.max(bytesPerImage(segment), 1)))
-}
+export { bytesPerImage, microBatchFor } from './stepMemory'

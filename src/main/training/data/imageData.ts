@@ -3,12 +3,14 @@ import type { BackboneSpec } from '../../backbones'
 import { toInputArray } from '../../backbones/preprocess'
 import { decodeView } from '../../precompute/views'
 import { mulberry32, shuffled } from '../../util/random'
+import { DecodedViews } from './decodedViews'
 import { batchBounds, type Batch, type FitData } from './fitData'
 import type { LabelledImage } from './labelledSet'
 
-/** Batches computed from the images themselves: decode, then the frozen part of the network on
- * every image of every epoch. The baseline the activation cache must beat, and the fallback when
- * a boundary cache would not fit its disk budget. */
+/** Batches computed from the images themselves: decode (once per view while memory allows:
+ * decodedViews.ts), then the frozen part of the network on every image of every epoch. The
+ * baseline the activation cache must beat, the fallback when a boundary cache would not fit its
+ * disk budget, and the whole-network stage's data. */
 export class ImageData implements FitData {
   readonly validLabels: Int32Array
 
@@ -19,7 +21,9 @@ export class ImageData implements FitData {
     private readonly train: LabelledImage[],
     private readonly valid: LabelledImage[],
     /** augmented views per training image: each epoch picks one of 0..views, as the cache does */
-    private readonly views: number
+    private readonly views: number,
+    /** decoded pixels kept across the stage's epochs (training and validation images) */
+    readonly decoded = new DecodedViews()
   ) {
     this.validLabels = Int32Array.from(valid.map((v) => v.label))
   }
@@ -30,7 +34,7 @@ export class ImageData implements FitData {
 
   private async *batches(items: { image: LabelledImage; view: number }[], bounds: [number, number][]): AsyncGenerator<Batch> {
     const decode = (range: [number, number]) =>
-      Promise.all(items.slice(range[0], range[1]).map((it) => decodeView(it.image.path, this.spec, it.image.hash, it.view)))
+      Promise.all(items.slice(range[0], range[1]).map((it) => this.decoded.get(it.image.hash, it.view, () => decodeView(it.image.path, this.spec, it.image.hash, it.view))))
     let next = bounds.length ? decode(bounds[0]!) : null
     for (let b = 0; b < bounds.length; b++) {
       const images = await next!

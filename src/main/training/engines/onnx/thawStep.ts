@@ -21,12 +21,18 @@ import type { SegmentGraph } from './segmentGraph'
 import { headBatchStat, headGrad, headInput, thawInferenceGraph, thawTrainingGraph, type ThawGraph } from './thawStepGraph'
 import { lossTargets, movingAverage } from './stepInputs'
 import { UpdateArena } from './wasmUpdate'
+import { microBatchFor, nativeStepMemory } from '../../stepMemory'
 
 export interface ThawGroups {
   /** variables of each thawed group, earliest first, head last (Trainable.groups) */
   groups: { name: string; vars: tf.Variable[] }[]
-  /** images per forward/backward pass (Trainable.microBatch): a batch is split as trainStep splits it */
-  microBatch: number
+  /** images per forward/backward pass; a batch is split as trainStep splits it at the same size.
+   * Left out, the engine takes what native memory allows (nativeStepMemory), not TF.js's
+   * Trainable.microBatch (sized for a 4 GB wasm heap: 3 images for the whole MobileNetV2 at 224
+   * px, where this allows 9 on a 16 GB machine: 4 runs of 8 for a batch of 32). Batch norm (the head's, and the segment's in
+   * training mode) then sees the statistics of bigger micro-batches than on TF.js: the same
+   * update as trainStep with that micro-batch, not as trainStep with TF.js's. */
+  microBatch?: number
   /** batch-norm layers of frozen groups that train (trainBn): the engine does not run those */
   frozenBn: number
 }
@@ -153,6 +159,10 @@ export class OnnxThawStep implements FastStep {
   /** inference sessions built and released so far (tests: none outlives its stage) */
   readonly sessions = { inferenceBuilt: 0, inferenceReleased: 0 }
   private readonly threads: number
+  /** images per graph run at most (ThawGroups.microBatch, or what native memory allows) */
+  readonly microBatch: number
+  /** images per graph run in the current stage (stageMicroBatch) */
+  private micro = 1
 
   constructor(
     private readonly segment: tf.LayersModel,
@@ -161,6 +171,7 @@ export class OnnxThawStep implements FastStep {
     opts: { threads?: number } = {}
   ) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? trainingThreads()))
+    this.microBatch = Math.max(1, Math.floor(parts.microBatch ?? microBatchFor(segment, nativeStepMemory())))
   }
 
   describe(): string {
@@ -177,7 +188,8 @@ export class OnnxThawStep implements FastStep {
     let made: { session: Ort.InferenceSession; graph: ThawGraph } | string
     try {
       // the size most micro-batches have (a stage's batches are at most batchSize images)
-      this.sessionBatch = Math.max(1, Math.min(this.parts.microBatch, stage.batchSize))
+      this.micro = this.stageMicroBatch(stage.batchSize)
+      this.sessionBatch = Math.max(1, Math.min(this.micro, stage.batchSize))
       made = await trainingSession(this.segment, this.headModel, this.threads, this.sessionBatch)
       this.ort = await loadOnnxRuntime()
     } catch (err) {
@@ -247,7 +259,7 @@ export class OnnxThawStep implements FastStep {
     let loss = 0
     // trainStep's micro-batches: each draws its masks from seed + its start, and its batch norms
     // see (and update the running statistics from) its own statistics
-    const micro = Math.max(1, Math.min(this.parts.microBatch, n))
+    const micro = Math.min(this.micro, n)
     for (let start = 0; start < n; start += micro) {
       const t1 = performance.now()
       const size = Math.min(micro, n - start)
@@ -393,6 +405,15 @@ export class OnnxThawStep implements FastStep {
     let s = this.scratch.get(p)
     if (!s) this.scratch.set(p, (s = new Float32Array(p.grad.length)))
     return s
+  }
+
+  /** Images per graph run for a stage's batches: a size asked for (ThawGroups.microBatch) as it
+   * is; the engine's own splits a full batch evenly within its bound (32 at most 9: 4 runs of 8,
+   * not 9 + 9 + 9 + 5), so full batches run one graph size (one session, segmentGraph.ts builds
+   * the graph per size) in as few runs. */
+  stageMicroBatch(batchSize: number): number {
+    if (this.parts.microBatch !== undefined) return this.microBatch
+    return Math.ceil(batchSize / Math.ceil(batchSize / this.microBatch))
   }
 
   /** The training session for a micro-batch of another size than the stage's (a last, smaller

@@ -23,6 +23,8 @@ import { buildHead, trainableVars } from '../../../../../src/main/training/head'
 import { makeOptimizer, optimizerState, restoreOptimizer } from '../../../../../src/main/training/optimizers'
 import { trainStep, weightedCrossEntropy, type Trainable } from '../../../../../src/main/training/step'
 import { thawedTrainable } from '../../../../../src/main/training/trainable'
+import { bytesPerImage, microBatchFor, nativeStepMemory } from '../../../../../src/main/training/stepMemory'
+import os from 'node:os'
 import { mulberry32 } from '../../../../../src/main/util/random'
 import { stageSchema, type Stage } from '../../../../../src/shared/plan'
 import { maxRelDiff } from '../../../../helpers/numeric'
@@ -42,8 +44,11 @@ afterAll(async () => {
   bb?.model.dispose()
 })
 
-/** The last `count` groups of MobileNetV2 from their cut, and a fresh head. */
-function thawed(count: number, classes: number, opts: { microBatch?: number } = {}) {
+/** The last `count` groups of MobileNetV2 from their cut, and a fresh head. Both paths split a
+ * batch into the same micro-batches: TF.js's (Trainable.microBatch, its wasm heap's) unless
+ * `microBatch` says otherwise; 'engine': the one the engine picks for itself (native memory), the
+ * TF.js reference then running at that size too. */
+function thawed(count: number, classes: number, opts: { microBatch?: number | 'engine' } = {}) {
   const members = groupMembers(bb.model, bb.spec)
   const first = members.length - count
   const cut = bb.spec.groups[first - 1]!.lastLayer
@@ -51,9 +56,12 @@ function thawed(count: number, classes: number, opts: { microBatch?: number } = 
   const head = buildHead(2 * bb.spec.featureShape[2], classes, { hidden: 32, seed: 5 })
   const groups = members.slice(first).map((names, i) => ({ name: bb.spec.groups[first + i]!.name, layers: names.map((n) => bb.model.getLayer(n)) }))
   const base = thawedTrainable(segment, head, groups)
-  const microBatch = opts.microBatch ?? base.microBatch!
-  const fast = new OnnxThawStep(segment, head, { groups: base.groups, microBatch, frozenBn: 0 })
-  const model: Trainable = { ...base, microBatch, fast }
+  const fast =
+    opts.microBatch === 'engine'
+      ? new OnnxThawStep(segment, head, { groups: base.groups, frozenBn: 0 })
+      : new OnnxThawStep(segment, head, { groups: base.groups, microBatch: opts.microBatch ?? base.microBatch!, frozenBn: 0 })
+  // (the tests' stages keep the default batch size, 32)
+  const model: Trainable = { ...base, microBatch: fast.stageMicroBatch(32), fast }
   const shape = segment.inputs[0]!.shape.slice(1) as [number, number, number]
   return { segment, head, model, fast, shape, cut }
 }
@@ -151,6 +159,34 @@ describe('the thawing step graph', () => {
 })
 
 describe('the thawing step', () => {
+  it("takes its own micro-batch from native memory, not TF.js's from its wasm heap", () => {
+    const whole = buildSegment(bb.model, null, bb.spec.featureLayer)
+    const head = buildHead(2 * bb.spec.featureShape[2], 2, { hidden: 32, seed: 5 })
+    const groups = groupMembers(bb.model, bb.spec).map((names, i) => ({ name: bb.spec.groups[i]!.name, layers: names.map((n) => bb.model.getLayer(n)) }))
+    const model = thawedTrainable(whole, head, groups)
+    // the whole MobileNetV2 at 224 px: TF.js splits a batch into threes (its 4 GB wasm heap)
+    expect(model.microBatch).toBe(3)
+    const engine = model.fast as OnnxThawStep
+    expect(engine.microBatch).toBe(microBatchFor(whole, nativeStepMemory()))
+    // any machine of 8 GB or more (1 GB for the step) takes more than TF.js's three
+    if (os.totalmem() >= 8 * 1024 ** 3) expect(engine.microBatch).toBeGreaterThan(3)
+    // a size asked for is kept (the curves against TF.js compare at TF.js's)
+    const pinned = new OnnxThawStep(whole, head, { groups: model.groups, microBatch: 3, frozenBn: 0 })
+    expect([pinned.microBatch, pinned.stageMicroBatch(32)]).toEqual([3, 3])
+    // its own splits a full batch evenly within its bound: at most 9 gives 4 runs of 8 for 32
+    const saved = process.env.THAW_STEP_MEMORY_MB
+    process.env.THAW_STEP_MEMORY_MB = String((9.5 * bytesPerImage(whole)) / 1e6)
+    try {
+      const nine = new OnnxThawStep(whole, head, { groups: model.groups, frozenBn: 0 })
+      expect([nine.microBatch, nine.stageMicroBatch(32), nine.stageMicroBatch(16), nine.stageMicroBatch(8)]).toEqual([9, 8, 8, 8])
+    } finally {
+      if (saved === undefined) delete process.env.THAW_STEP_MEMORY_MB
+      else process.env.THAW_STEP_MEMORY_MB = saved
+    }
+    head.dispose()
+    whole.dispose()
+  })
+
   const cases = [
     { optimizer: 'adam', steps: 2, microBatch: 100 },
     { optimizer: 'sgd', steps: 2, microBatch: 100 },
@@ -158,10 +194,13 @@ describe('the thawing step', () => {
     // later steps' gradients there are ill-conditioned on TF.js's own backends too)
     { optimizer: 'sgd', steps: 1, microBatch: 3 },
     // 4 + 2: the step graph is built per micro-batch size (segmentGraph.ts), two sizes in one step
-    { optimizer: 'sgd', steps: 1, microBatch: 4 }
+    { optimizer: 'sgd', steps: 1, microBatch: 4 },
+    // the engine's own micro-batch (native memory), trainStep split the same way
+    { optimizer: 'adam', steps: 2, microBatch: 'engine' }
   ] as const
   for (const { optimizer, steps, microBatch } of cases) {
-    it(`${optimizer}, ${steps} steps${microBatch < 6 ? `, micro-batches of ${microBatch}` : ''}: the loss, weights and optimizer state of trainStep, one rate per group`, async () => {
+    const split = microBatch === 'engine' ? ", the engine's own micro-batch" : microBatch < 6 ? `, micro-batches of ${microBatch}` : ''
+    it(`${optimizer}, ${steps} steps${split}: the loss, weights and optimizer state of trainStep, one rate per group`, async () => {
       // the last two groups (blocks 14-17 from their 14x14 cut) and the head: three groups, three rates
       const { segment, head, model, fast, shape, cut } = thawed(2, 3, { microBatch })
       const all = await activations(cut)
