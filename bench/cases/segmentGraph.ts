@@ -8,7 +8,9 @@
  *  - MobileNetV1's last group with batch norm in training mode;
  *  - 2 threads with ONNX Runtime's spin-waiting off (session.intra_op.allow_spinning 0), which
  *    matters on a shared machine;
- *  - per op type of the four blocks, from ONNX Runtime's profiler (1 thread: ms per batch);
+ *  - per op type of the four blocks, from ONNX Runtime's profiler (1 thread: ms per batch), as the
+ *    thawing step builds the graph (for the batch size, NCHWc depthwise kernels where the machine
+ *    has them) and in the standard-operator, any-batch form beside it;
  * ms per image: the median of the timed runs' wall time over the batch; cpu: the process's CPU
  * time (less sensitive to other load than wall time on a shared machine).
  *
@@ -20,6 +22,7 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import * as ort from 'onnxruntime-node'
 import { buildSegment, loadBackbone } from '../../src/main/backbones'
+import { nchwcBlockSize } from '../../src/main/training/engines/onnx/convGradients'
 import { segmentGradientModel } from '../../src/main/training/engines/onnx/segmentGraph'
 import { mulberry32 } from '../../src/main/util/random'
 import { BACKBONES } from './fixtures'
@@ -40,8 +43,10 @@ export interface SegmentTiming {
 
 /** Times one segment's forward + backward at a batch size (synthetic inputs: the time does not
  * depend on their values). */
-export async function segmentStep(segment: tf.LayersModel, opts: { batch: number; threads: number; training?: boolean; runs?: number; profile?: boolean; spinning?: boolean; fixedBatch?: boolean }): Promise<SegmentTiming | string> {
-  const built = segmentGradientModel(segment, { training: opts.training ?? true, ...(opts.fixedBatch ? { batch: opts.batch } : {}) })
+export async function segmentStep(segment: tf.LayersModel, opts: { batch: number; threads: number; training?: boolean; runs?: number; profile?: boolean; spinning?: boolean; fixedBatch?: boolean; nchwc?: boolean }): Promise<SegmentTiming | string> {
+  // as the thawing step builds it unless told: for the batch size, on the NCHWc kernels if any
+  const nchwcBlock = opts.nchwc === false ? null : await nchwcBlockSize(ort)
+  const built = segmentGradientModel(segment, { training: opts.training ?? true, ...(opts.fixedBatch === false ? {} : { batch: opts.batch }), nchwcBlock })
   if (typeof built === 'string') return built
   const { model, graph, inputShape } = built
   const n = opts.batch
@@ -96,7 +101,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const v2 = await loadBackbone('mobilenet_v2_1.0_224', { cacheDir })
   const v1 = await loadBackbone('mobilenet_v1_0.75_224', { cacheDir })
   const out: Record<string, unknown> = { loadAverage: os.loadavg().map((l) => round(l, 1)) }
-  const time = async (name: string, model: tf.LayersModel, from: string | null, to: string, runs: { batch: number; threads: number; profile?: boolean; spinning?: boolean }[]): Promise<void> => {
+  const time = async (name: string, model: tf.LayersModel, from: string | null, to: string, runs: { batch: number; threads: number; profile?: boolean; spinning?: boolean; fixedBatch?: boolean; nchwc?: boolean }[]): Promise<void> => {
     const segment = buildSegment(model, from, to)
     try {
       const results: (SegmentTiming | string)[] = []
@@ -110,7 +115,9 @@ export async function run(): Promise<Record<string, unknown>> {
     { batch: 16, threads: 2 },
     { batch: 16, threads: 2, spinning: false },
     { batch: 32, threads: 2 },
-    { batch: 16, threads: 1, profile: true }
+    { batch: 16, threads: 1, profile: true },
+    // before issue 11's depthwise work: any batch size, standard operators only
+    { batch: 16, threads: 1, profile: true, fixedBatch: false, nchwc: false }
   ])
   await time('v2LastGroup', v2.model, 'expanded_conv_16_add_add', v2.spec.featureLayer, [{ batch: 16, threads: 2 }])
   await time('v2WholeBackbone', v2.model, null, v2.spec.featureLayer, [{ batch: 16, threads: 2 }])

@@ -24,6 +24,7 @@ import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { buildSegment, loadBackbone } from '../../src/main/backbones'
 import { registerWasmTrainingKernels } from '../../src/main/engine/kernels'
+import { nchwcBlockSize } from '../../src/main/training/engines/onnx/convGradients'
 import { OnnxThawStep, releaseThawSessions } from '../../src/main/training/engines/onnx/thawStep'
 import { groupMembers } from '../../src/main/training/groups'
 import { buildHead } from '../../src/main/training/head'
@@ -50,7 +51,7 @@ async function opProfile(segment: tf.LayersModel, head: tf.LayersModel, x: tf.Te
   const layers = headLayers(head)
   if (typeof layers === 'string') return { [layers]: 0 }
   const shape = segment.inputs[0]!.shape.slice(1) as [number, number, number]
-  const graph = thawTrainingGraph(segment, layers.dims, shape, x.shape[0]) // built for the batch, as the engine builds it
+  const graph = thawTrainingGraph(segment, layers.dims, shape, x.shape[0], await nchwcBlockSize(ort)) // built as the engine builds it
   if (typeof graph === 'string') return { [graph]: 0 }
   const prefix = path.join(os.tmpdir(), `thaw-step-profile-${process.pid}`)
   const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: prefix })

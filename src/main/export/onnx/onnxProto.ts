@@ -272,6 +272,8 @@ export interface AttributeMessage {
 export interface NodeMessage {
   name: string
   opType: string
+  /** operator set domain; absent: the default ONNX domain */
+  domain?: string
   input: string[]
   output: string[]
   attribute: AttributeMessage[]

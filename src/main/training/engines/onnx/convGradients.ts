@@ -34,9 +34,20 @@
 //   dkernel: the grouped correlation beats the 9 tap Slices on 7x7 maps (10-11 -> 18-21.5) and
 //     at stride 2 (30 -> 52-60), and loses on 14x14 and larger (34-35 / 68-76 / 46-68 against
 //     32-34 / 54-65 / 31-51): the taps stay there
+//   ONNX Runtime's NCHWc Conv (com.microsoft.nchwc, which reads its weights at run time), fed
+//     by the CNHW <-> NCHW swap and ReorderInput/ReorderOutput: forward 7.6 ms at 14x14x576 n16
+//     (grouped per image 8.9), 4.4 at 7x7x960 (9.3), 9.7 at 112x112x32 n8 (12.9), about even at
+//     56x56 and at stride 2; the Conv alone is 0.6-3.4 of those, the layout changes the rest (a
+//     5-D Transpose to the blocked layout instead of ReorderInput: 15-50 ms, slower than today)
+//   dkernel on 7x7 maps as the NCHWc depthwise convolution of x by dy per (channel, image), then
+//     the sum over images: the 7x7 blocks' depthwise layers, everything counted, ~0.5 ms per image
+//     each against ~1.5 (ONNX Runtime's profiler, batch 16, 1 thread)
 //   tried, slower: im2col by 9 Slices + Concat, then one batched MatMul per channel for forward,
-//     dx and dkernel (17-18 ms at 7x7x960, 45-55 at 56x56x144; ONNX Runtime's Slice dominates)
-import { attr, type GraphBuilder } from '../../../export/onnx/graph'
+//     dx and dkernel (17-18 ms at 7x7x960, 45-55 at 56x56x144; ONNX Runtime's Slice dominates);
+//     the taps' Mul + ReduceSum as one batched MatMul per tap (58 against 24 at 14x14x576)
+import type * as Ort from 'onnxruntime-node'
+import { attr, GraphBuilder } from '../../../export/onnx/graph'
+import { encodeGraph, valueInfo } from './onnxModel'
 
 type Op = (type: string, inputs: string[], attrs?: Parameters<GraphBuilder['node']>[2]) => string
 
@@ -150,6 +161,52 @@ export function conv2d(g: GraphBuilder, scope: string, x: { cnhw: () => string; 
   }
 }
 
+/** ONNX Runtime's blocked-layout operators (its CPU provider's NCHWc kernels, x86-64 with AVX2
+ * or AVX-512): channels in blocks of MlasNchwcGetBlockSize(). Its Conv reads the weights at run
+ * time, so unlike the standard Conv it runs depthwise convolutions fast with weights that are
+ * graph inputs (they only need reordering to its filter layout, in the graph). */
+export const NCHWC_DOMAIN = 'com.microsoft.nchwc'
+
+const nchwcNode = (g: GraphBuilder, scope: string, type: string, inputs: string[], attrs: Parameters<GraphBuilder['node']>[2] = {}): string => {
+  const out = g.node(type, inputs, attrs, `${scope}/nchwc_${type}`)
+  g.nodes[g.nodes.length - 1]!.domain = NCHWC_DOMAIN
+  return out
+}
+
+/** The channel block of ONNX Runtime's NCHWc kernels on this machine, or null where it has none
+ * (the graph then uses standard operators only): ReorderInput rounds 4 channels up to one block. */
+export async function nchwcBlockSize(ort: typeof Ort): Promise<number | null> {
+  const g = new GraphBuilder()
+  const x = g.reserve('x')
+  const y = nchwcNode(g, 'probe', 'ReorderInput', [x])
+  const model = encodeGraph(g, 'nchwc_probe', [valueInfo(x, [1, 4, 1, 1])], [valueInfo(y, [1, 'N', 1, 1])])
+  try {
+    const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 })
+    try {
+      const out = await session.run({ [x]: new ort.Tensor('float32', new Float32Array(4), [1, 4, 1, 1]) })
+      const block = out[y]!.dims[1]!
+      return block >= 4 ? block : null
+    } finally {
+      await session.release()
+    }
+  } catch {
+    return null
+  }
+}
+
+/** A depthwise convolution of the CNHW x by the [c, 1, kh, kw] kernel (bias [c] or null) on the
+ * NCHWc kernels: NCHW by the plane-moving swap, ReorderInput, Conv, ReorderOutput, and back. c is
+ * a multiple of the block. */
+function nchwcDepthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, p: { c: number; kh: number; kw: number; sh: number; sw: number; pads: Pads; block: number }): string {
+  const op = ops(g, scope)
+  const { c, kh, kw, block } = p
+  // OIHWBo: per block of channels, the taps with the channels innermost
+  const reordered = op('Reshape', [op('Transpose', [op('Reshape', [kernel, g.int64Vector([c / block, block, kh * kw])])], { perm: attr.ints([0, 2, 1]) }), g.int64Vector([c, 1, kh, kw])])
+  const blocked = nchwcNode(g, scope, 'ReorderInput', [swapBatchAndChannels(g, scope, x)])
+  const y = nchwcNode(g, scope, 'Conv', [blocked, reordered, ...(bias ? [bias] : [])], { group: attr.int(c), kernel_shape: attr.ints([kh, kw]), strides: attr.ints([p.sh, p.sw]), pads: attr.ints(p.pads) })
+  return swapBatchAndChannels(g, scope, nchwcNode(g, scope, 'ReorderOutput', [y], { channels: attr.int(c) }))
+}
+
 /** Depthwise k x k convolution: x [c, n, h, w] (CNHW), kernel [c, 1, kh, kw], one filter per
  * channel, bias [c] or null. `batch` null (a dynamic batch axis): forward and dx (ConvTranspose by
  * the same kernel) run as grouped convolutions in NCHW, between Transposes. `batch` n (a graph built
@@ -160,7 +217,7 @@ export function conv2d(g: GraphBuilder, scope: string, x: { cnhw: () => string; 
  * 14 x 14 and more sums, for each of the kh x kw taps, the product of dy with x shifted by the tap
  * (over the padded x), over images and space; otherwise (stride 2, small maps) it is the
  * swapped-axes convolution (as conv2d's, grouped by channel). Figures in segmentGraph.ts. */
-export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, shape: Window & { c: number; batch?: number | null }) {
+export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, shape: Window & { c: number; batch?: number | null; nchwcBlock?: number | null }) {
   const op = ops(g, scope)
   const { c, kh, kw, sh, sw } = shape
   const n = shape.batch ?? null
@@ -172,8 +229,11 @@ export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: str
   const asOneImage = (v: string, rows: number, cols: number, images: number): string => op('Reshape', [v, g.int64Vector([1, c * images, rows, cols])])
   const asCnhw = (v: string, rows: number, cols: number, images: number): string => op('Reshape', [v, g.int64Vector([c, images, rows, cols])])
   let kernelTiled: string | undefined
+  const block = shape.nchwcBlock != null && c % shape.nchwcBlock === 0 ? shape.nchwcBlock : null
   const y =
-    n === null
+    block !== null
+      ? nchwcDepthwise(g, scope, x, kernel, bias, { c, kh, kw, sh, sw, pads: shape.pads, block })
+      : n === null
       ? swapBatchAndChannels(g, scope, op('Conv', [swapBatchAndChannels(g, scope, x), kernel, ...(bias ? [bias] : [])], conv))
       : asCnhw(op('Conv', [asOneImage(x, shape.h, shape.w, n), (kernelTiled = tiled(kernel, n)), ...(bias ? [op('Reshape', [op('Expand', [op('Reshape', [bias, g.int64Vector([c, 1])]), g.int64Vector([c, n])]), g.int64Vector([c * n])])] : [])], { ...conv, group: attr.int(c * n) }), ho, wo, n)
   return {
@@ -182,6 +242,10 @@ export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: str
     backward(dy: string): ConvGradients {
       return {
         dx: () => {
+          if (block !== null && sh === 1 && sw === 1) {
+            const flipped = op('Slice', [kernel, g.int64Vector([kh - 1, kw - 1]), g.int64Vector([-kh - 1, -kw - 1]), g.int64Vector([2, 3]), g.int64Vector([-1, -1])])
+            return nchwcDepthwise(g, scope, dy, flipped, null, { c, kh, kw, sh: 1, sw: 1, pads: [kh - 1 - top, kw - 1 - left, kh - 1 - bottom, kw - 1 - right], block })
+          }
           if (n === null) return swapBatchAndChannels(g, scope, op('ConvTranspose', [swapBatchAndChannels(g, scope, dy), kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) }))
           const grouped = { group: attr.int(c * n), kernel_shape: attr.ints([kh, kw]) }
           if (sh === 1 && sw === 1) {
@@ -194,6 +258,16 @@ export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: str
           return asCnhw(op('ConvTranspose', [dyOne, kernelTiled ?? tiled(kernel, n)], { ...grouped, strides: attr.ints([sh, sw]), pads: attr.ints(shape.pads), output_padding: attr.ints([extraH, extraW]) }), shape.h, shape.w, n)
         },
         dkernel: () => {
+          if (block !== null && n !== null && sh === 1 && sw === 1 && shape.h * shape.w < 14 * 14 && (c * n) % block === 0) {
+            // per (channel, image) the correlation of x by dy is a depthwise convolution with dy
+            // as the kernel ([1, c * n, h, w] is CNHW as it lies), on the NCHWc kernels; then
+            // the sum over images
+            const dyKernel = op('Reshape', [op('Transpose', [op('Reshape', [dy, g.int64Vector([(c * n) / block, block, ho * wo])])], { perm: attr.ints([0, 2, 1]) }), g.int64Vector([c * n, 1, ho, wo])])
+            const blocked = nchwcNode(g, scope, 'ReorderInput', [asOneImage(x, shape.h, shape.w, n)])
+            const full = nchwcNode(g, scope, 'Conv', [blocked, dyKernel], { group: attr.int(c * n), kernel_shape: attr.ints([ho, wo]), pads: attr.ints(shape.pads) })
+            const perImage = op('Reshape', [nchwcNode(g, scope, 'ReorderOutput', [full], { channels: attr.int(c * n) }), g.int64Vector([c, n, kh, kw])])
+            return op('ReduceSum', [perImage, g.int64Vector([1])], { keepdims: attr.int(1) })
+          }
           if (sh > 1 || sw > 1 || shape.h * shape.w < 14 * 14) {
             // strided Slices are slow: at stride 2 the correlation of x by dy as a grouped
             // convolution (channels as groups, images as the summed channels, which CNHW gives

@@ -15,7 +15,8 @@ export const valueInfo = (name: string, dims: readonly (number | 'N')[]): ValueI
 export function encodeGraph(g: GraphBuilder, name: string, input: ValueInfo[], output: ValueInfo[]): Uint8Array {
   return encodeModel({
     irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
+    // ONNX Runtime's own operator sets (com.microsoft.nchwc: convGradients.ts) at version 1
+    opsetImport: [{ domain: '', version: 17 }, ...[...new Set(g.nodes.flatMap((n) => (n.domain ? [n.domain] : [])))].map((domain) => ({ domain, version: 1 }))],
     producerName: 'thaw-studio',
     graph: { name, node: g.nodes, initializer: g.initializers, input, output }
   })

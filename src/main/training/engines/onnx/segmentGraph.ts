@@ -19,7 +19,10 @@
 // with depthwise grouped per image in a graph built for the batch and 7x7 kernel gradients by
 // correlation. The whole backbone (freezeTo 0, batch 3, 1 thread, ONNX Runtime's profiler, ms per
 // image, load 5.6-5.8): Conv 30.4 + ConvTranspose 22.5 + Transpose 11.7 -> Conv 36.5 +
-// ConvTranspose 6.9 + Transpose 0.7; its kernels' total 152 -> 130.
+// ConvTranspose 6.9 + Transpose 0.7; its kernels' total 152 -> 130 (process CPU time: no change
+// measurable, 81-101 ms per image either way at load 2.3). With the NCHWc kernels (nchwcBlock) as
+// the thawing step now builds it: the last four blocks 8.2-9.3 ms CPU per image against 13.0-14.5
+// before issue 11's depthwise work (three alternations, load average 4.2-4.5).
 // Side by side with PyTorch 1.13 on one thread, batch 16, load average 8-9 (torch_reference.py,
 // THREADS=1, which also trains a linear head): the last group 8.3 ms per image (PyTorch 16.7),
 // the last four blocks 20.7 (PyTorch 24.8), the whole backbone from the input 222 (PyTorch 213;
@@ -186,11 +189,13 @@ interface Layout {
  * initializers taken from the layers now, so one session serves while training moves them.
  * batch: the graph runs only at this batch size (depthwise convolutions as one grouped Conv per
  * batch, without Transposes: see convGradients.ts); omitted, any batch size runs.
+ * nchwcBlock: ONNX Runtime's NCHWc channel block on this machine (nchwcBlockSize), for its fast
+ * depthwise kernels; omitted or null, standard operators only.
  * Returns a plain-words reason when a layer or configuration is not supported. */
-export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean; runningStatsAsInputs?: boolean; batch?: number }): SegmentGraph | string {
+export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean; runningStatsAsInputs?: boolean; batch?: number; nchwcBlock?: number | null }): SegmentGraph | string {
   if (opts.batch !== undefined && !(Number.isInteger(opts.batch) && opts.batch > 0)) throw new Error(`internal: a segment graph's batch is a positive integer, not ${opts.batch}`)
   try {
-    return new SegmentWriter(g, segment, opts.training, opts.runningStatsAsInputs ?? false, opts.batch ?? null).write(input)
+    return new SegmentWriter(g, segment, opts.training, opts.runningStatsAsInputs ?? false, opts.batch ?? null, opts.nchwcBlock ?? null).write(input)
   } catch (err) {
     if (err instanceof Unsupported) return err.message
     throw err
@@ -210,7 +215,8 @@ class SegmentWriter {
     private readonly segment: tf.LayersModel,
     private readonly training: boolean,
     private readonly runningStatsAsInputs = false,
-    private readonly batch: number | null = null
+    private readonly batch: number | null = null,
+    private readonly nchwcBlock: number | null = null
   ) {}
 
   write(input: string): SegmentGraph {
@@ -353,7 +359,7 @@ class SegmentWriter {
       conv = pointwise(this.g, scope, x.name, k2, bias?.name ?? null, { cin, cout, h: x.h, w: x.w })
     } else {
       const input = { cnhw: () => x.name, nchw: () => x.nchw ?? swapBatchAndChannels(this.g, scope, x.name) }
-      const c = isDepthwise ? depthwise(this.g, scope, x.name, kernel.name, bias?.name ?? null, { ...shape, c: cin, batch: this.batch }) : conv2d(this.g, scope, input, kernel.name, bias?.name ?? null, { ...shape, cin, cout })
+      const c = isDepthwise ? depthwise(this.g, scope, x.name, kernel.name, bias?.name ?? null, { ...shape, c: cin, batch: this.batch, nchwcBlock: this.nchwcBlock }) : conv2d(this.g, scope, input, kernel.name, bias?.name ?? null, { ...shape, cin, cout })
       conv = c
       outH = c.outShape.h
       outW = c.outShape.w
@@ -448,7 +454,7 @@ class SegmentWriter {
  * and every parameter (SegmentParam.name) in; `y`, `grad/<param>` and, in training mode,
  * `mean/<layer>` and `variance/<layer>` out. What the tests check against TF.js and the bench
  * times (the training step's own graph adds pooling, the head and the loss around addSegment). */
-export function segmentGradientModel(segment: tf.LayersModel, opts: { training: boolean; batch?: number }): { model: Uint8Array; graph: SegmentGraph; inputShape: [number, number, number, number] } | string {
+export function segmentGradientModel(segment: tf.LayersModel, opts: { training: boolean; batch?: number; nchwcBlock?: number | null }): { model: Uint8Array; graph: SegmentGraph; inputShape: [number, number, number, number] } | string {
   const g = new GraphBuilder()
   const x = g.reserve('x')
   const dy = g.reserve('dy')

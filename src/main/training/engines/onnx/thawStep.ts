@@ -15,6 +15,7 @@ import { dropoutMask } from '../../dropout'
 import { headLayers, headVariables, onnxTrainingWanted, trainingThreads } from './headStep'
 import { HEAD_PARAMS, HEAD_STATS, paramShape, type HeadDims, type HeadParam, type HeadStat } from './headGraph'
 import { OPTIMIZER_SLOTS } from './headStepGraph'
+import { nchwcBlockSize } from './convGradients'
 import { OptimizerState, type Layout } from './optimizerState'
 import type { SegmentGraph } from './segmentGraph'
 import { headBatchStat, headGrad, headInput, thawInferenceGraph, thawTrainingGraph, type ThawGraph } from './thawStepGraph'
@@ -67,6 +68,9 @@ const trainingSessions = new WeakMap<tf.LayersModel, Sessions>()
 /** every session made, with how to drop it from the cache */
 const live = new Map<Promise<{ session: Ort.InferenceSession }>, () => void>()
 
+/** ONNX Runtime's NCHWc channel block on this machine (null: it has none), probed once */
+let nchwcBlock: Promise<number | null> | undefined
+
 /** `batch`: the micro-batch size the session runs (one session per size: its depthwise
  * convolutions are grouped per image, segmentGraph.ts). */
 async function trainingSession(segment: tf.LayersModel, head: tf.LayersModel, threads: number, batch: number): Promise<{ session: Ort.InferenceSession; graph: ThawGraph } | string> {
@@ -74,14 +78,18 @@ async function trainingSession(segment: tf.LayersModel, head: tf.LayersModel, th
   if (typeof layers === 'string') return layers
   const shape = inputShape(segment)
   if (typeof shape === 'string') return shape
+  const ort = await loadOnnxRuntime()
+  nchwcBlock ??= nchwcBlockSize(ort)
+  const block = await nchwcBlock
+  // from here to the cache entry nothing awaits: one session per key
   const key = `${JSON.stringify(layers.dims)}:${threads}:${batch}`
   let bySegment = trainingSessions.get(segment)
   if (!bySegment) trainingSessions.set(segment, (bySegment = new Map()))
   let made = bySegment.get(key)
   if (!made) {
-    const graph = thawTrainingGraph(segment, layers.dims, shape, batch)
+    const graph = thawTrainingGraph(segment, layers.dims, shape, batch, block)
     if (typeof graph === 'string') return graph
-    made = loadOnnxRuntime().then(async (ort) => ({ session: await ort.InferenceSession.create(graph.model, sessionOptions(threads)), graph }))
+    made = ort.InferenceSession.create(graph.model, sessionOptions(threads)).then((session) => ({ session, graph }))
     bySegment.set(key, made)
     const forget = (): void => void bySegment.delete(key)
     live.set(made, forget)

@@ -28,8 +28,9 @@ export interface ThawGraph {
 }
 
 /** `inputShape`: one example's NHWC shape [h, w, c] (the segment's input). `batch`: the graph
- * runs at that batch size only, which makes its depthwise convolutions cheaper (addSegment). */
-export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, inputShape: [number, number, number], batch?: number): ThawGraph | string {
+ * runs at that batch size only, which makes its depthwise convolutions cheaper (addSegment);
+ * `nchwcBlock`: ONNX Runtime's NCHWc block here (nchwcBlockSize), for its depthwise kernels. */
+export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, inputShape: [number, number, number], batch?: number, nchwcBlock?: number | null): ThawGraph | string {
   const g = new GraphBuilder()
   const inputs: ValueInfo[] = [valueInfo('x', ['N', ...inputShape]), valueInfo('target', ['N', dims.classes]), valueInfo('mask1', ['N', dims.features]), valueInfo('mask2', ['N', dims.hidden])]
   for (const i of inputs) g.reserve(i.name)
@@ -46,7 +47,7 @@ export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, input
   }
 
   const nchw = g.node('Transpose', ['x'], { perm: attr.ints([0, 3, 1, 2]) }, 'input')
-  const seg = addSegment(g, segment, nchw, { training: true, ...(batch === undefined ? {} : { batch }) })
+  const seg = addSegment(g, segment, nchw, { training: true, ...(batch === undefined ? {} : { batch }), nchwcBlock: nchwcBlock ?? null })
   if (typeof seg === 'string') return seg
   const [, c, h, w] = seg.outputShape
   if (2 * c !== dims.features) return `the head takes ${dims.features} features, the segment gives ${2 * c} (2 x ${c} channels)`

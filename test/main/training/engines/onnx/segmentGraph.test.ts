@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildSegment } from '../../../../../src/main/backbones/segments'
 import { GraphBuilder } from '../../../../../src/main/export/onnx/graph'
+import { nchwcBlockSize } from '../../../../../src/main/training/engines/onnx/convGradients'
 import { addSegment, segmentGradientModel } from '../../../../../src/main/training/engines/onnx/segmentGraph'
 import { mulberry32 } from '../../../../../src/main/util/random'
 import { BACKBONES, folderHandler } from '../../../export/onnx/helpers'
@@ -25,8 +26,11 @@ const randoms = (n: number, seed: number, lo = -1, hi = 1): Float32Array => {
 }
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
 
+/** ONNX Runtime's NCHWc channel block here (16 with AVX-512, 8 with AVX2), null without them */
+let nchwcBlock: number | null = null
 beforeAll(async () => {
   await tf.setBackend('cpu')
+  nchwcBlock = await nchwcBlockSize(ort)
 })
 
 /** Random weights (seeded) in every variable of the model, scaled so activations stay in range. */
@@ -49,8 +53,8 @@ interface Result {
 }
 
 /** The segment's forward + backward on ONNX Runtime, in TF.js layouts (NHWC values, TF.js kernels). */
-async function onnx(segment: tf.LayersModel, training: boolean, x: Float32Array, r: Float32Array, n: number, fixedBatch: boolean): Promise<Result> {
-  const built = segmentGradientModel(segment, { training, ...(fixedBatch ? { batch: n } : {}) })
+async function onnx(segment: tf.LayersModel, training: boolean, x: Float32Array, r: Float32Array, n: number, fixedBatch: boolean, nchwcBlock: number | null): Promise<Result> {
+  const built = segmentGradientModel(segment, { training, ...(fixedBatch ? { batch: n } : {}), nchwcBlock })
   if (typeof built === 'string') throw new Error(built)
   const { model, graph, inputShape } = built
   const [, c, h, w] = inputShape
@@ -107,14 +111,15 @@ function reference(segment: tf.LayersModel, training: boolean, x: Float32Array, 
 }
 
 /** Runs both and compares the output, every parameter's gradient and the batch statistics.
- * fixedBatch: the graph built for batch n (depthwise convolutions grouped per image). */
-async function check(segment: tf.LayersModel, opts: { training: boolean; n: number; seed: number; lo?: number; hi?: number; tolerance?: number; fixedBatch?: boolean }): Promise<{ params: number }> {
+ * fixedBatch: the graph built for batch n (depthwise convolutions grouped per image); nchwc: on
+ * ONNX Runtime's NCHWc kernels where this machine has them. */
+async function check(segment: tf.LayersModel, opts: { training: boolean; n: number; seed: number; lo?: number; hi?: number; tolerance?: number; fixedBatch?: boolean; nchwc?: boolean }): Promise<{ params: number }> {
   const inShape = segment.inputs[0]!.shape.slice(1) as number[]
   const outShape = segment.outputs[0]!.shape.slice(1) as number[]
   const x = randoms(opts.n * size(inShape), opts.seed, opts.lo ?? -2, opts.hi ?? 2)
   const r = randoms(opts.n * size(outShape), opts.seed + 1)
   // ONNX first: in training mode TF.js's BN layers update their running statistics as they run
-  const mine = await onnx(segment, opts.training, x, r, opts.n, opts.fixedBatch ?? false)
+  const mine = await onnx(segment, opts.training, x, r, opts.n, opts.fixedBatch ?? false, opts.nchwc ? nchwcBlock : null)
   const ref = reference(segment, opts.training, x, r, opts.n)
   const tolerance = opts.tolerance ?? TOLERANCE
   expect(maxRelDiff(mine.y, ref.y), 'output').toBeLessThan(tolerance)
@@ -197,15 +202,21 @@ describe('a segment as ONNX forward + backward, layer by layer against TF.js aut
     ['15 x 15 (the taps), batch', [15, 15, 3] as const],
     ['13 x 9 (the correlation), batch', [13, 9, 4] as const]
   ])('depthwise 3x3 at stride 1 and 2, same and valid, on %s', (_, inShape) => {
+    // 16 channels: a multiple of the NCHWc block, so that those kernels run where asked for
     it.each([
-      [1, false],
-      [1, true],
-      [3, false],
-      [3, true],
-      [5, true]
-    ])('%i, graph for that batch only: %s', async (n, fixedBatch) => {
+      [1, false, false],
+      [1, true, false],
+      [3, false, false],
+      [3, true, false],
+      [5, true, false],
+      [1, false, true],
+      [1, true, true],
+      [3, false, true],
+      [3, true, true],
+      [5, true, true]
+    ])('%i, graph for that batch only: %s, NCHWc kernels: %s', async (n, fixedBatch, nchwc) => {
       const input = tf.input({ shape: [...inShape] })
-      let x = apply(tf.layers.conv2d({ filters: 6, kernelSize: 1 }), input)
+      let x = apply(tf.layers.conv2d({ filters: 16, kernelSize: 1 }), input)
       x = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6' }), x)
       x = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false }), x)
       x = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same' }), x)
@@ -213,7 +224,7 @@ describe('a segment as ONNX forward + backward, layer by layer against TF.js aut
       const y = apply(tf.layers.conv2d({ filters: 3, kernelSize: 1 }), x)
       const model = tf.model({ inputs: input, outputs: y })
       randomizeWeights(model, 50 + n)
-      expect((await check(model, { training: true, n, seed: 5 + n, fixedBatch })).params).toBe(11)
+      expect((await check(model, { training: true, n, seed: 5 + n, fixedBatch, nchwc })).params).toBe(11)
       model.dispose()
     })
   })
@@ -301,12 +312,14 @@ describe('whole backbone groups from the mirror (MobileNetV2, and MobileNetV1 wi
   })
 
   it.each([
-    ['the last group from its cut (block 17 + the 1x1 conv to 1280)', 'expanded_conv_16_add_add', 2, false],
-    ['the last four blocks from the cut after block 13', 'expanded_conv_13_add_add', 2, false],
-    ['the last four blocks, a graph for batch 3 only', 'expanded_conv_13_add_add', 3, true]
-  ])('%s', async (_, from, n, fixedBatch) => {
+    ['the last group from its cut (block 17 + the 1x1 conv to 1280)', 'expanded_conv_16_add_add', 2, false, false],
+    ['the last four blocks from the cut after block 13', 'expanded_conv_13_add_add', 2, false, false],
+    ['the last four blocks, a graph for batch 3 only', 'expanded_conv_13_add_add', 3, true, false],
+    ['the last four blocks, for batch 3, on the NCHWc kernels', 'expanded_conv_13_add_add', 3, true, true],
+    ['the last four blocks on the NCHWc kernels, any batch', 'expanded_conv_13_add_add', 2, false, true]
+  ])('%s', async (_, from, n, fixedBatch, nchwc) => {
     const segment = buildSegment(model, from, 'Conv2d_18_1_relu6')
-    const { params } = await check(segment, { training: true, n, seed: 21, lo: -3, hi: 3, tolerance: 2e-4, fixedBatch })
+    const { params } = await check(segment, { training: true, n, seed: 21, lo: -3, hi: 3, tolerance: 2e-4, fixedBatch, nchwc })
     expect(params).toBe(segment.layers.reduce((a, l) => a + l.trainableWeights.length, 0))
     segment.dispose()
   })
