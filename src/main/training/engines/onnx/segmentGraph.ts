@@ -22,7 +22,9 @@
 // ConvTranspose 6.9 + Transpose 0.7; its kernels' total 152 -> 130 (process CPU time: no change
 // measurable, 81-101 ms per image either way at load 2.3). With the NCHWc kernels (nchwcBlock) as
 // the thawing step now builds it: the last four blocks 8.2-9.3 ms CPU per image against 13.0-14.5
-// before issue 11's depthwise work (three alternations, load average 4.2-4.5).
+// before issue 11's depthwise work (three alternations, load average 4.2-4.5); with every
+// depthwise kernel gradient on them too: the four blocks 8.9-9.2 against 12.4-12.8, the whole
+// backbone (batch 3) 51-56 against 90-92 (alternately, load average 3.6-3.8).
 // Side by side with PyTorch 1.13 on one thread, batch 16, load average 8-9 (torch_reference.py,
 // THREADS=1, which also trains a linear head): the last group 8.3 ms per image (PyTorch 16.7),
 // the last four blocks 20.7 (PyTorch 24.8), the whole backbone from the input 222 (PyTorch 213;
