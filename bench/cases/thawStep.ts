@@ -87,6 +87,16 @@ async function opProfile(segment: tf.LayersModel, head: tf.LayersModel, x: tf.Te
   return Object.fromEntries(sorted.map(([op, ms]) => [op, round(ms / (runs * n), 3)]))
 }
 
+/** The process's peak resident set (VmHWM), MB; null where /proc is not there. */
+function peakRssMB(): number | null {
+  try {
+    const kb = /VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1]
+    return kb ? Math.round(Number(kb) / 1024) : null
+  } catch {
+    return null
+  }
+}
+
 /** A stage's phases in seconds (counts as they are). */
 function phaseSeconds(p: StagePhases): Record<string, unknown> {
   const sec = (o: Record<string, number>): Record<string, number> =>
@@ -112,6 +122,8 @@ async function fineTune(): Promise<Record<string, unknown>> {
       // CPU time of the whole process (the engine workers are its threads): steadier than the wall
       // time on a shared machine for A/B runs
       cpuSeconds: round((used.user + used.system) / 1e6, 1),
+      // the process's peak resident memory (Linux), MB: micro-batches trade memory for runs
+      peakRssMB: peakRssMB(),
       precomputeSeconds,
       accuracy: round(report.valid.accuracy * 100, 1),
       stages: report.stages.map((s) => s.runtime),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { FastStep } from './engines/fastStep'
+import { batchBounds } from './data/fitData'
 import { setLearningRate } from './optimizers'
 
 /** The part of the network that trains in a stage, seen from the fit loop. */
@@ -53,8 +54,10 @@ function batchGradients(
   const total = classWeights ? tf.tidy(() => tf.sum(tf.gather(classWeights, labels)).dataSync()[0]!) : n
   let loss = 0
   let sum: tf.NamedTensorMap | null = null
-  for (let start = 0; start < n; start += microBatch) {
-    const size = Math.min(microBatch, n - start)
+  // batchBounds: a last micro-batch of one image joins the one before (batch norm's statistics
+  // over one image are degenerate), as a last batch of one does
+  for (const [start, end] of batchBounds(n, microBatch)) {
+    const size = end - start
     const xs = tf.slice(x, start, size)
     const ls = tf.slice(labels, start, size)
     const { value, grads } = tf.variableGrads(() => weightedCrossEntropy(model.forward(xs, true, seed + start), ls, classWeights, total), vars)

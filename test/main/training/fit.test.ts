@@ -124,6 +124,20 @@ describe('fit loop', () => {
     tf.dispose([whole.w, split.w, x, labels, cw])
   })
 
+  it('never leaves a micro-batch of one image (batch norm over one image is degenerate): it joins the one before', () => {
+    const w = tf.variable(tf.tensor2d([0.3, -0.2, 0.1, 0.5, -0.4, 0.2], [3, 2]), true)
+    const sizes: number[] = []
+    const model: Trainable = { forward: (x) => (sizes.push(x.shape[0]!), tf.matMul(x, w) as tf.Tensor2D), groups: [{ name: 'g', vars: [w] }] }
+    const x = tf.tensor2d(Array.from({ length: 7 * 3 }, (_, i) => Math.cos(i)), [7, 3])
+    const labels = tf.tensor1d([0, 1, 1, 0, 1, 0, 0], 'int32')
+    trainStep(model, [tf.train.sgd(0.1)], [0.1], 0, x, labels, null, 0, 3)
+    expect(sizes).toEqual([3, 4])
+    sizes.length = 0
+    trainStep(model, [tf.train.sgd(0.1)], [0.1], 0, x, labels, null, 0, 4)
+    expect(sizes).toEqual([4, 3])
+    tf.dispose([w, x, labels])
+  })
+
   it('applies weight decay to kernels only', () => {
     const k = tf.variable(tf.tensor1d([1, 1]), true, 'd/kernel')
     const bias = tf.variable(tf.tensor1d([1, 1]), true, 'd/bias')

@@ -22,6 +22,7 @@ import { headBatchStat, headGrad, headInput, thawInferenceGraph, thawTrainingGra
 import { lossTargets, movingAverage } from './stepInputs'
 import { UpdateArena } from './wasmUpdate'
 import { microBatchFor, nativeStepMemory } from '../../stepMemory'
+import { batchBounds } from '../../data/fitData'
 
 export interface ThawGroups {
   /** variables of each thawed group, earliest first, head last (Trainable.groups) */
@@ -260,9 +261,9 @@ export class OnnxThawStep implements FastStep {
     // trainStep's micro-batches: each draws its masks from seed + its start, and its batch norms
     // see (and update the running statistics from) its own statistics
     const micro = Math.min(this.micro, n)
-    for (let start = 0; start < n; start += micro) {
+    for (const [start, end] of batchBounds(n, micro)) {
       const t1 = performance.now()
-      const size = Math.min(micro, n - start)
+      const size = end - start
       const seed = batch.seed + start
       let k = 0
       const mask = (rate: number, width: number): Float32Array => dropoutMask(size, width, rate, rate > 0 ? seed + k++ : 0)

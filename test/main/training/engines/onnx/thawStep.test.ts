@@ -195,6 +195,8 @@ describe('the thawing step', () => {
     { optimizer: 'sgd', steps: 1, microBatch: 3 },
     // 4 + 2: the step graph is built per micro-batch size (segmentGraph.ts), two sizes in one step
     { optimizer: 'sgd', steps: 1, microBatch: 4 },
+    // 5 + 1 would leave one image: 6 in one run, as trainStep does
+    { optimizer: 'sgd', steps: 2, microBatch: 5 },
     // the engine's own micro-batch (native memory), trainStep split the same way
     { optimizer: 'adam', steps: 2, microBatch: 'engine' }
   ] as const
