@@ -195,17 +195,27 @@ export async function nchwcBlockSize(ort: typeof Ort): Promise<number | null> {
   }
 }
 
-/** A depthwise convolution of the CNHW x by the [c, 1, kh, kw] kernel (bias [c] or null) on the
- * NCHWc kernels: NCHW by the plane-moving swap, ReorderInput, Conv, ReorderOutput, and back. c is
- * a multiple of the block. */
-function nchwcDepthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, p: { c: number; kh: number; kw: number; sh: number; sw: number; pads: Pads; block: number }): string {
+/** A depthwise convolution of the CNHW x [c, n, h, w] by the [c, 1, kh, kw] kernel (bias [c] or
+ * null) on the NCHWc kernels; c is a multiple of the block. With the batch n known (and c * n a
+ * multiple of the block), CNHW read as [1, c * n, h, w] goes in as it lies, by the kernel tiled
+ * over the images; otherwise through NCHW by the plane-moving swap, and back. */
+function nchwcDepthwise(g: GraphBuilder, scope: string, x: string, kernel: string, bias: string | null, p: { c: number; n: number | null; h: number; w: number; kh: number; kw: number; sh: number; sw: number; pads: Pads; block: number }): string {
   const op = ops(g, scope)
   const { c, kh, kw, block } = p
-  // OIHWBo: per block of channels, the taps with the channels innermost
-  const reordered = op('Reshape', [op('Transpose', [op('Reshape', [kernel, g.int64Vector([c / block, block, kh * kw])])], { perm: attr.ints([0, 2, 1]) }), g.int64Vector([c, 1, kh, kw])])
-  const blocked = nchwcNode(g, scope, 'ReorderInput', [swapBatchAndChannels(g, scope, x)])
-  const y = nchwcNode(g, scope, 'Conv', [blocked, reordered, ...(bias ? [bias] : [])], { group: attr.int(c), kernel_shape: attr.ints([kh, kw]), strides: attr.ints([p.sh, p.sw]), pads: attr.ints(p.pads) })
-  return swapBatchAndChannels(g, scope, nchwcNode(g, scope, 'ReorderOutput', [y], { channels: attr.int(c) }))
+  const conv = (input: string, channels: number, k: string, b: string | null): string => {
+    // OIHWBo: per block of channels, the taps with the channels innermost
+    const reordered = op('Reshape', [op('Transpose', [op('Reshape', [k, g.int64Vector([channels / block, block, kh * kw])])], { perm: attr.ints([0, 2, 1]) }), g.int64Vector([channels, 1, kh, kw])])
+    const y = nchwcNode(g, scope, 'Conv', [nchwcNode(g, scope, 'ReorderInput', [input]), reordered, ...(b ? [b] : [])], { group: attr.int(channels), kernel_shape: attr.ints([kh, kw]), strides: attr.ints([p.sh, p.sw]), pads: attr.ints(p.pads) })
+    return nchwcNode(g, scope, 'ReorderOutput', [y], { channels: attr.int(channels) })
+  }
+  const n = p.n
+  if (n !== null && (c * n) % block === 0) {
+    const { ho, wo } = windowOut({ ...p, h: p.h, w: p.w })
+    const tiledKernel = op('Reshape', [op('Expand', [op('Reshape', [kernel, g.int64Vector([c, 1, kh * kw])]), g.int64Vector([c, n, kh * kw])]), g.int64Vector([c * n, 1, kh, kw])])
+    const tiledBias = bias ? op('Reshape', [op('Expand', [op('Reshape', [bias, g.int64Vector([c, 1])]), g.int64Vector([c, n])]), g.int64Vector([c * n])]) : null
+    return op('Reshape', [conv(op('Reshape', [x, g.int64Vector([1, c * n, p.h, p.w])]), c * n, tiledKernel, tiledBias), g.int64Vector([c, n, ho, wo])])
+  }
+  return swapBatchAndChannels(g, scope, conv(swapBatchAndChannels(g, scope, x), c, kernel, bias))
 }
 
 /** Depthwise k x k convolution: x [c, n, h, w] (CNHW), kernel [c, 1, kh, kw], one filter per
@@ -233,7 +243,7 @@ export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: str
   const block = shape.nchwcBlock != null && c % shape.nchwcBlock === 0 ? shape.nchwcBlock : null
   const y =
     block !== null
-      ? nchwcDepthwise(g, scope, x, kernel, bias, { c, kh, kw, sh, sw, pads: shape.pads, block })
+      ? nchwcDepthwise(g, scope, x, kernel, bias, { c, n, h: shape.h, w: shape.w, kh, kw, sh, sw, pads: shape.pads, block })
       : n === null
       ? swapBatchAndChannels(g, scope, op('Conv', [swapBatchAndChannels(g, scope, x), kernel, ...(bias ? [bias] : [])], conv))
       : asCnhw(op('Conv', [asOneImage(x, shape.h, shape.w, n), (kernelTiled = tiled(kernel, n)), ...(bias ? [op('Reshape', [op('Expand', [op('Reshape', [bias, g.int64Vector([c, 1])]), g.int64Vector([c, n])]), g.int64Vector([c * n])])] : [])], { ...conv, group: attr.int(c * n) }), ho, wo, n)
@@ -245,7 +255,7 @@ export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: str
         dx: () => {
           if (block !== null && sh === 1 && sw === 1) {
             const flipped = op('Slice', [kernel, g.int64Vector([kh - 1, kw - 1]), g.int64Vector([-kh - 1, -kw - 1]), g.int64Vector([2, 3]), g.int64Vector([-1, -1])])
-            return nchwcDepthwise(g, scope, dy, flipped, null, { c, kh, kw, sh: 1, sw: 1, pads: [kh - 1 - top, kw - 1 - left, kh - 1 - bottom, kw - 1 - right], block })
+            return nchwcDepthwise(g, scope, dy, flipped, null, { c, n, h: ho, w: wo, kh, kw, sh: 1, sw: 1, pads: [kh - 1 - top, kw - 1 - left, kh - 1 - bottom, kw - 1 - right], block })
           }
           if (n === null) return swapBatchAndChannels(g, scope, op('ConvTranspose', [swapBatchAndChannels(g, scope, dy), kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) }))
           const grouped = { group: attr.int(c * n), kernel_shape: attr.ints([kh, kw]) }

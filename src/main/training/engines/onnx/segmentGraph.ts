@@ -24,7 +24,16 @@
 // the thawing step now builds it: the last four blocks 8.2-9.3 ms CPU per image against 13.0-14.5
 // before issue 11's depthwise work (three alternations, load average 4.2-4.5); with every
 // depthwise kernel gradient on them too: the four blocks 8.9-9.2 against 12.4-12.8, the whole
-// backbone (batch 3) 51-56 against 90-92 (alternately, load average 3.6-3.8).
+// backbone (batch 3) 51-56 against 90-92 (alternately, load average 3.6-3.8). With a known batch
+// the NCHWc forward and dx read CNHW as [1, c * n, h, w], no swaps: four blocks 7.1 against
+// 7.2-7.7, whole 41-43 against 43 (a wash within noise). Per op then (ONNX Runtime's profiler, 1
+// thread, ms per image, load 4.0): the four blocks' kernels 8.4 in all, Gemm 5.7, ReorderInput
+// 0.42, Conv 0.40, ConvTranspose (stride-2 dx) 0.35, the ReLU6 masks (Cast, Mul, Clip, Greater,
+// LessOrEqual, And) 0.97, Transpose 0.23, ReduceSum 0.13; the whole backbone's 54.9, Gemm 22.9,
+// Conv 7.3, Cast 5.0, ReorderInput 4.8, Mul 2.9, ConvTranspose 2.4, Transpose 1.5.
+// Tried and left out, slower in the whole graph: stride-2 dx as the NCHWc convolution of dy
+// spread by zeros (Pad), 51-54 ms against 44-48 whole; the ReLU backward as Where(x <= 0 or
+// x > 6, 0, dy) (2x faster alone, 48-55 against 46 whole).
 // Side by side with PyTorch 1.13 on one thread, batch 16, load average 8-9 (torch_reference.py,
 // THREADS=1, which also trains a linear head): the last group 8.3 ms per image (PyTorch 16.7),
 // the last four blocks 20.7 (PyTorch 24.8), the whole backbone from the input 222 (PyTorch 213;
