@@ -361,9 +361,13 @@ export class OnnxThawStep implements FastStep {
       this.sessions.inferenceReleased++
       void previous.then((p) => p.session.release()).catch(() => {})
     }
-    const graph = thawInferenceGraph(this.segment, dims, inputShape(this.segment) as [number, number, number])
-    if (typeof graph === 'string') throw new Error(`internal: no inference graph for a segment that trains on ONNX Runtime: ${graph}`)
-    this.inference = ort.InferenceSession.create(graph.model, sessionOptions(this.threads)).then((session) => ({ session, segment: graph.segment }))
+    this.inference = (async () => {
+      // the depthwise convolutions on the NCHWc kernels, as in the steps (any batch size)
+      const block = await (nchwcBlock ??= nchwcBlockSize(ort))
+      const graph = thawInferenceGraph(this.segment, dims, inputShape(this.segment) as [number, number, number], block)
+      if (typeof graph === 'string') throw new Error(`internal: no inference graph for a segment that trains on ONNX Runtime: ${graph}`)
+      return { session: await ort.InferenceSession.create(graph.model, sessionOptions(this.threads)), segment: graph.segment }
+    })()
     this.sessions.inferenceBuilt++
     this.inferenceStale = false
     return this.inference

@@ -81,14 +81,15 @@ export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, input
 /** The inference graph: logits [N, classes] ('logits') from the same inputs with the head's
  * running statistics as inputs (headInput(stat), [width]), and the segment's too
  * (segment.runningStats, [c]): the running statistics that steps move are read at every run, so
- * one session serves a stage's validations. */
-export function thawInferenceGraph(segment: tf.LayersModel, dims: HeadDims, inputShape: [number, number, number]): { model: Uint8Array; segment: SegmentGraph } | string {
+ * one session serves a stage's validations. `nchwcBlock`: as for the training graph (any batch
+ * size here: validation batches vary). */
+export function thawInferenceGraph(segment: tf.LayersModel, dims: HeadDims, inputShape: [number, number, number], nchwcBlock: number | null = null): { model: Uint8Array; segment: SegmentGraph } | string {
   const g = new GraphBuilder()
   const inputs: ValueInfo[] = [valueInfo(g.reserve('x'), ['N', ...inputShape])]
   for (const p of HEAD_PARAMS) inputs.push(valueInfo(g.reserve(headInput(p)), paramShape(p, dims)))
   for (const s of HEAD_STATS) inputs.push(valueInfo(g.reserve(headInput(s)), [s.startsWith('bn1') ? dims.features : dims.hidden]))
   const nchw = g.node('Transpose', ['x'], { perm: attr.ints([0, 3, 1, 2]) }, 'input')
-  const seg = addSegment(g, segment, nchw, { training: false, runningStatsAsInputs: true })
+  const seg = addSegment(g, segment, nchw, { training: false, runningStatsAsInputs: true, nchwcBlock })
   if (typeof seg === 'string') return seg
   const [, c, h, w] = seg.outputShape
   if (2 * c !== dims.features) return `the head takes ${dims.features} features, the segment gives ${2 * c} (2 x ${c} channels)`
