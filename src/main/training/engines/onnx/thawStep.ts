@@ -101,6 +101,11 @@ async function trainingSession(segment: tf.LayersModel, head: tf.LayersModel, th
   return made
 }
 
+// Idle intra-op threads spin here, unlike the head's sessions (HEAD_SESSION_OPTIONS): a thawing
+// graph is hundreds of nodes back to back with little JavaScript between runs. Quiet machine,
+// bench/cases/thawStep.ts, 2 threads, alternately (2026-12-02 06:44, load 1.3-1.7): spinning 2.93 /
+// 5.97 ms per training image (last group / last four blocks), not spinning 3.47 / 7.27. Under load
+// 5.4-5.9 it was the reverse (14.4-16.9 against 22.3-28.3 for the four blocks).
 const sessionOptions = (threads: number): Ort.InferenceSession.SessionOptions => ({ intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
 
 /** One example's NHWC shape at the segment's input, or why the engine cannot take it. */
