@@ -1,3 +1,4 @@
+import { envMegabytes } from '../util/envMegabytes'
 import { ThawError } from '../errors'
 import type { Plan, Stage } from '../../shared/plan'
 import type { StageCachePlan } from '../../shared/types'
@@ -10,8 +11,7 @@ import { firstThawedGroup } from '../../shared/schedules'
 /** Disk the activations of a freeze boundary may take before a stage falls back to running the
  * frozen groups on every image. THAW_CACHE_BUDGET_MB overrides it. */
 export function cacheBudgetBytes(): number {
-  const mb = Number(process.env.THAW_CACHE_BUDGET_MB)
-  return (Number.isFinite(mb) && mb > 0 ? mb : 4096) * 1e6
+  return envMegabytes('THAW_CACHE_BUDGET_MB', process.env.THAW_CACHE_BUDGET_MB, { zero: false }) ?? 4096e6
 }
 
 /** Where each stage's inputs come from, and what the boundary caches will cost, decided before

@@ -1,3 +1,4 @@
+import { envMegabytes } from '../util/envMegabytes'
 import os from 'node:os'
 import type * as tf from '@tensorflow/tfjs'
 
@@ -27,9 +28,7 @@ export const WASM_STEP_MEMORY = 768e6
  * micro-batch (0.8 GB at 3, 1.5 GB at 8, 2.6 GB at 16, 4.7 GB at 32) against bytesPerImage's
  * estimate of 210 MB, so the estimate keeps the step inside this bound. */
 export function nativeStepMemory(total = os.totalmem(), env = process.env.THAW_STEP_MEMORY_MB): number {
-  const mb = env === undefined || env === '' ? NaN : Number(env)
-  if (Number.isFinite(mb) && mb > 0) return mb * 1e6
-  return Math.min(2e9, Math.floor(total / 8))
+  return envMegabytes('THAW_STEP_MEMORY_MB', env, { zero: false }) ?? Math.min(2e9, Math.floor(total / 8))
 }
 
 /** Images per forward/backward pass of a segment's step within `memory` bytes (at least 1). */

@@ -33,7 +33,9 @@ describe('step memory', () => {
     expect(nativeStepMemory(8 * 1024 ** 3, undefined)).toBe(1024 ** 3)
     expect(nativeStepMemory(64 * 1024 ** 3, undefined)).toBe(2e9)
     expect(nativeStepMemory(64 * 1024 ** 3, '700')).toBe(700e6)
-    expect(nativeStepMemory(8 * 1024 ** 3, '0')).toBe(1024 ** 3) // not a size: the machine's
+    expect(() => nativeStepMemory(8 * 1024 ** 3, '0')).toThrow('THAW_STEP_MEMORY_MB must be a number of megabytes above 0, not "0"')
+    expect(() => nativeStepMemory(8 * 1024 ** 3, '2GB')).toThrow('THAW_STEP_MEMORY_MB')
+    expect(nativeStepMemory(8 * 1024 ** 3, '')).toBe(1024 ** 3)
     // the whole MobileNetV2 at 224 px (~210 MB per image by the estimate): 3 on TF.js, 5 on an
     // 8 GB laptop, 9 from 16 GB up
     const mobileNet = 210.4e6

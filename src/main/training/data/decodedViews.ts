@@ -1,13 +1,12 @@
+import { envMegabytes } from '../../util/envMegabytes'
 import os from 'node:os'
 import type { RgbImage } from '../../backbones/preprocess'
 
 /** Memory decoded pixels may hold: 1/16 of the machine's memory, at most 1 GB (512 MB on an
- * 8 GB laptop: ~3,400 images at 224 px). THAW_DECODED_VIEWS_MB overrides it (0: decode every
+ * 8 GB laptop: ~3,400 images at 224 px). THAW_DECODED_VIEWS_MB (megabytes of 1e6 bytes) overrides it (0: decode every
  * epoch, as before). */
 export function decodedViewsBudget(total = os.totalmem(), env = process.env.THAW_DECODED_VIEWS_MB): number {
-  const mb = env === undefined || env === '' ? NaN : Number(env)
-  if (Number.isFinite(mb) && mb >= 0) return mb * 1024 ** 2
-  return Math.min(1024 ** 3, Math.floor(total / 16))
+  return envMegabytes('THAW_DECODED_VIEWS_MB', env, { zero: true }) ?? Math.min(1024 ** 3, Math.floor(total / 16))
 }
 
 /** Decoded views of a stage's images, kept across its epochs: a view is a pure function of the

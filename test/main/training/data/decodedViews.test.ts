@@ -53,8 +53,9 @@ describe('decoded views', () => {
     expect(decodedViewsBudget(8 * 1024 ** 3, undefined)).toBe(512 * 1024 ** 2)
     expect(decodedViewsBudget(64 * 1024 ** 3, undefined)).toBe(1024 ** 3)
     expect(decodedViewsBudget(64 * 1024 ** 3, '0')).toBe(0)
-    expect(decodedViewsBudget(64 * 1024 ** 3, '100')).toBe(100 * 1024 ** 2)
-    expect(decodedViewsBudget(8 * 1024 ** 3, 'lots')).toBe(512 * 1024 ** 2)
+    expect(decodedViewsBudget(64 * 1024 ** 3, '100')).toBe(100e6)
+    expect(() => decodedViewsBudget(8 * 1024 ** 3, 'lots')).toThrow('THAW_DECODED_VIEWS_MB must be a number of megabytes (0 or more), not "lots"')
+    expect(() => decodedViewsBudget(8 * 1024 ** 3, '-5')).toThrow('THAW_DECODED_VIEWS_MB')
   })
 })
 
