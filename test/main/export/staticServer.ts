@@ -31,6 +31,12 @@ export async function serveFolder(root: string): Promise<{ url: string; close():
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((resolve) => server.close(() => resolve()))
+    // close() alone waits for every open connection, and a browser page that is still open keeps
+    // one (the e2e run hung 2 minutes here, after all its checks had passed): end them all
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
   }
 }
