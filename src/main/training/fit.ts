@@ -38,7 +38,6 @@ export interface FitStageArgs {
   onPhases?: (phases: StagePhases) => void
 }
 
-
 /** Logits [n * classes] of a batch: a native engine's (FastStep.predict), or TF.js's forward. */
 export type Predict = (x: tf.Tensor) => Promise<Float32Array>
 
