@@ -94,10 +94,12 @@ export class Network {
   async dispose(): Promise<void> {
     await this.parts.release()
     this.head.dispose()
-    // segments hold references to the layers they share: drop them before the model itself
-    for (const seg of this.segments.values()) seg.dispose()
-    // and their ONNX Runtime training sessions, kept between the run's stages (engines/onnx)
-    for (const seg of this.segments.values()) await releaseSegmentEngines(seg)
+    // segments hold references to the layers they share: drop them before the model itself, with
+    // their ONNX Runtime training sessions, kept between the run's stages (engines/onnx)
+    for (const seg of this.segments.values()) {
+      seg.dispose()
+      await releaseSegmentEngines(seg)
+    }
     if (this.own) this.bb.model?.dispose()
   }
 }

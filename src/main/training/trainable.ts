@@ -28,5 +28,3 @@ export function thawedTrainable(
   trainable.fast = thawEngine(segment, head, { groups: trainable.groups, frozenBn: extraFirst.length })
   return trainable
 }
-
-export { bytesPerImage, microBatchFor } from './stepMemory'

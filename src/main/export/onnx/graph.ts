@@ -96,11 +96,12 @@ export class GraphBuilder {
   }
 
   /** Adds one node and returns its single output name (`output`, or a fresh `${scope}/${op}`). */
-  node(op: string, inputs: readonly string[], attrs: Record<string, Attr> = {}, scope = op, output?: string): string {
+  node(op: string, inputs: readonly string[], attrs: Record<string, Attr> = {}, scope = op, output?: string, domain?: string): string {
     const out = output ?? this.unique(`${scope}/${op}`)
     this.nodes.push({
       name: out, // node names are a namespace apart from value names, so the output's is free
       opType: op,
+      ...(domain ? { domain } : {}),
       input: [...inputs],
       output: [out],
       attribute: Object.entries(attrs).map(([k, a]) => toAttribute(k, a))

@@ -168,11 +168,8 @@ export function conv2d(g: GraphBuilder, scope: string, x: { cnhw: () => string; 
  * graph inputs (they only need reordering to its filter layout, in the graph). */
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc'
 
-const nchwcNode = (g: GraphBuilder, scope: string, type: string, inputs: string[], attrs: Parameters<GraphBuilder['node']>[2] = {}): string => {
-  const out = g.node(type, inputs, attrs, `${scope}/nchwc_${type}`)
-  g.nodes[g.nodes.length - 1]!.domain = NCHWC_DOMAIN
-  return out
-}
+const nchwcNode = (g: GraphBuilder, scope: string, type: string, inputs: string[], attrs: Parameters<GraphBuilder['node']>[2] = {}): string =>
+  g.node(type, inputs, attrs, `${scope}/nchwc_${type}`, undefined, NCHWC_DOMAIN)
 
 /** The channel block of ONNX Runtime's NCHWc kernels on this machine, or null where it has none
  * (the graph then uses standard operators only): ReorderInput rounds 4 channels up to one block. */

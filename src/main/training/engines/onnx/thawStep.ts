@@ -70,6 +70,7 @@ const live = new Map<Promise<{ session: Ort.InferenceSession }>, () => void>()
 
 /** ONNX Runtime's NCHWc channel block on this machine (null: it has none), probed once */
 let nchwcBlock: Promise<number | null> | undefined
+const machineNchwcBlock = (ort: typeof Ort): Promise<number | null> => (nchwcBlock ??= nchwcBlockSize(ort))
 
 /** `batch`: the micro-batch size the session runs (one session per size: its depthwise
  * convolutions are grouped per image, segmentGraph.ts). */
@@ -79,8 +80,7 @@ async function trainingSession(segment: tf.LayersModel, head: tf.LayersModel, th
   const shape = inputShape(segment)
   if (typeof shape === 'string') return shape
   const ort = await loadOnnxRuntime()
-  nchwcBlock ??= nchwcBlockSize(ort)
-  const block = await nchwcBlock
+  const block = await machineNchwcBlock(ort)
   // from here to the cache entry nothing awaits: one session per key
   const key = `${JSON.stringify(layers.dims)}:${threads}:${batch}`
   let bySegment = trainingSessions.get(segment)
@@ -368,7 +368,7 @@ export class OnnxThawStep implements FastStep {
     }
     this.inference = (async () => {
       // the depthwise convolutions on the NCHWc kernels, as in the steps (any batch size)
-      const block = await (nchwcBlock ??= nchwcBlockSize(ort))
+      const block = await machineNchwcBlock(ort)
       const graph = thawInferenceGraph(this.segment, dims, inputShape(this.segment) as [number, number, number], block)
       if (typeof graph === 'string') throw new Error(`internal: no inference graph for a segment that trains on ONNX Runtime: ${graph}`)
       return { session: await ort.InferenceSession.create(graph.model, sessionOptions(this.threads)), segment: graph.segment }
