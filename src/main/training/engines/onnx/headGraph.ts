@@ -122,16 +122,3 @@ export function addHeadTraining(
   const dFeatures = opts.inputGrad ? batchNormInputGrad(op('Mul', [dBn1, name('bn1_gamma')]), bn1.xhat, bn1.inv) : null
   return { loss, grads, stats, dFeatures }
 }
-
-/** The head in inference mode (no dropout, the batch norms' running statistics, read from the
- * inputs `stat(...)` of shape [width]): logits [N, classes]. */
-export function addHeadInference(g: GraphBuilder, d: HeadDims, features: string, name: (input: HeadParam) => string, stat: (s: HeadStat) => string, output?: string): string {
-  const op = (type: string, inputs: string[], attrs: Record<string, Attr> = {}, out?: string): string => g.node(type, inputs, attrs, `head/${type}`, out)
-  // tfjs-layers' batchNormalization: (x - mean) * gamma / sqrt(var + eps) + beta
-  const batchNorm = (x: string, layer: 'bn1' | 'bn2'): string => {
-    const inv = op('Reciprocal', [op('Sqrt', [op('Add', [stat(`${layer}_var`), g.floatScalar(d.epsilon)])])])
-    return op('Add', [op('Mul', [op('Sub', [x, stat(`${layer}_mean`)]), op('Mul', [inv, name(`${layer}_gamma`)])]), name(`${layer}_beta`)])
-  }
-  const hidden = op('Relu', [op('Gemm', [batchNorm(features, 'bn1'), name('fc1_kernel'), name('fc1_bias')])])
-  return op('Gemm', [batchNorm(hidden, 'bn2'), name('logits_kernel'), name('logits_bias')], {}, output)
-}

@@ -78,9 +78,6 @@ export interface SegmentGraph {
   params: SegmentParam[]
   /** training mode only: one per BatchNormalization layer */
   batchStats: SegmentBatchStat[]
-  /** inference mode with `runningStatsAsInputs` only: per BatchNormalization layer, the graph
-   * inputs ([c]) of its running mean and variance */
-  runningStats: SegmentBatchStat[]
   /** NCHW value [N, c, h, w] */
   output: string
   /** with N = -1 (dynamic batch) */
@@ -196,17 +193,15 @@ interface Layout {
 
 /** Adds the segment's forward to g, reading the NCHW value `input` with a dynamic batch axis.
  * training: BN uses batch statistics (tfjs-layers' rule); false: running statistics (inference).
- * runningStatsAsInputs (inference): the running statistics are graph inputs (runningStats), not
- * initializers taken from the layers now, so one session serves while training moves them.
  * batch: the graph runs only at this batch size (depthwise convolutions as one grouped Conv per
  * batch, without Transposes: see convGradients.ts); omitted, any batch size runs.
  * nchwcBlock: ONNX Runtime's NCHWc channel block on this machine (nchwcBlockSize), for its fast
  * depthwise kernels; omitted or null, standard operators only.
  * Returns a plain-words reason when a layer or configuration is not supported. */
-export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean; runningStatsAsInputs?: boolean; batch?: number; nchwcBlock?: number | null }): SegmentGraph | string {
+export function addSegment(g: GraphBuilder, segment: tf.LayersModel, input: string, opts: { training: boolean; batch?: number; nchwcBlock?: number | null }): SegmentGraph | string {
   if (opts.batch !== undefined && !(Number.isInteger(opts.batch) && opts.batch > 0)) throw new Error(`internal: a segment graph's batch is a positive integer, not ${opts.batch}`)
   try {
-    return new SegmentWriter(g, segment, opts.training, opts.runningStatsAsInputs ?? false, opts.batch ?? null, opts.nchwcBlock ?? null).write(input)
+    return new SegmentWriter(g, segment, opts.training, opts.batch ?? null, opts.nchwcBlock ?? null).write(input)
   } catch (err) {
     if (err instanceof Unsupported) return err.message
     throw err
@@ -219,13 +214,11 @@ class SegmentWriter {
   private readonly grads = new Map<string, string>()
   private readonly steps: Step[] = []
   private readonly batchStats: SegmentBatchStat[] = []
-  private readonly runningStats: SegmentBatchStat[] = []
 
   constructor(
     private readonly g: GraphBuilder,
     private readonly segment: tf.LayersModel,
     private readonly training: boolean,
-    private readonly runningStatsAsInputs = false,
     private readonly batch: number | null = null,
     private readonly nchwcBlock: number | null = null
   ) {}
@@ -273,7 +266,6 @@ class SegmentWriter {
     return {
       params: order.map((v) => this.params.get(v)!),
       batchStats: this.batchStats,
-      runningStats: this.runningStats,
       output: swapBatchAndChannels(this.g, 'segment_output', out.name),
       outputShape: [-1, out.c, out.h, out.w],
       backward: (dOutput: string): Map<string, string> => {
@@ -419,11 +411,9 @@ class SegmentWriter {
       const stat = (field: string): string => {
         const v = r.variable(field)
         if (!v) throw r.refuse(`has no ${field}`)
-        if (this.runningStatsAsInputs) return this.g.unique(`${layer.name}/${field}`)
         return this.g.floatTensor(`${layer.name}/${field}`, [c], (v.read().dataSync() as Float32Array).slice())
       }
       const [mean, variance] = [stat('movingMean'), stat('movingVariance')]
-      if (this.runningStatsAsInputs) this.runningStats.push({ layer, mean, variance })
       bn = frozenBatchNorm(this.g, layer.name, x.name, { ...p, mean, variance })
     }
     const trains = (gamma?.trains ?? false) || (beta?.trains ?? false)

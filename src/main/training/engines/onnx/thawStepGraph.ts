@@ -3,13 +3,13 @@
 // backbone segment (segmentGraph.ts: forward, batch norm on batch statistics, backward), concat
 // pooling (concatPoolGraph.ts) and the studio's head with its loss (headGraph.ts). Weights are
 // inputs and gradients outputs, as in the head-only step, so the session keeps nothing between
-// steps and ONNX Runtime writes the gradients straight into the update arena. The inference
-// graph (validation) is the same chain with dropout off and running statistics.
+// steps and ONNX Runtime writes the gradients straight into the update arena. (Validation runs
+// the exporter's network instead, with the weights as constants: thawStep.ts's `predict`.)
 import type * as tf from '@tensorflow/tfjs'
 import { attr, GraphBuilder } from '../../../export/onnx/graph'
 import type { ValueInfo } from '../../../export/onnx/onnxProto'
 import { addConcatPool } from './concatPoolGraph'
-import { addHeadInference, addHeadTraining, HEAD_PARAMS, HEAD_STATS, paramShape, type HeadDims, type HeadParam, type HeadStat } from './headGraph'
+import { addHeadTraining, HEAD_PARAMS, HEAD_STATS, paramShape, type HeadDims, type HeadParam, type HeadStat } from './headGraph'
 import { encodeGraph, valueInfo } from './onnxModel'
 import { addSegment, type SegmentGraph } from './segmentGraph'
 
@@ -76,29 +76,4 @@ export function thawTrainingGraph(segment: tf.LayersModel, dims: HeadDims, input
     return { mean: output(s.mean, [channels]), variance: output(s.variance, [channels]) }
   })
   return { model: encodeGraph(g, 'thaw_train_step', inputs, outputs), segment: seg, segmentGrads, segmentStats }
-}
-
-/** The inference graph: logits [N, classes] ('logits') from the same inputs with the head's
- * running statistics as inputs (headInput(stat), [width]), and the segment's too
- * (segment.runningStats, [c]): the running statistics that steps move are read at every run, so
- * one session serves a stage's validations. `nchwcBlock`: as for the training graph (any batch
- * size here: validation batches vary). */
-export function thawInferenceGraph(segment: tf.LayersModel, dims: HeadDims, inputShape: [number, number, number], nchwcBlock: number | null = null): { model: Uint8Array; segment: SegmentGraph } | string {
-  const g = new GraphBuilder()
-  const inputs: ValueInfo[] = [valueInfo(g.reserve('x'), ['N', ...inputShape])]
-  for (const p of HEAD_PARAMS) inputs.push(valueInfo(g.reserve(headInput(p)), paramShape(p, dims)))
-  for (const s of HEAD_STATS) inputs.push(valueInfo(g.reserve(headInput(s)), [s.startsWith('bn1') ? dims.features : dims.hidden]))
-  const nchw = g.node('Transpose', ['x'], { perm: attr.ints([0, 3, 1, 2]) }, 'input')
-  const seg = addSegment(g, segment, nchw, { training: false, runningStatsAsInputs: true, nchwcBlock })
-  if (typeof seg === 'string') return seg
-  const [, c, h, w] = seg.outputShape
-  if (2 * c !== dims.features) return `the head takes ${dims.features} features, the segment gives ${2 * c} (2 x ${c} channels)`
-  for (const p of seg.params) inputs.push(valueInfo(p.name, p.shape))
-  for (const s of seg.runningStats) {
-    const channels = s.layer.nonTrainableWeights[0]!.shape[0]!
-    inputs.push(valueInfo(s.mean, [channels]), valueInfo(s.variance, [channels]))
-  }
-  const pooled = addConcatPool(g, seg.output, { c, h, w }).pooled
-  const logits = addHeadInference(g, dims, pooled, headInput, headInput, g.reserve('logits'))
-  return { model: encodeGraph(g, 'thaw_inference', inputs, [valueInfo(logits, ['N', dims.classes])]), segment: seg }
 }

@@ -1,7 +1,7 @@
 // The thawing step on a segment with batch-norm layers of its own (MobileNetV1's, from
 // ../shared/backbones; MobileNetV2's are folded into its convolutions): their running statistics
 // follow tfjs-layers' momentum rule from the graph's batch statistics, go back into TF.js, and
-// validation on the engine (whose inference graph holds them) sees them after every epoch.
+// validation on the engine (a network converted with them as constants) sees them after every epoch.
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -66,7 +66,7 @@ it("trains MobileNetV1's last group with its batch norms as TF.js does, running 
   const viaOrt = await run(model)
   expect(viaOrt.runtime).toMatch(/^onnxruntime-node/)
   for (const [i, e] of viaOrt.history.entries()) {
-    // validation ran on the engine (its inference graph fed the epoch's running statistics)
+    // validation ran on the engine (its network converted with the epoch's running statistics)
     expect(Math.abs(e.validLoss / viaTf.history[i]!.validLoss - 1), `epoch ${i + 1} valid loss`).toBeLessThan(0.05)
     expect(Math.abs(e.trainLoss / viaTf.history[i]!.trainLoss - 1), `epoch ${i + 1} train loss`).toBeLessThan(0.05)
   }
@@ -74,11 +74,11 @@ it("trains MobileNetV1's last group with its batch norms as TF.js does, running 
     expect(maxRelDiff(r, initial[i]!), `running statistic ${i} moved`).toBeGreaterThan(1e-6)
     expect(maxRelDiff(r, viaTf.running[i]!), `running statistic ${i}`).toBeLessThan(1e-3)
   })
-  // one inference session served the stage's validations (the running statistics are its
-  // inputs), and the stage's end released it (FastStep.end)
+  // one inference session per validation (each after an epoch's steps), each released by the
+  // next and the last by the stage's end (FastStep.end)
   const fast = model.fast as OnnxThawStep
-  expect(fast.sessions.inferenceBuilt).toBe(1)
-  expect(fast.sessions.inferenceReleased).toBe(1)
+  expect(fast.sessions.inferenceBuilt).toBe(stage.epochs)
+  expect(fast.sessions.inferenceReleased).toBe(stage.epochs)
   // after the stage: the engine's validation logits are TF.js's from the weights handed back
   const probe = tf.tensor(rows.subarray(0, 4 * rows.length / 32), [4, ...shape])
   const logits = await fast.predict(probe)
