@@ -21,6 +21,7 @@ import { OptimizerState, type Layout } from './optimizerState'
 import { headBatchStat, headGrad, headInput, thawTrainingGraph, type ThawGraph } from './thawStepGraph'
 import { tfjsToOnnx } from '../../../export/onnx'
 import { applyLayers, concatPoolLayers } from '../../fuse'
+import { applySegment } from '../../../backbones'
 import { lossTargets, movingAverage } from './stepInputs'
 import { UpdateArena } from './wasmUpdate'
 import { microBatchFor, nativeStepMemory } from '../../stepMemory'
@@ -142,6 +143,14 @@ export async function releaseThawSessions(): Promise<void> {
   }
 }
 
+/** The segment, concat pooling and the head as one network, every layer applied anew (inline,
+ * as fuseModel does): its dispose then drops exactly the references it took. */
+function validationNetwork(segment: tf.LayersModel, head: tf.LayersModel): tf.LayersModel {
+  const input = tf.input({ shape: segment.inputs[0]!.shape.slice(1) as number[], name: 'validation_input' })
+  const map = applySegment(segment, null, segment.outputLayers[0]!.name, input)
+  return tf.model({ inputs: input, outputs: applyLayers(head, concatPoolLayers(map)), name: `${segment.name}__validation` })
+}
+
 const config = (l: tf.layers.Layer) => l.getConfig() as { momentum?: number }
 
 export class OnnxThawStep implements FastStep {
@@ -164,7 +173,8 @@ export class OnnxThawStep implements FastStep {
   private inferenceStale = true
   /** steps ran since the weights last went into TF.js */
   private unwritten = false
-  /** the segment, concat pooling and the head as one TF.js network, which `predict` converts */
+  /** the segment, concat pooling and the head as one TF.js network, which `predict` converts;
+   * made per stage (`release` drops it) */
   private validationNet: tf.LayersModel | null = null
   /** where a step's time goes, summed over the steps (the bench reads it) */
   readonly timings = { steps: 0, runs: 0, inputsMs: 0, runMs: 0, accumulateMs: 0, updateMs: 0, syncMs: 0, predictMs: 0 }
@@ -360,17 +370,21 @@ export class OnnxThawStep implements FastStep {
     // TF.js's variables are the weights outside the steps (after the stage, a caller may have put
     // others there): only the steps' own go in
     if (this.unwritten) this.writeWeights()
-    const net = (this.validationNet ??= tf.model({ inputs: this.segment.inputs, outputs: applyLayers(this.headModel, concatPoolLayers(this.segment.outputs[0]!)), name: `${this.segment.name}__validation` }))
+    const net = (this.validationNet ??= validationNetwork(this.segment, this.headModel))
     this.inference = tfjsToOnnx(net).then((bytes) => ort.InferenceSession.create(bytes, sessionOptions(this.threads)))
     this.sessions.inferenceBuilt++
     this.inferenceStale = false
     return this.inference
   }
 
-  /** Frees the inference session (the stage is over). */
+  /** Frees the inference session and the validation network (the stage is over). */
   async release(): Promise<void> {
     const previous = this.inference
     this.inference = null
+    // drops the network's references only (its layers are the segment's and the head's): a layer
+    // applied in a network is disposed with its last one
+    this.validationNet?.dispose()
+    this.validationNet = null
     if (previous) {
       this.sessions.inferenceReleased++
       await (await previous).release()
