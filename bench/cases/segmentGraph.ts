@@ -16,7 +16,6 @@
  *
  *   node --import tsx bench/cases/segmentGraph.ts
  */
-import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -26,6 +25,7 @@ import { nchwcBlockSize } from '../../src/main/training/engines/onnx/convGradien
 import { segmentGradientModel } from '../../src/main/training/engines/onnx/segmentGraph'
 import { mulberry32 } from '../../src/main/util/random'
 import { BACKBONES } from './fixtures'
+import { opTimes } from './ortProfile'
 
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -37,8 +37,8 @@ export interface SegmentTiming {
   spinning: boolean
   msPerImage: number
   cpuMsPerImage: number
-  /** ms per batch by ONNX Runtime op type, when profiled */
-  opMs?: Record<string, number>
+  /** ms per image by ONNX Runtime op type, when profiled (ortProfile.ts) */
+  opMsPerImage?: Record<string, number>
 }
 
 /** Times one segment's forward + backward at a batch size (synthetic inputs: the time does not
@@ -62,7 +62,8 @@ export async function segmentStep(segment: tf.LayersModel, opts: { batch: number
   }
   for (const p of graph.params) feeds[p.name] = new ort.Tensor('float32', p.toOnnx(p.variable.dataSync() as Float32Array), p.shape)
   try {
-    await session.run(feeds) // warm-up: allocations, first-run kernel choices
+    const warm = opts.profile ? 2 : 1 // allocations, first-run kernel choices (and, profiled, page faults)
+    for (let i = 0; i < warm; i++) await session.run(feeds)
     const wall: number[] = []
     const cpu: number[] = []
     const runs = opts.runs ?? 5
@@ -77,16 +78,7 @@ export async function segmentStep(segment: tf.LayersModel, opts: { batch: number
     const timing: SegmentTiming = { batch: n, threads: opts.threads, spinning: opts.spinning ?? true, msPerImage: round(median(wall) / n), cpuMsPerImage: round(median(cpu) / n) }
     if (opts.profile) {
       session.endProfiling()
-      const dir = path.dirname(prefix)
-      const file = fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(prefix))).map((f) => path.join(dir, f)).sort().pop()
-      if (file) {
-        const events = JSON.parse(fs.readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args: { op_name?: string } }[]
-        fs.rmSync(file, { force: true })
-        const byOp: Record<string, number> = {}
-        for (const e of events) if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.args.op_name) byOp[e.args.op_name] = (byOp[e.args.op_name] ?? 0) + e.dur
-        // microseconds over the warm-up and the timed runs -> ms per batch
-        timing.opMs = Object.fromEntries(Object.entries(byOp).sort((a, b) => b[1] - a[1]).map(([op, us]) => [op, round(us / 1000 / (runs + 1), 1)]))
-      }
+      timing.opMsPerImage = opTimes(prefix, { warm, runs, images: n })
     }
     return timing
   } finally {

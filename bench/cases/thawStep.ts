@@ -10,7 +10,8 @@
  *    training: its cost here is one sync over the steps run);
  *  - the median of 5 rounds of 8 steps for each ONNX Runtime figure, with their range;
  *  - the load average with every figure (the machine is shared).
- *  - where the graph's time goes, per ONNX op type (ONNX Runtime's profiler, 1 thread);
+ *  - where the graph's time goes, per ONNX op type (ONNX Runtime's profiler, 1 thread), with the
+ *    kernels' sum and the profiled runs' own time beside it;
  *  - with --fine-tune: the "fine-tune" preset's wall time on hymenoptera through the studio
  *    (precompute, then its head stage and its whole-network stage), and what ran each stage.
  * Synthetic cut activations for the steps: the time does not depend on their values.
@@ -41,6 +42,7 @@ import { trainableVars } from '../../src/main/training/head'
 import { fineTunePlan, stageSchema } from '../../src/shared/plan'
 import type { StagePhases } from '../../src/shared/types'
 import { BACKBONES, benchProject } from './fixtures'
+import { opTimes } from './ortProfile'
 
 const BATCH = 16
 const STEPS = 8
@@ -71,24 +73,12 @@ async function opProfile(segment: tf.LayersModel, head: tf.LayersModel, x: tf.Te
   for (const p of graph.segment.params) feeds[p.name] = t(p.toOnnx(p.variable.dataSync() as Float32Array), p.shape)
   const headVars = trainableVars(head.layers)
   HEAD_PARAMS.forEach((p, i) => (feeds[headInput(p)] = t(headVars[i]!.dataSync() as Float32Array, headVars[i]!.shape)))
-  await session.run(feeds) // warm-up
-  const runs = 3
-  for (let r = 0; r < runs; r++) await session.run(feeds)
+  const warm = 2
+  const runs = 5
+  for (let r = 0; r < warm + runs; r++) await session.run(feeds)
   session.endProfiling() // writes <prefix>_<time>.json
   await session.release()
-  const base = path.basename(prefix)
-  const found = fs.readdirSync(path.dirname(prefix)).find((f) => f.startsWith(base) && f.endsWith('.json'))
-  if (!found) return { 'no profile written': 0 }
-  const file = path.join(path.dirname(prefix), found)
-  const events = JSON.parse(fs.readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[]
-  fs.rmSync(file, { force: true })
-  const byOp: Record<string, number> = {}
-  // skip the warm-up run's events: the profile holds every run, the last `runs` are timed
-  const nodes = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'))
-  const perRun = nodes.length / (runs + 1)
-  for (const e of nodes.slice(perRun)) byOp[e.args?.op_name ?? '?'] = (byOp[e.args?.op_name ?? '?'] ?? 0) + e.dur / 1000
-  const sorted = Object.entries(byOp).sort((a, b) => b[1] - a[1])
-  return Object.fromEntries(sorted.map(([op, ms]) => [op, round(ms / (runs * n), 3)]))
+  return opTimes(prefix, { warm, runs, images: n })
 }
 
 /** The process's peak resident set (VmHWM), MB; null where /proc is not there. */
