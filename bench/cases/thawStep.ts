@@ -9,7 +9,8 @@
  *    the update (each group's AdamW in the arena) and the hand-back to TF.js (once per epoch in
  *    training: its cost here is one sync over the steps run);
  *  - the median of 5 rounds of 8 steps for each ONNX Runtime figure, with their range;
- *  - the load average with every figure (the machine is shared).
+ *  - the load average with every figure (the machine is shared), and the machine's speed in this
+ *    sitting (machineSpeed.ts: the same VM's matrix products ran at half speed from one sitting to the next);
  *  - where the graph's time goes, per ONNX op type (ONNX Runtime's profiler, 1 thread), with the
  *    kernels' sum and the profiled runs' own time beside it;
  *  - with --fine-tune: the "fine-tune" preset's wall time on hymenoptera through the studio
@@ -42,6 +43,7 @@ import { trainableVars } from '../../src/main/training/head'
 import { fineTunePlan, stageSchema } from '../../src/shared/plan'
 import type { StagePhases } from '../../src/shared/types'
 import { BACKBONES, benchProject } from './fixtures'
+import { gemmGflops } from './machineSpeed'
 import { opTimes } from './ortProfile'
 
 const BATCH = 16
@@ -136,7 +138,7 @@ export async function run(argv: readonly string[] = process.argv): Promise<Recor
   registerWasmTrainingKernels()
   const bb = await loadBackbone('mobilenet_v2_1.0_224', { cacheDir: path.join(os.tmpdir(), 'thaw-bench-cache'), mirror: BACKBONES })
   const members = groupMembers(bb.model, bb.spec)
-  const out: Record<string, unknown> = { batch: BATCH, steps: STEPS, cores: os.availableParallelism() }
+  const out: Record<string, unknown> = { batch: BATCH, steps: STEPS, cores: os.availableParallelism(), machineGemmGflops: await gemmGflops() }
   // --fine-tune-only: the preset alone (A/B runs of the preset without the step benches)
   if (argv.includes('--fine-tune-only')) {
     bb.model.dispose()
