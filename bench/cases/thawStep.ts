@@ -9,8 +9,9 @@
  *    the update (each group's AdamW in the arena) and the hand-back to TF.js (once per epoch in
  *    training: its cost here is one sync over the steps run);
  *  - the median of 5 rounds of 8 steps for each ONNX Runtime figure, with their range;
- *  - the load average with every figure (the machine is shared), and the machine's speed in this
- *    sitting (machineSpeed.ts: the same VM's matrix products ran at half speed from one sitting to the next);
+ *  - the load average with every figure (the machine is shared), and the machine's speed in the
+ *    sitting (machineSpeed.ts: the same VM's matrix products ran at half speed from one sitting
+ *    to the next);
  *  - where the graph's time goes, per ONNX op type (ONNX Runtime's profiler, 1 thread), with the
  *    kernels' sum and the profiled runs' own time beside it;
  *  - with --fine-tune: the "fine-tune" preset's wall time on hymenoptera through the studio

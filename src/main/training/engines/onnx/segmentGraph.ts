@@ -33,11 +33,12 @@
 // Conv 7.3, Cast 5.0, ReorderInput 4.8, Mul 2.9, ConvTranspose 2.4, Transpose 1.5.
 // Tried and left out, slower in the whole graph: stride-2 dx as the NCHWc convolution of dy
 // spread by zeros (Pad), 51-54 ms against 44-48 whole (again at 2 threads after the filters'
-// Transposes went, whole network batch 8, alternately: 57-59 against 48-58, Pad alone 8-10 ms per
-// image where ConvTranspose takes 4-5, on one thread at any thread count); the ReLU backward as Where(x <= 0 or
-// x > 6, 0, dy) (2x faster alone, 48-55 against 46 whole; again at 2 threads, whole network batch
-// 8: Where alone 10-11 ms per image against 5-6 for Cast and Mul, 57-64 whole against 46-49),
-// and as dy * Sign(y * (6 - y)) (Sign alone 8-11 ms per image: 66-69 whole against 54-58).
+// Transposes went, whole network batch 8, alternately: 57-59 against 48-58; Pad alone took 8-10
+// ms per image, where ConvTranspose takes 4-5 though it runs on one thread at any thread count);
+// the ReLU backward as Where(x <= 0 or x > 6, 0, dy) (2x faster alone, 48-55 against 46 whole;
+// again at 2 threads, whole network batch 8: Where alone 10-11 ms per image against 5-6 for Cast
+// and Mul, 57-64 whole against 46-49), and as dy * Sign(y * (6 - y)) (Sign alone 8-11 ms per
+// image: 66-69 whole against 54-58).
 // Side by side with PyTorch 1.13 on one thread, batch 16, load average 8-9 (torch_reference.py,
 // THREADS=1, which also trains a linear head): the last group 8.3 ms per image (PyTorch 16.7),
 // the last four blocks 20.7 (PyTorch 24.8), the whole backbone from the input 222 (PyTorch 213;
