@@ -178,8 +178,7 @@ const nchwcNode = (g: GraphBuilder, scope: string, type: string, inputs: string[
  * ONNX Runtime ran those 40-45 times slower than on one (5.5 ms against 0.12 for a [1920, 8, 9]
  * kernel; a quarter of the last four blocks' step at 2 threads). */
 function nchwcFilter(g: GraphBuilder, scope: string, k: string, channels: number, kh: number, kw: number): string {
-  const op = ops(g, scope)
-  return op('Reshape', [nchwcNode(g, scope, 'ReorderInput', [op('Reshape', [k, g.int64Vector([1, channels, kh, kw])])]), g.int64Vector([channels, 1, kh, kw])])
+  return ops(g, scope)('Reshape', [blockedImages(g, scope, k, channels, kh, kw), g.int64Vector([channels, 1, kh, kw])])
 }
 
 /** The channel block of ONNX Runtime's NCHWc kernels on this machine, or null where it has none
@@ -226,10 +225,10 @@ function nchwcDepthwise(g: GraphBuilder, scope: string, x: string, kernel: strin
 }
 
 /** CNHW [c, n, h, w] read as one image of c * n channels (a multiple of the block), in the NCHWc
- * blocked layout. A depthwise forward and its kernel gradient read the same one, so the graph
- * reorders each such x once: ONNX Runtime's common-subexpression pass did not merge the two, and
- * the second reorder of the 112 x 112 x 768 input took 4.9 ms of a whole-network batch of 8 (2
- * threads), as long as the first. */
+ * blocked layout. A depthwise forward and its kernel gradient read the same x, and the stride-1
+ * dx and the kernel gradient the same dy, so the graph reorders each once: ONNX Runtime's
+ * common-subexpression pass did not merge two, and the second reorder of the 112 x 112 x 768 input
+ * took 4.9 ms of a whole-network batch of 8 (2 threads), as long as the first. */
 function blockedImages(g: GraphBuilder, scope: string, x: string, channels: number, h: number, w: number): string {
   return nchwcNode(g, scope, 'ReorderInput', [ops(g, scope)('Reshape', [x, g.int64Vector([1, channels, h, w])])])
 }
@@ -269,11 +268,15 @@ export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: str
     y,
     outShape: { c, h: ho, w: wo },
     backward(dy: string): ConvGradients {
+      // dy as one blocked image, for the stride-1 dx and dkernel (as x for the forward)
+      let blockedDy: string | undefined
+      const dyBlocked = (): string | null => (blocked === null || n === null ? null : (blockedDy ??= blockedImages(g, scope, dy, c * n, ho, wo)))
       return {
         dx: () => {
           if (block !== null && sh === 1 && sw === 1) {
             const flipped = op('Slice', [kernel, g.int64Vector([kh - 1, kw - 1]), g.int64Vector([-kh - 1, -kw - 1]), g.int64Vector([2, 3]), g.int64Vector([-1, -1])])
-            return nchwcDepthwise(g, scope, dy, flipped, null, { c, n, h: ho, w: wo, kh, kw, sh: 1, sw: 1, pads: [kh - 1 - top, kw - 1 - left, kh - 1 - bottom, kw - 1 - right], block })
+            const reordered = dyBlocked()
+            return nchwcDepthwise(g, scope, dy, flipped, null, { c, n, h: ho, w: wo, kh, kw, sh: 1, sw: 1, pads: [kh - 1 - top, kw - 1 - left, kh - 1 - bottom, kw - 1 - right], block, ...(reordered ? { blocked: reordered } : {}) })
           }
           if (n === null) return swapBatchAndChannels(g, scope, op('ConvTranspose', [swapBatchAndChannels(g, scope, dy), kernel], { ...conv, output_padding: attr.ints([extraH, extraW]) }))
           const grouped = { group: attr.int(c * n), kernel_shape: attr.ints([kh, kw]) }
@@ -293,7 +296,8 @@ export function depthwise(g: GraphBuilder, scope: string, x: string, kernel: str
             // on the NCHWc kernels; it covers every offset the padding allows (the kernel is its
             // first kh x kw), then the sum over images. 5-8 times the taps' or the correlation's
             // speed at every size MobileNetV2 has (figures above)
-            const dyKernel = nchwcFilter(g, scope, dy, c * n, ho, wo)
+            // dy in the filter layout: its blocked layout, read as c * n filters
+            const dyKernel = op('Reshape', [dyBlocked()!, g.int64Vector([c * n, 1, ho, wo])])
             const full = nchwcNode(g, scope, 'Conv', [blocked, dyKernel], { group: attr.int(c * n), kernel_shape: attr.ints([ho, wo]), dilations: attr.ints([sh, sw]), pads: attr.ints(shape.pads) })
             const [fullH, fullW] = [shape.h + top + bottom - sh * (ho - 1), shape.w + left + right - sw * (wo - 1)]
             let perImage = op('Reshape', [nchwcNode(g, scope, 'ReorderOutput', [full], { channels: attr.int(c * n) }), g.int64Vector([c, n, fullH, fullW])])

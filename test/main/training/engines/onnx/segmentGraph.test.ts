@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildSegment } from '../../../../../src/main/backbones/segments'
 import { GraphBuilder } from '../../../../../src/main/export/onnx/graph'
+import { decodeModel } from '../../../../../src/main/export/onnx/onnxProto'
 import { nchwcBlockSize } from '../../../../../src/main/training/engines/onnx/convGradients'
 import { addSegment, segmentGradientModel } from '../../../../../src/main/training/engines/onnx/segmentGraph'
 import { mulberry32 } from '../../../../../src/main/util/random'
@@ -240,6 +241,35 @@ describe('a segment as ONNX forward + backward, layer by layer against TF.js aut
     // the first layer trains nothing and nothing below it does: no backward reaches it
     expect((await check(model, { training: true, n: 2, seed: 4 })).params).toBe(2)
     model.dispose()
+  })
+})
+
+describe('the NCHWc depthwise graph for a known batch moves no data it need not', () => {
+  // what a timing cannot hold in a test: on 2 intra-op threads ONNX Runtime ran the Transposes
+  // that once reordered the depthwise filters 40-45x slower than on one (convGradients.ts
+  // nchwcFilter), and its common-subexpression pass does not merge two reorders of one input
+  it('has no Transpose inside a layer, and reorders each depthwise input once', () => {
+    if (nchwcBlock === null) return // no NCHWc kernels on this CPU: the standard operators run
+    const input = tf.input({ shape: [9, 9, 4] })
+    let x = apply(tf.layers.conv2d({ filters: 16, kernelSize: 1, name: 'expand' }), input)
+    x = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6', name: 'dw1' }), x)
+    x = apply(tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', name: 'dw2' }), x)
+    const model = tf.model({ inputs: input, outputs: apply(tf.layers.conv2d({ filters: 3, kernelSize: 1, name: 'project' }), x) })
+    const built = segmentGradientModel(model, { training: true, batch: 8, nchwcBlock })
+    model.dispose()
+    if (typeof built === 'string') throw new Error(built)
+    const nodes = decodeModel(built.model).graph.node
+    const inLayer = (name: string): boolean => /^(expand|dw1|dw2|project)\//.test(name)
+    expect(nodes.filter((n) => n.opType === 'Transpose' && inLayer(n.name ?? '')).map((n) => n.name)).toEqual([])
+    for (const layer of ['dw1', 'dw2']) {
+      // the value each of the layer's ReorderInputs reads (through the Reshape before it, if any)
+      const producer = (name: string) => nodes.find((n) => n.output.includes(name))
+      const read = nodes
+        .filter((r) => r.opType === 'ReorderInput' && r.name.startsWith(`${layer}/`))
+        .map((r) => (producer(r.input[0]!)?.opType === 'Reshape' ? producer(r.input[0]!)!.input[0]! : r.input[0]!))
+      expect(read.length).toBeGreaterThanOrEqual(3) // x, the filter, dy
+      expect(new Set(read).size).toBe(read.length)
+    }
   })
 })
 
